@@ -1,0 +1,40 @@
+# Two commands for a newcomer: `make test` (and, once the chat exists, `make chat`).
+# The virtual environment is created on first use; torch is pinned to the local CPU build
+# (torch==2.13.0) before anything else so that no multi-GB CUDA build is pulled.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+TORCH  := torch==2.13.0
+export OMP_WAIT_POLICY ?= PASSIVE
+export TOKENIZERS_PARALLELISM ?= false
+
+.PHONY: install test test-fast bench-atis clean help
+
+help:
+	@echo "make test        create .venv if missing, install, run the whole test suite"
+	@echo "make test-fast   the tests without the slow ones (real encoder, real corpora)"
+	@echo "make bench-atis  train + evaluate JointBertNLU on ATIS, record benchmarks/results/atis_nlu.*"
+	@echo "make install     only create .venv and install tod with its dev extra"
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet $(TORCH)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow"
+
+bench-atis: $(STAMP)
+	$(PY) benchmarks/atis_nlu.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

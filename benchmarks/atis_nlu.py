@@ -1,0 +1,200 @@
+"""ATIS benchmark of JointBertNLU: quality, training time, memory and inference speed.
+
+Runs exactly the user-facing commands (``tod train nlu`` on train with dev for selection, then
+``tod evaluate nlu`` on test), each in its own process so that wall time and peak memory are
+those a user sees, then measures batch-1 latency and batched throughput of ``parse`` in this
+process. Results go to ``benchmarks/results/atis_nlu.{json,md}`` with the command, date and
+machine.
+
+    python benchmarks/atis_nlu.py                       # defaults: ../shared/data/atis
+    python benchmarks/atis_nlu.py --data DIR --name snips   # any corpus in the same format
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+
+# Bars and anchors from the issue (ATIS test, percent).
+ANCHORS = {
+    "JointBERT paper (BERT-base)": (97.5, 96.1, 88.2),
+    "monologg/JointBERT (BERT-base)": (97.87, 95.59, 88.24),
+    "OpenSLU (BERT-base)": (97.9, 95.8, 88.6),
+}
+
+
+def machine() -> dict[str, object]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import torch
+
+    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem_gib, 1),
+        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "platform": platform.platform(),
+    }
+
+
+def run(cmd: list[str]) -> tuple[float, float]:
+    """Run a command; return (wall seconds, peak RSS in MiB of that child)."""
+    print("$ " + shlex.join(cmd), flush=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True)
+    wall = time.perf_counter() - start
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # ru_maxrss of children is the maximum over all children so far; the training run comes
+    # first and is the largest, so this is its peak.
+    return wall, max(peak_kib, before) / 1024
+
+
+def latency(model_dir: Path, texts: list[str], threads: int | None) -> dict[str, float]:
+    import torch
+
+    from tod.nlu.jointbert import JointBertNLU
+
+    if threads:
+        torch.set_num_threads(threads)
+    nlu = JointBertNLU.load(model_dir)
+    for text in texts[:20]:  # warm-up
+        nlu.parse(text)
+    timings = []
+    for text in texts:
+        start = time.perf_counter()
+        nlu.parse(text)
+        timings.append(1000 * (time.perf_counter() - start))
+    timings.sort()
+    start = time.perf_counter()
+    nlu.parse_batch(texts, batch_size=64)
+    batched = time.perf_counter() - start
+    return {
+        "batch1_p50_ms": statistics.median(timings),
+        "batch1_p95_ms": timings[int(0.95 * (len(timings) - 1))],
+        "batch1_utterances": len(timings),
+        "batch64_utterances_per_s": len(texts) / batched,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "atis"), help="corpus directory")
+    parser.add_argument("--name", default="atis_nlu", help="results file name (benchmarks/results/NAME.json)")
+    parser.add_argument("--model-dir", help="where to keep the trained model (default: a temporary directory)")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads for every step")
+    parser.add_argument("--no-record", action="store_true", help="print only; do not write benchmarks/results")
+    parser.add_argument("train_args", nargs=argparse.REMAINDER, help="extra arguments for 'tod train nlu' after --")
+    args = parser.parse_args(argv)
+    extra = [a for a in args.train_args if a != "--"]
+
+    tod = [sys.executable, "-m", "tod.cli.main"]
+    threads = ["--threads", str(args.threads)] if args.threads else []
+    with tempfile.TemporaryDirectory(prefix="tod-bench-") as scratch:
+        model_dir = Path(args.model_dir) if args.model_dir else Path(scratch) / "model"
+        scores_path = Path(scratch) / "scores.json"
+        train_cmd = tod + ["train", "nlu", "--data", args.data, "--out", str(model_dir), "--overwrite"]
+        train_cmd += threads + extra
+        train_wall, train_peak = run(train_cmd)
+        eval_cmd = tod + ["evaluate", "nlu", "--model", str(model_dir), "--data", args.data, "--split", "test",
+                          "--json", str(scores_path), *threads]
+        eval_wall, _ = run(eval_cmd)
+        scores = json.loads(scores_path.read_text())
+        meta = json.loads((model_dir / "meta.json").read_text())
+
+        from tod.data.seqio import load_seq_corpus
+
+        test = load_seq_corpus(args.data, ["test"])["test"]
+        speed = latency(model_dir, [" ".join(t) for t in test["tokens"]], args.threads)
+
+    result = {
+        "benchmark": args.name,
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "command": shlex.join(["python", "benchmarks/atis_nlu.py", *(argv if argv is not None else sys.argv[1:])]),
+        "train_command": shlex.join(["tod", *train_cmd[3:]]),
+        "evaluate_command": shlex.join(["tod", *eval_cmd[3:]]),
+        "data": str(Path(args.data).resolve()),
+        "machine": machine(),
+        "test": {
+            "intent_accuracy": 100 * scores["intent_accuracy"],
+            "slot_f1": 100 * scores["slot_f1"],
+            "sentence_accuracy": 100 * scores["sentence_accuracy"],
+            "slot_precision": 100 * scores["slot_precision"],
+            "slot_recall": 100 * scores["slot_recall"],
+            "examples": scores["examples"],
+            "unseen_gold_intents": scores["unseen_gold_intents"],
+            "unseen_gold_tags": scores["unseen_gold_tags"],
+        },
+        "dev_at_best_epoch": (
+            {k: 100 * meta["dev_metrics"][k] for k in ("intent_accuracy", "slot_f1", "sentence_accuracy")}
+            if meta.get("dev_metrics")
+            else None
+        ),
+        "best_epoch": meta["best_epoch"],
+        "train_config": meta["train_config"],
+        "train_wall_s": train_wall,
+        "train_peak_rss_mib": train_peak,
+        "evaluate_wall_s": eval_wall,
+        **speed,
+    }
+    t = result["test"]
+    print(json.dumps(result, indent=2))
+    if not args.no_record:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / f"{args.name}.json").write_text(json.dumps(result, indent=2) + "\n")
+        lines = [
+            f"# {args.name}: JointBertNLU on {Path(args.data).name}",
+            "",
+            f"- date: {result['date']}",
+            f"- machine: {result['machine']['cpu']}, {result['machine']['cores']} cores, "
+            f"{result['machine']['memory_gib']} GiB, GPU: {result['machine']['gpu'] or 'none'}",
+            f"- command: `{result['command']}`",
+            f"- which ran: `{result['train_command']}` then `{result['evaluate_command']}`",
+            "",
+            "| system | intent acc | slot F1 | sentence acc |",
+            "|---|---|---|---|",
+            f"| tod JointBertNLU ({meta['train_config']['encoder']}) | {t['intent_accuracy']:.2f} | "
+            f"{t['slot_f1']:.2f} | {t['sentence_accuracy']:.2f} |",
+        ]
+        if args.name == "atis_nlu":
+            lines += [f"| {name} | {a} | {b} | {c} |" for name, (a, b, c) in ANCHORS.items()]
+        lines += [
+            "",
+            f"- test examples: {t['examples']} (gold intents unseen in training: {t['unseen_gold_intents']}, "
+            f"gold tags unseen in training: {t['unseen_gold_tags']})",
+            f"- best epoch {result['best_epoch']} of {meta['train_config']['epochs']} (by dev sentence accuracy)",
+            f"- training wall time: {train_wall / 60:.1f} min; peak memory (RSS): {train_peak:.0f} MiB",
+            f"- batch-1 latency: p50 {speed['batch1_p50_ms']:.1f} ms, p95 {speed['batch1_p95_ms']:.1f} ms "
+            f"({speed['batch1_utterances']} test utterances)",
+            f"- batched throughput (batch 64): {speed['batch64_utterances_per_s']:.0f} utterances/s",
+            "",
+        ]
+        (RESULTS / f"{args.name}.md").write_text("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

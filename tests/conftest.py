@@ -1,0 +1,55 @@
+"""Shared fixtures: the tiny corpus, a tiny randomly initialised BERT, the real-data switch."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing in the tests may reach a hub
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def require_shared(*parts: str) -> Path:
+    """Path under ../shared/data; skip the test where it is absent (fail in CI, see .ci/run)."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        message = f"real corpus not available: {path} is absent (see README, 'Data')"
+        if os.environ.get("TOD_REQUIRE_DATA") == "1":
+            pytest.fail(message + "; TOD_REQUIRE_DATA=1 demands it")
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus_dir() -> Path:
+    return FIXTURES / "tiny_intent"
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-layer, 32-wide BERT with random weights and the packaged MiniLM tokenizer."""
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    from tod.encoders import packaged_minilm
+
+    directory = tmp_path_factory.mktemp("tiny-bert")
+    tokenizer = AutoTokenizer.from_pretrained(str(packaged_minilm()))
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+    )
+    torch.manual_seed(0)
+    BertModel(config, add_pooling_layer=False).save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory

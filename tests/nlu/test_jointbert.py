@@ -1,0 +1,201 @@
+"""JointBertNLU on a tiny randomly initialised BERT: fitting, parsing, saving and loading."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tod.data.seqio import load_seq_corpus
+from tod.errors import ConfigError, ModelDirError
+from tod.evaluation.nlu import evaluate_predictions
+from tod.nlu.config import JointNLUConfig, TrainConfig
+from tod.nlu.jointbert import JointBertNLU
+from tod.nlu.training import train_joint_nlu
+from tod.registry import NLU_REGISTRY
+from tod.types import NLUResult
+
+
+def tiny_config(encoder: Path, **overrides) -> TrainConfig:
+    values = dict(encoder=str(encoder), epochs=40, batch_size=4, lr=3e-3, head_lr=1e-2, warmup=0.0, seed=7, threads=1)
+    values.update(overrides)
+    return TrainConfig(**values)
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_corpus_dir, tiny_encoder_dir) -> JointBertNLU:
+    from datasets import DatasetDict
+
+    # Selecting on the training data itself keeps the epoch that fits it best.
+    train = load_seq_corpus(tiny_corpus_dir, ["train"])["train"]
+    corpus = DatasetDict(train=train, dev=train)
+    nlu, history = train_joint_nlu(corpus, tiny_config(tiny_encoder_dir), data_checksum="abc", progress=False,
+                                   log=lambda _: None)
+    assert len(history) == 40
+    return nlu
+
+
+def test_tiny_model_fits_its_training_data(trained, tiny_corpus_dir):
+    train = load_seq_corpus(tiny_corpus_dir, ["train"])["train"]
+    scores, errors = evaluate_predictions(trained, train, keep_errors=5)
+    assert scores.intent_accuracy == 1.0, errors
+    assert scores.sentence_accuracy == 1.0, errors
+
+
+def test_training_metadata_is_recorded(trained):
+    meta = trained.meta
+    assert meta["data_checksum"] == "abc" and meta["seed"] == 7
+    assert 1 <= meta["best_epoch"] <= 40
+    assert set(meta["dev_metrics"]) >= {"intent_accuracy", "slot_f1", "sentence_accuracy"}
+    assert {"torch", "transformers", "datasets", "tod", "python"} <= set(meta["versions"])
+
+
+def test_parse_returns_typed_result_with_offsets(trained):
+    text = "Show me flights from Boston to Denver"
+    result = trained.parse(text)
+    assert isinstance(result, NLUResult)
+    assert result.intent == "atis_flight"
+    assert [(s.slot, s.value) for s in result.slots] == [("fromloc.city_name", "Boston"), ("toloc.city_name", "Denver")]
+    for span in result.slots:
+        assert text[span.start : span.end] == span.value
+        assert 0.0 < span.confidence <= 1.0
+    assert 0.0 < result.confidence <= 1.0
+    assert [i.score for i in result.intents] == sorted((i.score for i in result.intents), reverse=True)
+    assert result.acts[0].slot == "fromloc.city_name" and result.acts[0].intent == "atis_flight"
+    assert NLUResult.from_json(result.to_json()) == result
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\x00\x01", "?!", "🙂 " * 3, "boston " * 400, "日本語のテキスト"])
+def test_parse_survives_hostile_text(trained, text):
+    result = trained.parse(text)
+    assert result.text == text
+    for span in result.slots:
+        assert text[span.start : span.end] == span.value
+    if not text.split():
+        assert result.intents == () and result.confidence == 0.0
+
+
+def test_parse_rejects_non_text(trained):
+    with pytest.raises(TypeError):
+        trained.parse_batch([b"bytes"])  # type: ignore[list-item]
+
+
+def test_training_is_deterministic_for_a_seed(tiny_corpus_dir, tiny_encoder_dir):
+    corpus = load_seq_corpus(tiny_corpus_dir)
+    config = tiny_config(tiny_encoder_dir, epochs=3)
+    first, h1 = train_joint_nlu(corpus, config, progress=False, log=lambda _: None)
+    second, h2 = train_joint_nlu(corpus, config, progress=False, log=lambda _: None)
+    assert [r.train_loss for r in h1] == [r.train_loss for r in h2]
+    for (name, a), (_, b) in zip(first.model.state_dict().items(), second.model.state_dict().items()):
+        assert bool((a == b).all()), name
+
+
+def test_save_load_round_trip_gives_identical_predictions(trained, tmp_path):
+    texts = ["list flights from atlanta to dallas", "what is the fare from boston to denver", "ground transportation"]
+    trained.save(tmp_path / "model")
+    loaded = JointBertNLU.load(tmp_path / "model")
+    assert [r.to_dict() for r in loaded.parse_batch(texts)] == [r.to_dict() for r in trained.parse_batch(texts)]
+    assert loaded.meta["data_checksum"] == "abc"
+    assert (tmp_path / "model" / "model.safetensors").is_file()
+    # saving again over an existing model replaces it atomically and leaves no scratch behind
+    trained.save(tmp_path / "model")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
+def test_interrupted_save_leaves_the_previous_model_intact(trained, tmp_path, monkeypatch):
+    target = tmp_path / "model"
+    trained.save(target)
+    def contents() -> dict[str, bytes]:
+        return {str(p.relative_to(target)): p.read_bytes() for p in target.rglob("*") if p.is_file()}
+
+    before = contents()
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt("simulated crash mid-save")
+
+    monkeypatch.setattr(trained.tokenizer, "save_pretrained", crash)
+    with pytest.raises(KeyboardInterrupt):
+        trained.save(target)
+    assert contents() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+    JointBertNLU.load(target)
+
+
+def test_interrupted_first_save_leaves_nothing_loadable(trained, tmp_path, monkeypatch):
+    def disk_full(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(trained.tokenizer, "save_pretrained", disk_full)
+    with pytest.raises(OSError):
+        trained.save(tmp_path / "model")
+    assert not (tmp_path / "model").exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def saved(trained, tmp_path) -> Path:
+    return trained.save(tmp_path / "model")
+
+
+def test_missing_manifest_is_refused(saved):
+    (saved / "manifest.json").unlink()
+    with pytest.raises(ModelDirError, match="manifest.json is missing"):
+        JointBertNLU.load(saved)
+
+
+def test_truncated_weights_are_refused(saved):
+    weights = saved / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    with pytest.raises(ModelDirError, match="model.safetensors has 1000 bytes"):
+        JointBertNLU.load(saved)
+
+
+def test_flipped_byte_is_refused(saved):
+    weights = saved / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(ModelDirError, match="does not match its checksum"):
+        JointBertNLU.load(saved)
+
+
+def test_missing_file_and_missing_directory_are_refused(saved, tmp_path):
+    shutil.rmtree(saved / "tokenizer")
+    with pytest.raises(ModelDirError, match="is missing"):
+        JointBertNLU.load(saved)
+    with pytest.raises(ModelDirError, match="not found"):
+        JointBertNLU.load(tmp_path / "nothing-here")
+
+
+def test_wrong_kind_and_corrupt_manifest_are_refused(saved):
+    manifest = json.loads((saved / "manifest.json").read_text())
+    (saved / "manifest.json").write_text(json.dumps({**manifest, "kind": "other"}))
+    with pytest.raises(ModelDirError, match="expected 'jointbert'"):
+        JointBertNLU.load(saved)
+    (saved / "manifest.json").write_text("{broken")
+    with pytest.raises(ModelDirError, match="corrupt"):
+        JointBertNLU.load(saved)
+
+
+def test_unknown_encoder_is_a_clear_error(tmp_path):
+    from tod.nlu.labels import LabelVocab
+
+    with pytest.raises(ConfigError, match="cannot load encoder"):
+        JointBertNLU.from_encoder(str(tmp_path / "no-such-encoder"), LabelVocab(("i",)), LabelVocab(("O",)))
+
+
+def test_bad_configs_are_rejected():
+    with pytest.raises(ConfigError, match="pooling"):
+        JointNLUConfig(pooling="max")
+    with pytest.raises(ConfigError, match="epochs"):
+        TrainConfig(epochs=0)
+    with pytest.raises(ConfigError, match="learning rate"):
+        TrainConfig(lr=float("nan"))
+    with pytest.raises(ConfigError, match="unknown JointNLUConfig keys"):
+        JointNLUConfig.from_dict({"pooling": "mean", "layers": 3})
+
+
+def test_jointbert_is_registered():
+    assert NLU_REGISTRY.get("jointbert") is JointBertNLU

@@ -1,0 +1,115 @@
+"""Handlers of ``tod train nlu``, ``tod evaluate nlu`` and ``tod parse``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tod.errors import ConfigError, ModelDirError
+from tod.nlu.store import MANIFEST
+
+
+def _threads(args: argparse.Namespace) -> None:
+    if getattr(args, "threads", None):
+        import torch
+
+        torch.set_num_threads(args.threads)
+
+
+def _check_output_dir(out: Path, overwrite: bool) -> None:
+    """Refuse to replace anything but a tod model, and a tod model only with --overwrite."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise ConfigError(f"--out {out} exists and is not a directory")
+    if not any(out.iterdir()):
+        return
+    if not (out / MANIFEST).is_file():
+        raise ConfigError(f"--out {out} is a non-empty directory that is not a tod model; choose another path")
+    if not overwrite:
+        raise ConfigError(f"--out {out} already holds a model; pass --overwrite to replace it")
+
+
+def train_nlu(args: argparse.Namespace) -> int:
+    from tod.data.seqio import corpus_checksum, load_seq_corpus
+    from tod.nlu.config import JointNLUConfig, TrainConfig
+
+    out = Path(args.out)
+    _check_output_dir(out, args.overwrite)
+    config = TrainConfig(
+        encoder=args.encoder,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        head_lr=args.head_lr,
+        warmup=args.warmup,
+        seed=args.seed,
+        threads=args.threads,
+        precision=args.precision,
+        model=JointNLUConfig(pooling=args.pooling, crf=args.crf, max_length=args.max_length),
+    )
+    corpus = load_seq_corpus(args.data)
+    if "train" not in corpus:
+        raise ConfigError(f"{args.data} has no train split (found: {', '.join(corpus)})")
+    if "dev" not in corpus:
+        print("tod: warning: no dev split; the last epoch is kept", file=sys.stderr)
+    used = [s for s in ("train", "dev") if s in corpus]
+    checksum = corpus_checksum(args.data, used)
+    print(
+        f"training on {len(corpus['train'])} examples"
+        + (f", selecting on {len(corpus['dev'])} dev examples" if "dev" in corpus else "")
+        + f" (encoder {config.encoder}, {config.epochs} epochs, seed {config.seed})",
+        file=sys.stderr,
+    )
+    from tod.nlu.training import train_joint_nlu
+
+    nlu, _ = train_joint_nlu(corpus, config, data_checksum=checksum, progress=not args.quiet,
+                             log=lambda line: print(line, file=sys.stderr))
+    nlu.meta["data_path"] = str(Path(args.data).resolve())
+    nlu.save(out)
+    dev = nlu.meta.get("dev_metrics")
+    summary = f"saved {out} (best epoch {nlu.meta['best_epoch']}"
+    if dev:
+        summary += (
+            f"; dev intent acc {100 * dev['intent_accuracy']:.2f}, slot F1 {100 * dev['slot_f1']:.2f}, "
+            f"sentence acc {100 * dev['sentence_accuracy']:.2f}"
+        )
+    print(summary + ")")
+    return 0
+
+
+def _load(model_dir: str):
+    from tod.nlu.jointbert import JointBertNLU
+
+    if not Path(model_dir).exists():
+        raise ModelDirError(f"model directory not found: {model_dir}")
+    return JointBertNLU.load(model_dir)
+
+
+def evaluate_nlu(args: argparse.Namespace) -> int:
+    from tod.data.seqio import load_seq_corpus
+    from tod.evaluation.nlu import evaluate_predictions
+    from tod.evaluation.report import print_nlu_report
+
+    _threads(args)
+    nlu = _load(args.model)
+    split = load_seq_corpus(args.data, [args.split])[args.split]
+    scores, errors = evaluate_predictions(nlu, split, args.batch_size, keep_errors=args.errors)
+    print_nlu_report(scores, title=f"{args.data} [{args.split}] with {args.model}", errors=errors)
+    if args.json:
+        path = Path(args.json)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"model": str(args.model), "data": str(args.data), "split": args.split, **scores.to_dict()}
+        path.write_text(json.dumps(payload, indent=2))
+        print(f"scores written to {path}")
+    return 0
+
+
+def parse_text(args: argparse.Namespace) -> int:
+    nlu = _load(args.model)
+    texts = args.text if args.text else (line.rstrip("\n") for line in sys.stdin)
+    for text in texts:
+        print(nlu.parse(text).to_json(), flush=True)
+    return 0

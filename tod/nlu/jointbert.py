@@ -1,0 +1,276 @@
+"""JointBertNLU: joint intent detection and slot filling on any Hugging Face encoder.
+
+Use it from Python::
+
+    nlu = JointBertNLU.load("models/atis")
+    result = nlu.parse("show me flights from boston to denver")
+    result.intent, [(s.slot, s.value) for s in result.slots]
+
+Train it with :func:`tod.nlu.training.train_joint_nlu` or ``tod train nlu``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import torch
+
+from tod.encoders import resolve_encoder
+from tod.errors import ConfigError, ModelDirError
+from tod.nlu.config import JointNLUConfig
+from tod.nlu.features import WordEncoder
+from tod.nlu.labels import OUTSIDE, LabelVocab, tag_spans
+from tod.nlu.model import JointModel
+from tod.nlu.store import atomic_directory, verify
+from tod.nlu.tokenize import split_words
+from tod.registry import register_nlu
+from tod.types import MULTI_INTENT_SEPARATOR, DialogueAct, IntentScore, NLUResult, SlotSpan
+
+KIND = "jointbert"
+FORMAT_VERSION = 1
+TOP_INTENTS = 5
+
+
+@dataclass(frozen=True)
+class WordPrediction:
+    """A model's reading of a pre-split utterance."""
+
+    intents: tuple[IntentScore, ...]
+    tags: tuple[str, ...]
+    tag_probs: tuple[float, ...]
+
+
+@contextlib.contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """Silence transformers' load bars and weight warnings for the duration of a load."""
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(level)
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
+def _default_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def _encoder_from_pretrained(path: str):
+    from transformers import AutoModel
+
+    try:  # BERT-style models carry a pooler the joint model never uses
+        return AutoModel.from_pretrained(path, add_pooling_layer=False)
+    except TypeError:
+        return AutoModel.from_pretrained(path)
+
+
+@register_nlu(KIND)
+class JointBertNLU:
+    """An intent head and a BIO slot head over a shared transformer encoder."""
+
+    def __init__(
+        self,
+        model: JointModel,
+        tokenizer: Any,
+        intents: LabelVocab,
+        tags: LabelVocab,
+        config: JointNLUConfig,
+        meta: dict[str, Any] | None = None,
+        device: torch.device | None = None,
+    ) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.intents = intents
+        self.tags = tags
+        self.config = config
+        self.meta = dict(meta or {})
+        self.device = device or _default_device()
+        self.model.to(self.device)
+        # Never feed more positions than the encoder has position embeddings for.
+        positions = getattr(model.encoder.config, "max_position_embeddings", None) or config.max_length
+        self.words = WordEncoder(tokenizer, min(config.max_length, positions))
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def from_encoder(
+        cls, encoder: str, intents: LabelVocab, tags: LabelVocab, config: JointNLUConfig = JointNLUConfig()
+    ) -> JointBertNLU:
+        """A new, untrained model around a pre-trained encoder (path or hub name, or ``"minilm"``)."""
+        from transformers import AutoTokenizer
+
+        if OUTSIDE not in tags:
+            raise ConfigError(f"the tag vocabulary must contain {OUTSIDE!r}")
+        path = resolve_encoder(encoder)
+        try:
+            with quiet_transformers():
+                tokenizer = AutoTokenizer.from_pretrained(path)
+                network = _encoder_from_pretrained(path)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot load encoder {encoder!r} ({path}): {exc}. Give a local model directory or a "
+                "hub name that is in the local cache; nothing is downloaded with HF_HUB_OFFLINE=1."
+            ) from exc
+        model = JointModel(
+            network,
+            intents,
+            tags,
+            dropout=config.dropout,
+            pooling=config.pooling,
+            crf=config.crf,
+            slot_loss_weight=config.slot_loss_weight,
+        )
+        return cls(model, tokenizer, intents, tags, config, meta={"encoder": encoder})
+
+    # ------------------------------------------------------------------ inference
+    @torch.inference_mode()
+    def predict_words(self, sentences: Sequence[Sequence[str]], batch_size: int = 64) -> list[WordPrediction]:
+        """Predict intents and one tag per word for pre-split utterances.
+
+        Words past the encoder's ``max_length`` are tagged ``O``. Batches are formed from
+        utterances of similar length, and results come back in input order.
+        """
+        was_training = self.model.training
+        self.model.eval()
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+        out: list[WordPrediction | None] = [None] * len(sentences)
+        try:
+            for start in range(0, len(order), batch_size):
+                chunk = order[start : start + batch_size]
+                for i, pred in zip(chunk, self._predict_batch([sentences[i] for i in chunk])):
+                    out[i] = pred
+        finally:
+            self.model.train(was_training)
+        return out  # type: ignore[return-value]
+
+    def _predict_batch(self, sentences: Sequence[Sequence[str]]) -> list[WordPrediction]:
+        batch = self.words.encode(sentences)
+        output = self.model(
+            batch.input_ids.to(self.device),
+            batch.attention_mask.to(self.device),
+            batch.word_index.to(self.device),
+            batch.word_mask.to(self.device),
+        )
+        intent_probs = output.intent_logits.float().softmax(-1).cpu()
+        slot_scores = output.slot_scores.float()
+        paths = self.model.decode(slot_scores, batch.word_mask.to(self.device))
+        word_probs = slot_scores.softmax(-1).cpu()
+        k = min(TOP_INTENTS, len(self.intents))
+        top_p, top_i = intent_probs.topk(k, dim=-1)
+        results = []
+        for b, words in enumerate(sentences):
+            path = paths[b]
+            tags = [self.tags.labels[t] for t in path] + [OUTSIDE] * (len(words) - len(path))
+            probs = [float(word_probs[b, w, t]) for w, t in enumerate(path)] + [1.0] * (len(words) - len(path))
+            intents = tuple(
+                IntentScore(self.intents.labels[int(i)], float(p)) for p, i in zip(top_p[b], top_i[b])
+            )
+            results.append(WordPrediction(intents, tuple(tags), tuple(probs)))
+        return results
+
+    def parse(self, text: str, state: object | None = None) -> NLUResult:
+        """Understand one utterance. ``state`` is accepted for the NLU contract and not used."""
+        return self.parse_batch([text])[0]
+
+    def parse_batch(self, texts: Sequence[str], batch_size: int = 64) -> list[NLUResult]:
+        if not all(isinstance(t, str) for t in texts):
+            raise TypeError("parse expects text strings")
+        # Every word takes at least one sub-token, so words past max_length can never be read.
+        split = [split_words(t)[: self.words.max_length] for t in texts]
+        nonempty = [i for i, words in enumerate(split) if words]
+        preds = self.predict_words([[w.text for w in split[i]] for i in nonempty], batch_size)
+        results = [NLUResult(text=t) for t in texts]
+        for i, pred in zip(nonempty, preds):
+            results[i] = self._to_result(texts[i], split[i], pred)
+        return results
+
+    def _to_result(self, text: str, words: list, pred: WordPrediction) -> NLUResult:
+        slots = []
+        for slot, first, last in tag_spans(pred.tags):
+            start, end = words[first].start, words[last].end
+            conf = sum(pred.tag_probs[first : last + 1]) / (last - first + 1)
+            slots.append(SlotSpan(slot, text[start:end], start, end, conf))
+        top = pred.intents[0]
+        atoms = top.label.split(MULTI_INTENT_SEPARATOR)
+        if slots:
+            acts = tuple(DialogueAct(atoms[0], "", s.slot, s.value) for s in slots)
+        else:
+            acts = tuple(DialogueAct(a) for a in atoms)
+        confidence = top.score * min(pred.tag_probs)
+        return NLUResult(
+            text=text,
+            intents=pred.intents,
+            slots=tuple(slots),
+            acts=acts,
+            confidence=confidence,
+            tokens=tuple(w.text for w in words),
+            tags=pred.tags,
+        )
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, directory: str | Path) -> Path:
+        """Write the model atomically: weights, encoder config, tokenizer, labels, metadata."""
+        from safetensors.torch import save_file
+
+        directory = Path(directory)
+        with atomic_directory(directory, KIND) as scratch:
+            state = {k: v.detach().contiguous().cpu() for k, v in self.model.state_dict().items()}
+            save_file(state, str(scratch / "model.safetensors"))
+            self.model.encoder.config.save_pretrained(scratch / "encoder")
+            self.tokenizer.save_pretrained(scratch / "tokenizer")
+            labels = {"intents": list(self.intents.labels), "tags": list(self.tags.labels)}
+            (scratch / "labels.json").write_text(json.dumps(labels, indent=1, ensure_ascii=False))
+            nlu_config = {"format_version": FORMAT_VERSION, "component": KIND, **asdict(self.config)}
+            (scratch / "nlu_config.json").write_text(json.dumps(nlu_config, indent=2))
+            (scratch / "meta.json").write_text(json.dumps(self.meta, indent=2, ensure_ascii=False, default=str))
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | Path, device: str | torch.device | None = None) -> JointBertNLU:
+        """Load a model saved by :meth:`save`; a corrupt or incomplete directory is refused."""
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+        from transformers import AutoConfig, AutoModel, AutoTokenizer
+
+        directory = Path(directory)
+        verify(directory, KIND)
+        try:
+            nlu_config = json.loads((directory / "nlu_config.json").read_text())
+            labels = json.loads((directory / "labels.json").read_text())
+            meta = json.loads((directory / "meta.json").read_text())
+            version = nlu_config.pop("format_version")
+            nlu_config.pop("component", None)
+            config = JointNLUConfig.from_dict(nlu_config)
+            intents, tags = LabelVocab(tuple(labels["intents"])), LabelVocab(tuple(labels["tags"]))
+        except (json.JSONDecodeError, KeyError, TypeError, ConfigError, ValueError) as exc:
+            raise ModelDirError(f"{directory}: unreadable model description ({exc})") from exc
+        if version != FORMAT_VERSION:
+            raise ModelDirError(f"{directory}: model format version {version}, this tod reads {FORMAT_VERSION}")
+        try:
+            with quiet_transformers():
+                encoder_config = AutoConfig.from_pretrained(directory / "encoder")
+                tokenizer = AutoTokenizer.from_pretrained(directory / "tokenizer")
+                try:
+                    network = AutoModel.from_config(encoder_config, add_pooling_layer=False)
+                except TypeError:
+                    network = AutoModel.from_config(encoder_config)
+            model = JointModel(
+                network, intents, tags,
+                dropout=config.dropout, pooling=config.pooling, crf=config.crf,
+                slot_loss_weight=config.slot_loss_weight,
+            )
+            state = load_file(str(directory / "model.safetensors"))
+            model.load_state_dict(state, strict=True)
+        except (OSError, ValueError, RuntimeError, SafetensorError) as exc:
+            raise ModelDirError(f"{directory}: cannot rebuild the model ({exc})") from exc
+        model.eval()
+        return cls(model, tokenizer, intents, tags, config, meta, torch.device(device) if device else None)

@@ -1,0 +1,60 @@
+"""Component registries, one per stage type.
+
+A component is registered under a name, either directly with a decorator
+(``@register_nlu("mine")``) or lazily as ``"module:attribute"`` so that looking up a name does not
+import torch until the component is built. An unknown name fails with the list of known names.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any, Callable, TypeVar
+
+from tod.errors import RegistryError
+
+T = TypeVar("T")
+
+
+class Registry:
+    def __init__(self, stage: str) -> None:
+        self.stage = stage
+        self._entries: dict[str, Any] = {}  # name -> object or "module:attribute"
+
+    def names(self) -> list[str]:
+        return sorted(self._entries)
+
+    def register_lazy(self, name: str, target: str) -> None:
+        if name in self._entries:
+            raise RegistryError(f"{self.stage} component {name!r} is already registered")
+        self._entries[name] = target
+
+    def register(self, name: str) -> Callable[[T], T]:
+        def decorator(obj: T) -> T:
+            existing = self._entries.get(name)
+            if existing is not None and existing is not obj:
+                lazy_same = isinstance(existing, str) and existing == f"{obj.__module__}:{obj.__qualname__}"
+                if not lazy_same:
+                    raise RegistryError(f"{self.stage} component {name!r} is already registered")
+            self._entries[name] = obj
+            return obj
+
+        return decorator
+
+    def get(self, name: str) -> Any:
+        if name not in self._entries:
+            raise RegistryError(f"unknown {self.stage} component {name!r}; available: {', '.join(self.names())}")
+        entry = self._entries[name]
+        if isinstance(entry, str):
+            module, _, attribute = entry.partition(":")
+            entry = getattr(import_module(module), attribute)
+            self._entries[name] = entry
+        return entry
+
+
+NLU_REGISTRY = Registry("NLU")
+NLU_REGISTRY.register_lazy("jointbert", "tod.nlu.jointbert:JointBertNLU")
+
+
+def register_nlu(name: str) -> Callable[[T], T]:
+    """Class decorator: make an NLU component available to pipelines under ``name``."""
+    return NLU_REGISTRY.register(name)
