@@ -199,3 +199,40 @@ def test_bad_configs_are_rejected():
 
 def test_jointbert_is_registered():
     assert NLU_REGISTRY.get("jointbert") is JointBertNLU
+
+
+def test_slot_context_and_frozen_embeddings(tiny_corpus_dir, tiny_encoder_dir, tmp_path):
+    corpus = load_seq_corpus(tiny_corpus_dir)
+    config = tiny_config(tiny_encoder_dir, epochs=2, freeze_embeddings=True, model=JointNLUConfig(slot_context=True))
+    untouched = JointBertNLU.from_encoder(str(tiny_encoder_dir), *_vocabs(corpus)).model
+    nlu, _ = train_joint_nlu(corpus, config, progress=False, log=lambda _: None)
+    before = untouched.encoder.get_input_embeddings().weight
+    after = nlu.model.encoder.get_input_embeddings().weight
+    assert bool((before == after).all())  # frozen
+    assert not bool((untouched.encoder.encoder.layer[0].output.dense.weight
+                     == nlu.model.encoder.encoder.layer[0].output.dense.weight).all())  # trained
+    assert nlu.model.slot_head.in_features == 2 * nlu.model.encoder.config.hidden_size
+    nlu.save(tmp_path / "m")
+    loaded = JointBertNLU.load(tmp_path / "m")
+    assert loaded.config.slot_context
+    text = "show me flights from boston to denver"
+    assert loaded.parse(text).to_dict() == nlu.parse(text).to_dict()
+
+
+def _vocabs(corpus):
+    from tod.nlu.training import build_vocabularies
+
+    return build_vocabularies(corpus["train"])
+
+
+def test_precision_resolution():
+    import torch
+
+    from tod.nlu.training import hardware_bf16, resolve_precision
+
+    cpu = torch.device("cpu")
+    assert resolve_precision("fp32", cpu) == "fp32"
+    assert resolve_precision("bf16", cpu) == "bf16"
+    assert resolve_precision("auto", cpu) == ("bf16" if hardware_bf16(cpu) else "fp32")
+    with pytest.raises(ConfigError, match="precision"):
+        TrainConfig(precision="fp8")

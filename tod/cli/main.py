@@ -21,6 +21,15 @@ EPILOG = """examples:
 """
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows defaults, except where there is none to show (required options, 'unset')."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default is None or action.default is False and action.nargs == 0:
+            return action.help or ""
+        return super()._get_help_string(action)
+
+
 def positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -76,7 +85,7 @@ def _add_train_nlu(commands: argparse._SubParsersAction) -> None:
             "slot F1, then intent accuracy) is saved, atomically, to --out. Training is "
             "deterministic for a seed on the same machine and thread count."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("--data", required=True, metavar="DIR", help="corpus directory with train/ (and dev/) splits")
     p.add_argument("--out", required=True, metavar="MODEL_DIR", help="where to save the model")
@@ -93,15 +102,27 @@ def _add_train_nlu(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--warmup", type=fraction, default=d.warmup, help="fraction of steps for linear warm-up")
     p.add_argument("--seed", type=non_negative_int, default=d.seed, help="random seed")
     p.add_argument("--pooling", choices=("mean", "cls"), default=d.model.pooling, help="sentence vector for intents")
-    p.add_argument("--no-crf", dest="crf", action="store_false", help="softmax tagging instead of a CRF")
+    p.add_argument(
+        "--crf", action=argparse.BooleanOptionalAction, default=d.model.crf,
+        help="tag slots with a linear-chain CRF (--no-crf: softmax; both decode BIO-legal paths only)",
+    )
+    p.add_argument(
+        "--slot-context", action=argparse.BooleanOptionalAction, default=d.model.slot_context,
+        help="give the slot head the sentence vector as well as each word's vector",
+    )
+    p.add_argument(
+        "--freeze-embeddings", action=argparse.BooleanOptionalAction, default=d.freeze_embeddings,
+        help="keep the encoder's word embeddings fixed (faster; unseen words keep pre-trained vectors)",
+    )
     p.add_argument("--max-length", type=positive_int, default=d.model.max_length, help="sub-tokens per utterance")
     p.add_argument(
         "--precision",
-        choices=("fp32", "bf16"),
+        choices=("auto", "fp32", "bf16"),
         default=d.precision,
-        help="bf16 autocast trains faster on CPUs with AVX-512 BF16/AMX and on recent GPUs",
+        help="bf16 autocast trains about 1.5x faster on CPUs with AVX-512 BF16/AMX and on recent GPUs; "
+        "auto uses it where the hardware has it",
     )
-    p.add_argument("--threads", type=positive_int, default=None, help="CPU threads for torch (default: all)")
+    p.add_argument("--threads", type=positive_int, default=None, help="CPU threads for torch (default: all cores)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing model in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler="tod.cli.nlu_commands:train_nlu")
@@ -117,14 +138,14 @@ def _add_evaluate_nlu(commands: argparse._SubParsersAction) -> None:
             "(intent and every tag right), and per-intent / per-slot tables. Labels the model never "
             "saw in training count as errors."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("--model", required=True, metavar="MODEL_DIR", help="a directory saved by 'tod train nlu'")
     p.add_argument("--data", required=True, metavar="DIR", help="corpus directory")
     p.add_argument("--split", default="test", help="split to evaluate (train, dev or test)")
     p.add_argument("--json", metavar="OUT", help="also write the scores as JSON to this file")
     p.add_argument("--batch-size", type=positive_int, default=64, help="utterances per forward pass")
-    p.add_argument("--threads", type=positive_int, default=None, help="CPU threads for torch (default: all)")
+    p.add_argument("--threads", type=positive_int, default=None, help="CPU threads for torch (default: all cores)")
     p.add_argument("--errors", type=non_negative_int, default=0, metavar="N", help="also print up to N wrong examples")
     p.set_defaults(handler="tod.cli.nlu_commands:evaluate_nlu")
 

@@ -48,7 +48,10 @@ def train_nlu(args: argparse.Namespace) -> int:
         seed=args.seed,
         threads=args.threads,
         precision=args.precision,
-        model=JointNLUConfig(pooling=args.pooling, crf=args.crf, max_length=args.max_length),
+        freeze_embeddings=args.freeze_embeddings,
+        model=JointNLUConfig(
+            pooling=args.pooling, crf=args.crf, max_length=args.max_length, slot_context=args.slot_context
+        ),
     )
     corpus = load_seq_corpus(args.data)
     if "train" not in corpus:

@@ -12,6 +12,8 @@ from typing import Any
 
 from tod.errors import ConfigError
 
+PRECISIONS = ("auto", "fp32", "bf16")
+
 
 @dataclass(frozen=True)
 class JointNLUConfig:
@@ -22,6 +24,8 @@ class JointNLUConfig:
     dropout: float = 0.1
     slot_loss_weight: float = 1.0
     max_length: int = 128  # sub-tokens per utterance, special tokens included
+    # give the slot head the sentence vector too, so that tags can depend on the whole request
+    slot_context: bool = False
 
     def __post_init__(self) -> None:
         if self.pooling not in ("mean", "cls"):
@@ -51,9 +55,13 @@ class TrainConfig:
     warmup: float = 0.1  # fraction of the steps spent warming up
     seed: int = 13
     threads: int | None = None  # torch CPU threads; None keeps torch's default
+    # keep the pre-trained word embeddings fixed: faster steps, and words unseen in training
+    # stay where pre-training put them
+    freeze_embeddings: bool = False
     # "bf16" runs forward/backward under bfloat16 autocast (weights and optimizer stay fp32):
-    # about 1.5x faster on CPUs with AVX-512 BF16 or AMX, and on recent GPUs.
-    precision: str = "fp32"
+    # about 1.5x faster on CPUs with AVX-512 BF16 or AMX, and on recent GPUs; "auto" picks bf16
+    # where the hardware has it and fp32 elsewhere (bf16 emulated in software is slow).
+    precision: str = "auto"
     model: JointNLUConfig = JointNLUConfig()
 
     def __post_init__(self) -> None:
@@ -64,7 +72,7 @@ class TrainConfig:
             (self.head_lr > 0 and math.isfinite(self.head_lr), f"head learning rate must be positive: {self.head_lr}"),
             (0 <= self.warmup < 1, f"warmup must be a fraction in [0, 1), found {self.warmup}"),
             (self.weight_decay >= 0, f"weight decay must be >= 0, found {self.weight_decay}"),
-            (self.precision in ("fp32", "bf16"), f"precision must be 'fp32' or 'bf16', found {self.precision!r}"),
+            (self.precision in PRECISIONS, f"precision must be one of {PRECISIONS}, found {self.precision!r}"),
             (self.threads is None or self.threads >= 1, f"threads must be >= 1, found {self.threads}"),
         ]
         for ok, message in checks:

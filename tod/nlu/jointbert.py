@@ -128,6 +128,7 @@ class JointBertNLU:
             pooling=config.pooling,
             crf=config.crf,
             slot_loss_weight=config.slot_loss_weight,
+            slot_context=config.slot_context,
         )
         return cls(model, tokenizer, intents, tags, config, meta={"encoder": encoder})
 
@@ -140,7 +141,8 @@ class JointBertNLU:
         utterances of similar length, and results come back in input order.
         """
         was_training = self.model.training
-        self.model.eval()
+        if was_training:  # toggling walks every submodule: too slow to do on each parse
+            self.model.eval()
         order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
         out: list[WordPrediction | None] = [None] * len(sentences)
         try:
@@ -149,7 +151,8 @@ class JointBertNLU:
                 for i, pred in zip(chunk, self._predict_batch([sentences[i] for i in chunk])):
                     out[i] = pred
         finally:
-            self.model.train(was_training)
+            if was_training:
+                self.model.train()
         return out  # type: ignore[return-value]
 
     def _predict_batch(self, sentences: Sequence[Sequence[str]]) -> list[WordPrediction]:
@@ -266,7 +269,7 @@ class JointBertNLU:
             model = JointModel(
                 network, intents, tags,
                 dropout=config.dropout, pooling=config.pooling, crf=config.crf,
-                slot_loss_weight=config.slot_loss_weight,
+                slot_loss_weight=config.slot_loss_weight, slot_context=config.slot_context,
             )
             state = load_file(str(directory / "model.safetensors"))
             model.load_state_dict(state, strict=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -48,6 +49,7 @@ class JointModel(nn.Module):
         pooling: str = "mean",
         crf: bool = True,
         slot_loss_weight: float = 1.0,
+        slot_context: bool = False,
     ) -> None:
         super().__init__()
         if pooling not in ("cls", "mean"):
@@ -59,7 +61,8 @@ class JointModel(nn.Module):
         self.slot_loss_weight = slot_loss_weight
         self.dropout = nn.Dropout(dropout)
         self.intent_head = nn.Linear(hidden, len(intents))
-        self.slot_head = nn.Linear(hidden, len(tags))
+        self.slot_context = slot_context
+        self.slot_head = nn.Linear(2 * hidden if slot_context else hidden, len(tags))
         start_mask, trans_mask = transition_mask(tags)
         self.register_buffer("start_mask", start_mask, persistent=False)
         self.register_buffer("trans_mask", trans_mask, persistent=False)
@@ -87,6 +90,8 @@ class JointModel(nn.Module):
         intent_logits = self.intent_head(self.dropout(pooled))
         gather = word_index.unsqueeze(-1).expand(-1, -1, hidden.size(-1))
         words = torch.gather(hidden, 1, gather)
+        if self.slot_context:
+            words = torch.cat([words, pooled.unsqueeze(1).expand_as(words)], dim=-1)
         # CRF and softmax arithmetic stay in fp32 even under bf16 autocast: sums over many steps.
         emissions = self.slot_head(self.dropout(words)).float()
         intent_logits = intent_logits.float()
@@ -134,26 +139,26 @@ class JointModel(nn.Module):
 
     @torch.no_grad()
     def decode(self, slot_scores: torch.Tensor, word_mask: torch.Tensor) -> list[list[int]]:
-        """Best BIO-legal tag path for each sequence (Viterbi)."""
+        """Best BIO-legal tag path for each sequence (Viterbi, in numpy: the steps are tiny)."""
         if self.use_crf:
-            start, trans, end = self._scores()
+            start, trans, end = (x.detach().float().cpu().numpy() for x in self._scores())
         else:
-            start, trans, end = self.start_mask, self.trans_mask, torch.zeros_like(self.start_mask)
+            start, trans = self.start_mask.cpu().numpy(), self.trans_mask.cpu().numpy()
+            end = np.zeros_like(start)
+        scores = slot_scores.detach().float().cpu().numpy()
         paths = []
-        lengths = word_mask.long().sum(1).tolist()
-        for b, n in enumerate(lengths):
+        for b, n in enumerate(word_mask.long().sum(1).tolist()):
             if n == 0:
                 paths.append([])
                 continue
-            score = start + slot_scores[b, 0]
+            score = start + scores[b, 0]
             back = []
             for t in range(1, n):
-                total = score.unsqueeze(1) + trans
-                score, best = total.max(0)
-                score = score + slot_scores[b, t]
+                total = score[:, None] + trans
+                best = total.argmax(0)
+                score = total[best, np.arange(len(best))] + scores[b, t]
                 back.append(best)
-            score = score + end
-            tag = int(score.argmax())
+            tag = int((score + end).argmax())
             path = [tag]
             for best in reversed(back):
                 tag = int(best[tag])

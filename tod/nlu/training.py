@@ -13,6 +13,7 @@ import platform
 import random
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
@@ -39,6 +40,23 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
+
+
+def hardware_bf16(device: torch.device) -> bool:
+    """Whether ``device`` computes bfloat16 natively (CUDA, or a CPU with AVX-512 BF16 / AMX)."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:  # not Linux: do not guess
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def resolve_precision(precision: str, device: torch.device) -> str:
+    if precision == "auto":
+        return "bf16" if hardware_bf16(device) else "fp32"
+    return precision
 
 
 def build_vocabularies(train) -> tuple[LabelVocab, LabelVocab]:
@@ -84,10 +102,15 @@ def train_joint_nlu(
     intents, tags = build_vocabularies(train)
     nlu = JointBertNLU.from_encoder(config.encoder, intents, tags, config.model)
     model, device = nlu.model, nlu.device
+    precision = resolve_precision(config.precision, device)
+    if config.freeze_embeddings:
+        model.encoder.get_input_embeddings().weight.requires_grad_(False)
 
     head_params = [p for n, p in model.named_parameters() if not n.startswith("encoder.") and p.requires_grad]
     decay, no_decay = [], []
     for name, p in model.encoder.named_parameters():
+        if not p.requires_grad:
+            continue
         (no_decay if p.ndim < 2 or "LayerNorm" in name or "layer_norm" in name else decay).append(p)
     optimizer = torch.optim.AdamW(
         [
@@ -132,7 +155,7 @@ def train_joint_nlu(
             for row, i in enumerate(batch_ids):
                 kept = tag_ids[i][: batch.n_words[row]]
                 gold_tags[row, : len(kept)] = torch.tensor(kept, dtype=torch.long)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.precision == "bf16"):
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
                 out = model(
                     batch.input_ids.to(device),
                     batch.attention_mask.to(device),
@@ -174,6 +197,7 @@ def train_joint_nlu(
     nlu.meta = {
         "encoder": config.encoder,
         "train_config": config.to_dict(),
+        "precision": precision,
         "seed": config.seed,
         "data_checksum": data_checksum,
         "train_examples": len(token_rows),
