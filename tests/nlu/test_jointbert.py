@@ -236,3 +236,27 @@ def test_precision_resolution():
     assert resolve_precision("auto", cpu) == ("bf16" if hardware_bf16(cpu) else "fp32")
     with pytest.raises(ConfigError, match="precision"):
         TrainConfig(precision="fp8")
+
+
+def test_weight_averaging_is_considered_and_recorded(tiny_corpus_dir, tiny_encoder_dir):
+    corpus = load_seq_corpus(tiny_corpus_dir)
+    logged: list[str] = []
+    nlu, history = train_joint_nlu(corpus, tiny_config(tiny_encoder_dir, epochs=4, average_last=3),
+                                   progress=False, log=logged.append)
+    assert any(line.startswith("average of epochs 2-4: dev") for line in logged)
+    assert nlu.meta["selected"] in {"epoch 1", "epoch 2", "epoch 3", "epoch 4", "average of epochs 2-4"}
+    assert len(history) == 4
+
+
+def test_weight_average_is_the_mean_of_the_final_epochs():
+    import torch
+
+    from tod.nlu.training import _WeightAverage
+
+    model = torch.nn.Linear(2, 1)
+    average = _WeightAverage(first_epoch=2)
+    for epoch, value in enumerate((1.0, 2.0, 4.0), start=1):
+        with torch.no_grad():
+            model.weight.fill_(value)
+        average.add(epoch, model)
+    assert torch.allclose(average.state(model)["weight"], torch.full((1, 2), 3.0))

@@ -114,6 +114,10 @@ def _add_train_nlu(commands: argparse._SubParsersAction) -> None:
         "--freeze-embeddings", action=argparse.BooleanOptionalAction, default=d.freeze_embeddings,
         help="keep the encoder's word embeddings fixed (faster; unseen words keep pre-trained vectors)",
     )
+    p.add_argument(
+        "--average-last", type=non_negative_int, default=d.average_last, metavar="N",
+        help="also try the average of the weights of the last N epochs and keep it if dev prefers it (0: off)",
+    )
     p.add_argument("--max-length", type=positive_int, default=d.model.max_length, help="sub-tokens per utterance")
     p.add_argument(
         "--precision",

@@ -49,6 +49,7 @@ def train_nlu(args: argparse.Namespace) -> int:
         threads=args.threads,
         precision=args.precision,
         freeze_embeddings=args.freeze_embeddings,
+        average_last=args.average_last,
         model=JointNLUConfig(
             pooling=args.pooling, crf=args.crf, max_length=args.max_length, slot_context=args.slot_context
         ),

@@ -58,6 +58,9 @@ class TrainConfig:
     # keep the pre-trained word embeddings fixed: faster steps, and words unseen in training
     # stay where pre-training put them
     freeze_embeddings: bool = False
+    # average the weights of the last N epochs and keep the average if it is better on dev
+    # (0 or 1: off)
+    average_last: int = 0
     # "bf16" runs forward/backward under bfloat16 autocast (weights and optimizer stay fp32):
     # about 1.5x faster on CPUs with AVX-512 BF16 or AMX, and on recent GPUs; "auto" picks bf16
     # where the hardware has it and fp32 elsewhere (bf16 emulated in software is slow).
@@ -73,6 +76,7 @@ class TrainConfig:
             (0 <= self.warmup < 1, f"warmup must be a fraction in [0, 1), found {self.warmup}"),
             (self.weight_decay >= 0, f"weight decay must be >= 0, found {self.weight_decay}"),
             (self.precision in PRECISIONS, f"precision must be one of {PRECISIONS}, found {self.precision!r}"),
+            (self.average_last >= 0, f"average_last must be >= 0, found {self.average_last}"),
             (self.threads is None or self.threads >= 1, f"threads must be >= 1, found {self.threads}"),
         ]
         for ok, message in checks:

@@ -79,10 +79,6 @@ def length_batches(lengths: Sequence[int], batch_size: int, rng: random.Random) 
     return batches
 
 
-def _selection_key(scores: NLUScores) -> tuple[float, ...]:
-    return tuple(getattr(scores, k) for k in SELECTION_KEYS)
-
-
 def train_joint_nlu(
     corpus,
     config: TrainConfig,
@@ -106,52 +102,37 @@ def train_joint_nlu(
     if config.freeze_embeddings:
         model.encoder.get_input_embeddings().weight.requires_grad_(False)
 
-    head_params = [p for n, p in model.named_parameters() if not n.startswith("encoder.") and p.requires_grad]
-    decay, no_decay = [], []
-    for name, p in model.encoder.named_parameters():
-        if not p.requires_grad:
-            continue
-        (no_decay if p.ndim < 2 or "LayerNorm" in name or "layer_norm" in name else decay).append(p)
-    optimizer = torch.optim.AdamW(
-        [
-            {"params": decay, "lr": config.lr, "weight_decay": config.weight_decay},
-            {"params": no_decay, "lr": config.lr, "weight_decay": 0.0},
-            {"params": head_params, "lr": config.head_lr, "weight_decay": 0.0},
-        ]
-    )
+    optimizer = _optimizer(model, config)
     token_rows = train["tokens"]
     intent_ids = [intents.index(i) for i in train["intent"]]
     tag_ids = [[tags.index(t) for t in row] for row in train["tags"]]
     lengths = [len(r) for r in token_rows]
-    steps_per_epoch = math.ceil(len(token_rows) / config.batch_size)
-    total = steps_per_epoch * config.epochs
-    warmup = int(total * config.warmup)
-
-    def schedule(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / warmup
-        return max(0.0, (total - step) / max(1, total - warmup))
-
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+    total = math.ceil(len(token_rows) / config.batch_size) * config.epochs
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _linear_schedule(total, int(total * config.warmup)))
     rng = random.Random(config.seed)
     history: list[EpochRecord] = []
-    best_state: dict[str, torch.Tensor] | None = None
-    best_key: tuple[float, ...] | None = None
-    best_scores: NLUScores | None = None
-    best_epoch = 0
+    best: _Candidate | None = None
+    average = _WeightAverage(first_epoch=config.epochs - config.average_last + 1) if config.average_last > 1 else None
     started = time.time()
+
+    def consider(candidate: _Candidate) -> bool:
+        nonlocal best
+        if best is None or candidate.key > best.key:
+            best = candidate
+            return True
+        return False
 
     from tqdm.auto import tqdm
 
     bar = tqdm(total=total, disable=not progress, unit="step", dynamic_ncols=True, desc="training")
+    say = bar.write if progress else log
     for epoch in range(1, config.epochs + 1):
         epoch_start = time.time()
         model.train()
         losses = []
         for batch_ids in length_batches(lengths, config.batch_size, rng):
             batch = nlu.words.encode([token_rows[i] for i in batch_ids])
-            width = batch.word_index.size(1)
-            gold_tags = torch.zeros((len(batch_ids), width), dtype=torch.long)
+            gold_tags = torch.zeros((len(batch_ids), batch.word_index.size(1)), dtype=torch.long)
             for row, i in enumerate(batch_ids):
                 kept = tag_ids[i][: batch.n_words[row]]
                 gold_tags[row, : len(kept)] = torch.tensor(kept, dtype=torch.long)
@@ -172,6 +153,8 @@ def train_joint_nlu(
             losses.append(out.loss.item())
             bar.update(1)
             bar.set_postfix(epoch=epoch, loss=f"{losses[-1]:.3f}")
+        if average is not None:
+            average.add(epoch, model)
         dev_scores = evaluate_predictions(nlu, dev)[0] if dev is not None else None
         record = EpochRecord(
             epoch,
@@ -183,16 +166,19 @@ def train_joint_nlu(
         line = f"epoch {epoch}/{config.epochs}  loss {record.train_loss:.4f}"
         if dev_scores is not None:
             line += f"  dev {dev_scores.headline()}"
-        # With no dev split the last epoch is kept.
-        key = _selection_key(dev_scores) if dev_scores is not None else (float(epoch),)
-        if best_key is None or key > best_key:
-            best_key, best_scores, best_epoch = key, dev_scores, epoch
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        # Without a dev split the last epoch is kept.
+        if consider(_Candidate.of(model, dev_scores, f"epoch {epoch}", epoch)):
             line += "  (best so far)"
-        (bar.write if progress else log)(line)
+        say(line)
     bar.close()
-    assert best_state is not None
-    model.load_state_dict(best_state)
+    if average is not None:
+        model.load_state_dict(average.state(model))
+        dev_scores = evaluate_predictions(nlu, dev)[0] if dev is not None else None
+        label = f"average of epochs {average.first_epoch}-{config.epochs}"
+        kept = consider(_Candidate.of(model, dev_scores, label, config.epochs + 1))
+        say(f"{label}: dev {dev_scores.headline() if dev_scores else '(no dev split)'}" + ("  (best)" if kept else ""))
+    assert best is not None
+    model.load_state_dict(best.state)
     model.eval()
     nlu.meta = {
         "encoder": config.encoder,
@@ -202,13 +188,80 @@ def train_joint_nlu(
         "data_checksum": data_checksum,
         "train_examples": len(token_rows),
         "dev_examples": len(dev) if dev is not None else 0,
-        "best_epoch": best_epoch,
-        "dev_metrics": best_scores.to_dict() if best_scores is not None else None,
+        "selected": best.label,
+        "best_epoch": min(best.epoch, config.epochs),
+        "dev_metrics": best.scores.to_dict() if best.scores is not None else None,
         "history": [asdict(r) for r in history],
         "train_seconds": time.time() - started,
         "versions": _versions(),
     }
     return nlu, history
+
+
+def _optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+    """AdamW: encoder weights decay, biases and norms do not, the new heads learn faster."""
+    heads = [p for n, p in model.named_parameters() if not n.startswith("encoder.") and p.requires_grad]
+    decay, no_decay = [], []
+    for name, p in model.encoder.named_parameters():
+        if p.requires_grad:
+            (no_decay if p.ndim < 2 or "LayerNorm" in name or "layer_norm" in name else decay).append(p)
+    return torch.optim.AdamW(
+        [
+            {"params": decay, "lr": config.lr, "weight_decay": config.weight_decay},
+            {"params": no_decay, "lr": config.lr, "weight_decay": 0.0},
+            {"params": heads, "lr": config.head_lr, "weight_decay": 0.0},
+        ]
+    )
+
+
+def _linear_schedule(total: int, warmup: int) -> Callable[[int], float]:
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        return max(0.0, (total - step) / max(1, total - warmup))
+
+    return factor
+
+
+@dataclass
+class _Candidate:
+    """A model state that may be kept, with its dev scores and selection key."""
+
+    state: dict[str, torch.Tensor]
+    scores: NLUScores | None
+    label: str
+    epoch: int
+    key: tuple[float, ...]
+
+    @classmethod
+    def of(cls, model: torch.nn.Module, scores: NLUScores | None, label: str, epoch: int) -> _Candidate:
+        key = tuple(getattr(scores, k) for k in SELECTION_KEYS) if scores is not None else (float(epoch),)
+        state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        return cls(state, scores, label, epoch, key)
+
+
+class _WeightAverage:
+    """Running mean of the weights of the final epochs (stochastic weight averaging)."""
+
+    def __init__(self, first_epoch: int) -> None:
+        self.first_epoch = max(1, first_epoch)
+        self.count = 0
+        self.sums: dict[str, torch.Tensor] = {}
+
+    def add(self, epoch: int, model: torch.nn.Module) -> None:
+        if epoch < self.first_epoch:
+            return
+        self.count += 1
+        for k, v in model.state_dict().items():
+            if v.is_floating_point():
+                self.sums[k] = self.sums[k] + v.detach().double() if k in self.sums else v.detach().double().clone()
+
+    def state(self, model: torch.nn.Module) -> dict[str, torch.Tensor]:
+        """The averaged weights; entries that are not averaged (integer buffers) come from ``model``."""
+        return {
+            k: (self.sums[k] / self.count).to(v.dtype) if k in self.sums else v.detach().clone()
+            for k, v in model.state_dict().items()
+        }
 
 
 def _versions() -> dict[str, str]:
