@@ -17,7 +17,6 @@ import datetime as dt
 import json
 import os
 import platform
-import resource
 import shlex
 import statistics
 import subprocess
@@ -60,17 +59,42 @@ def machine() -> dict[str, object]:
     }
 
 
+def tree_rss_mib(root: int) -> float:
+    """Resident memory of a process and all its descendants, summed (Linux /proc)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = dict(
+                line.split(":", 1) for line in (entry / "status").read_text().splitlines() if ":" in line
+            )
+            parents[int(entry.name)] = int(fields["PPid"])
+            rss[int(entry.name)] = int(fields.get("VmRSS", "0 kB").split()[0])
+        except (OSError, KeyError, ValueError):
+            continue
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(child for child, parent in parents.items() if parent == pid)
+    return total / 1024
+
+
 def run(cmd: list[str]) -> tuple[float, float]:
-    """Run a command; return (wall seconds, peak RSS in MiB of that child)."""
+    """Run a command; return (wall seconds, peak MiB of RSS summed over it and its workers)."""
     print("$ " + shlex.join(cmd), flush=True)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    subprocess.run(cmd, check=True)
+    process = subprocess.Popen(cmd)
+    peak = 0.0
+    while process.poll() is None:
+        peak = max(peak, tree_rss_mib(process.pid))
+        time.sleep(0.5)
     wall = time.perf_counter() - start
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the maximum over all children so far; the training run comes
-    # first and is the largest, so this is its peak.
-    return wall, max(peak_kib, before) / 1024
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, cmd)
+    return wall, peak
 
 
 def latency(model_dir: Path, texts: list[str], threads: int | None) -> dict[str, float]:
@@ -186,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
             f"- test examples: {t['examples']} (gold intents unseen in training: {t['unseen_gold_intents']}, "
             f"gold tags unseen in training: {t['unseen_gold_tags']})",
             f"- best epoch {result['best_epoch']} of {meta['train_config']['epochs']} (by dev sentence accuracy)",
-            f"- training wall time: {train_wall / 60:.1f} min; peak memory (RSS): {train_peak:.0f} MiB",
+            f"- training wall time: {train_wall / 60:.1f} min; peak memory: {train_peak:.0f} MiB "
+            "(RSS summed over the training process and its workers, sampled every 0.5 s)",
             f"- batch-1 latency: p50 {speed['batch1_p50_ms']:.1f} ms, p95 {speed['batch1_p95_ms']:.1f} ms "
             f"({speed['batch1_utterances']} test utterances)",
             f"- batched throughput (batch 64): {speed['batch64_utterances_per_s']:.0f} utterances/s",

@@ -95,7 +95,8 @@ def test_training_is_deterministic_for_a_seed(tiny_corpus_dir, tiny_encoder_dir)
 def test_save_load_round_trip_gives_identical_predictions(trained, tmp_path):
     texts = ["list flights from atlanta to dallas", "what is the fare from boston to denver", "ground transportation"]
     trained.save(tmp_path / "model")
-    loaded = JointBertNLU.load(tmp_path / "model")
+    loaded = JointBertNLU.load(tmp_path / "model", precision="fp32")  # weights exactly as saved
+    loaded.precision = trained.precision  # same arithmetic as the in-memory model: identical scores
     assert [r.to_dict() for r in loaded.parse_batch(texts)] == [r.to_dict() for r in trained.parse_batch(texts)]
     assert loaded.meta["data_checksum"] == "abc"
     assert (tmp_path / "model" / "model.safetensors").is_file()
@@ -213,7 +214,8 @@ def test_slot_context_and_frozen_embeddings(tiny_corpus_dir, tiny_encoder_dir, t
                      == nlu.model.encoder.encoder.layer[0].output.dense.weight).all())  # trained
     assert nlu.model.slot_head.in_features == 2 * nlu.model.encoder.config.hidden_size
     nlu.save(tmp_path / "m")
-    loaded = JointBertNLU.load(tmp_path / "m")
+    loaded = JointBertNLU.load(tmp_path / "m", precision="fp32")
+    loaded.precision = nlu.precision
     assert loaded.config.slot_context
     text = "show me flights from boston to denver"
     assert loaded.parse(text).to_dict() == nlu.parse(text).to_dict()
@@ -228,7 +230,7 @@ def _vocabs(corpus):
 def test_precision_resolution():
     import torch
 
-    from tod.nlu.training import hardware_bf16, resolve_precision
+    from tod.nlu.precision import hardware_bf16, resolve_precision
 
     cpu = torch.device("cpu")
     assert resolve_precision("fp32", cpu) == "fp32"
@@ -260,3 +262,62 @@ def test_weight_average_is_the_mean_of_the_final_epochs():
             model.weight.fill_(value)
         average.add(epoch, model)
     assert torch.allclose(average.state(model)["weight"], torch.full((1, 2), 3.0))
+
+
+def test_soup_of_two_members_trains_in_parallel_and_keeps_the_best(tiny_corpus_dir, tiny_encoder_dir, tmp_path):
+    from tod.nlu.soup import member_configs, train_soup
+
+    corpus = load_seq_corpus(tiny_corpus_dir)
+    config = tiny_config(tiny_encoder_dir, epochs=3, members=2)
+    configs = member_configs(config, 2)
+    assert len({c.data_seed for c in configs}) == 2 and {c.seed for c in configs} == {config.seed}
+    logged: list[str] = []
+    nlu, _ = train_soup(corpus, config, progress=False, log=logged.append)
+    assert any(line.startswith("soup of 2 members: dev") for line in logged)
+    assert nlu.meta["members"] == 2 and len(nlu.meta["member_dev_metrics"]) == 2
+    assert nlu.meta["selected"] == "soup of 2 members" or nlu.meta["selected"].startswith("member ")
+    # the kept model is at least as good on dev as every member (sentence accuracy decides first)
+    kept = nlu.meta["dev_metrics"]["sentence_accuracy"]
+    assert kept >= max(m["sentence_accuracy"] for m in nlu.meta["member_dev_metrics"])
+    nlu.save(tmp_path / "soup")
+    assert JointBertNLU.load(tmp_path / "soup").parse("flights from boston").text == "flights from boston"
+
+
+def test_soup_needs_a_dev_split(tiny_corpus_dir, tiny_encoder_dir):
+    from datasets import DatasetDict
+
+    from tod.nlu.soup import train_soup
+
+    train = load_seq_corpus(tiny_corpus_dir, ["train"])
+    with pytest.raises(ConfigError, match="needs a dev split"):
+        train_soup(DatasetDict(train=train["train"]), tiny_config(tiny_encoder_dir, members=2), progress=False)
+
+
+def test_bilstm_slot_layer_trains_saves_and_loads(tiny_corpus_dir, tiny_encoder_dir, tmp_path):
+    corpus = load_seq_corpus(tiny_corpus_dir)
+    config = tiny_config(tiny_encoder_dir, epochs=2, model=JointNLUConfig(slot_lstm=True))
+    nlu, _ = train_joint_nlu(corpus, config, progress=False, log=lambda _: None)
+    assert nlu.model.slot_lstm is not None
+    texts = ["show me flights from boston to denver", "fares", ""]
+    before = [r.to_dict() for r in nlu.parse_batch(texts)]
+    nlu.save(tmp_path / "m")
+    loaded = JointBertNLU.load(tmp_path / "m", precision="fp32")
+    loaded.precision = nlu.precision
+    assert [r.to_dict() for r in loaded.parse_batch(texts)] == before
+
+
+def test_bf16_inference_agrees_with_fp32_and_saves_fp32(trained, tmp_path):
+    import torch
+    from safetensors.torch import load_file
+
+    trained.save(tmp_path / "m")
+    fp32 = JointBertNLU.load(tmp_path / "m", precision="fp32")
+    bf16 = JointBertNLU.load(tmp_path / "m", precision="bf16")
+    assert next(bf16.model.encoder.parameters()).dtype == torch.bfloat16
+    assert next(fp32.model.encoder.parameters()).dtype == torch.float32
+    texts = ["show me flights from boston to denver", "what is the fare from dallas to atlanta"]
+    for a, b in zip(fp32.parse_batch(texts), bf16.parse_batch(texts)):
+        assert a.intent == b.intent and a.tags == b.tags
+    bf16.save(tmp_path / "again")  # a bf16-serving model still saves full-precision weights
+    assert all(v.dtype == torch.float32 for v in load_file(str(tmp_path / "again" / "model.safetensors")).values()
+               if v.is_floating_point())

@@ -118,6 +118,11 @@ def _add_train_nlu(commands: argparse._SubParsersAction) -> None:
         "--average-last", type=non_negative_int, default=d.average_last, metavar="N",
         help="also try the average of the weights of the last N epochs and keep it if dev prefers it (0: off)",
     )
+    p.add_argument(
+        "--members", type=positive_int, default=d.members, metavar="K",
+        help="train K runs in parallel processes (same start, different batch order) and keep the best of "
+        "them and their weight average on dev: a model soup, one model's inference cost",
+    )
     p.add_argument("--max-length", type=positive_int, default=d.model.max_length, help="sub-tokens per utterance")
     p.add_argument(
         "--precision",

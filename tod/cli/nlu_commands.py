@@ -50,6 +50,7 @@ def train_nlu(args: argparse.Namespace) -> int:
         precision=args.precision,
         freeze_embeddings=args.freeze_embeddings,
         average_last=args.average_last,
+        members=args.members,
         model=JointNLUConfig(
             pooling=args.pooling, crf=args.crf, max_length=args.max_length, slot_context=args.slot_context
         ),
@@ -67,14 +68,14 @@ def train_nlu(args: argparse.Namespace) -> int:
         + f" (encoder {config.encoder}, {config.epochs} epochs, seed {config.seed})",
         file=sys.stderr,
     )
-    from tod.nlu.training import train_joint_nlu
+    from tod.nlu.soup import train_soup
 
-    nlu, _ = train_joint_nlu(corpus, config, data_checksum=checksum, progress=not args.quiet,
+    nlu, _ = train_soup(corpus, config, data_checksum=checksum, progress=not args.quiet,
                              log=lambda line: print(line, file=sys.stderr))
     nlu.meta["data_path"] = str(Path(args.data).resolve())
     nlu.save(out)
     dev = nlu.meta.get("dev_metrics")
-    summary = f"saved {out} (best epoch {nlu.meta['best_epoch']}"
+    summary = f"saved {out} (kept {nlu.meta['selected']}"
     if dev:
         summary += (
             f"; dev intent acc {100 * dev['intent_accuracy']:.2f}, slot F1 {100 * dev['slot_f1']:.2f}, "

@@ -26,6 +26,8 @@ class JointNLUConfig:
     max_length: int = 128  # sub-tokens per utterance, special tokens included
     # give the slot head the sentence vector too, so that tags can depend on the whole request
     slot_context: bool = False
+    # a BiLSTM over the words' vectors before the slot head (BERT-BiLSTM-CRF)
+    slot_lstm: bool = False
 
     def __post_init__(self) -> None:
         if self.pooling not in ("mean", "cls"):
@@ -53,7 +55,10 @@ class TrainConfig:
     head_lr: float = 1e-3
     weight_decay: float = 0.01
     warmup: float = 0.1  # fraction of the steps spent warming up
-    seed: int = 13
+    seed: int = 13  # initialisation of the new heads
+    # batch order and dropout; None uses `seed`. Members of a soup share `seed` (one starting
+    # point, so that their weights can be averaged) and differ here.
+    data_seed: int | None = None
     threads: int | None = None  # torch CPU threads; None keeps torch's default
     # keep the pre-trained word embeddings fixed: faster steps, and words unseen in training
     # stay where pre-training put them
@@ -61,6 +66,9 @@ class TrainConfig:
     # average the weights of the last N epochs and keep the average if it is better on dev
     # (0 or 1: off)
     average_last: int = 0
+    # train this many runs in parallel processes and keep the best of them and their weight
+    # average (a model soup, see tod.nlu.soup); 1: a single run
+    members: int = 1
     # "bf16" runs forward/backward under bfloat16 autocast (weights and optimizer stay fp32):
     # about 1.5x faster on CPUs with AVX-512 BF16 or AMX, and on recent GPUs; "auto" picks bf16
     # where the hardware has it and fp32 elsewhere (bf16 emulated in software is slow).
@@ -76,6 +84,7 @@ class TrainConfig:
             (0 <= self.warmup < 1, f"warmup must be a fraction in [0, 1), found {self.warmup}"),
             (self.weight_decay >= 0, f"weight decay must be >= 0, found {self.weight_decay}"),
             (self.precision in PRECISIONS, f"precision must be one of {PRECISIONS}, found {self.precision!r}"),
+            (self.members >= 1, f"members must be >= 1, found {self.members}"),
             (self.average_last >= 0, f"average_last must be >= 0, found {self.average_last}"),
             (self.threads is None or self.threads >= 1, f"threads must be >= 1, found {self.threads}"),
         ]

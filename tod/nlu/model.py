@@ -50,6 +50,7 @@ class JointModel(nn.Module):
         crf: bool = True,
         slot_loss_weight: float = 1.0,
         slot_context: bool = False,
+        slot_lstm: bool = False,
     ) -> None:
         super().__init__()
         if pooling not in ("cls", "mean"):
@@ -62,7 +63,10 @@ class JointModel(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.intent_head = nn.Linear(hidden, len(intents))
         self.slot_context = slot_context
-        self.slot_head = nn.Linear(2 * hidden if slot_context else hidden, len(tags))
+        width = 2 * hidden if slot_context else hidden
+        # An optional BiLSTM over the words, between the encoder and the slot head.
+        self.slot_lstm = nn.LSTM(width, width // 2, batch_first=True, bidirectional=True) if slot_lstm else None
+        self.slot_head = nn.Linear(2 * (width // 2) if slot_lstm else width, len(tags))
         start_mask, trans_mask = transition_mask(tags)
         self.register_buffer("start_mask", start_mask, persistent=False)
         self.register_buffer("trans_mask", trans_mask, persistent=False)
@@ -82,6 +86,8 @@ class JointModel(nn.Module):
         tag_labels: torch.Tensor | None = None,
     ) -> JointOutput:
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        if not torch.is_autocast_enabled(hidden.device.type):
+            hidden = hidden.to(self.intent_head.weight.dtype)  # a bf16 encoder under fp32 heads
         if self.pooling == "cls":
             pooled = hidden[:, 0]
         else:
@@ -92,6 +98,12 @@ class JointModel(nn.Module):
         words = torch.gather(hidden, 1, gather)
         if self.slot_context:
             words = torch.cat([words, pooled.unsqueeze(1).expand_as(words)], dim=-1)
+        if self.slot_lstm is not None:
+            lengths = word_mask.long().sum(1).clamp(min=1).cpu()
+            packed = nn.utils.rnn.pack_padded_sequence(words, lengths, batch_first=True, enforce_sorted=False)
+            words, _ = nn.utils.rnn.pad_packed_sequence(
+                self.slot_lstm(packed)[0], batch_first=True, total_length=words.size(1)
+            )
         # CRF and softmax arithmetic stay in fp32 even under bf16 autocast: sums over many steps.
         emissions = self.slot_head(self.dropout(words)).float()
         intent_logits = intent_logits.float()

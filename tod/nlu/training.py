@@ -13,7 +13,6 @@ import platform
 import random
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
@@ -24,6 +23,7 @@ from tod.evaluation.nlu import NLUScores, evaluate_predictions
 from tod.nlu.config import TrainConfig
 from tod.nlu.jointbert import JointBertNLU
 from tod.nlu.labels import OUTSIDE, LabelVocab
+from tod.nlu.precision import resolve_precision
 
 SELECTION_KEYS = ("sentence_accuracy", "slot_f1", "intent_accuracy")
 
@@ -40,23 +40,6 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
-
-
-def hardware_bf16(device: torch.device) -> bool:
-    """Whether ``device`` computes bfloat16 natively (CUDA, or a CPU with AVX-512 BF16 / AMX)."""
-    if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:  # not Linux: do not guess
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
-
-
-def resolve_precision(precision: str, device: torch.device) -> str:
-    if precision == "auto":
-        return "bf16" if hardware_bf16(device) else "fp32"
-    return precision
 
 
 def build_vocabularies(train) -> tuple[LabelVocab, LabelVocab]:
@@ -86,6 +69,8 @@ def train_joint_nlu(
     data_checksum: str | None = None,
     progress: bool = True,
     log: Callable[[str], None] = print,
+    bar_position: int = 0,
+    bar_label: str = "training",
 ) -> tuple[JointBertNLU, list[EpochRecord]]:
     """Train on ``corpus["train"]``, select on ``corpus["dev"]`` (if present); return the best model."""
     if "train" not in corpus:
@@ -97,6 +82,9 @@ def train_joint_nlu(
     seed_everything(config.seed)
     intents, tags = build_vocabularies(train)
     nlu = JointBertNLU.from_encoder(config.encoder, intents, tags, config.model)
+    data_seed = config.seed if config.data_seed is None else config.data_seed
+    if data_seed != config.seed:
+        seed_everything(data_seed)
     model, device = nlu.model, nlu.device
     precision = resolve_precision(config.precision, device)
     if config.freeze_embeddings:
@@ -109,7 +97,7 @@ def train_joint_nlu(
     lengths = [len(r) for r in token_rows]
     total = math.ceil(len(token_rows) / config.batch_size) * config.epochs
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _linear_schedule(total, int(total * config.warmup)))
-    rng = random.Random(config.seed)
+    rng = random.Random(data_seed)
     history: list[EpochRecord] = []
     best: _Candidate | None = None
     average = _WeightAverage(first_epoch=config.epochs - config.average_last + 1) if config.average_last > 1 else None
@@ -124,7 +112,8 @@ def train_joint_nlu(
 
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=total, disable=not progress, unit="step", dynamic_ncols=True, desc="training")
+    bar = tqdm(total=total, disable=not progress, unit="step", dynamic_ncols=True, desc=bar_label,
+               position=bar_position)
     say = bar.write if progress else log
     for epoch in range(1, config.epochs + 1):
         epoch_start = time.time()
