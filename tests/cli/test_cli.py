@@ -88,7 +88,7 @@ def test_out_that_is_not_a_model_is_never_overwritten(tmp_path, tiny_corpus_dir,
 def cli_model(tmp_path_factory, tiny_corpus_dir, tiny_encoder_dir) -> Path:
     out = tmp_path_factory.mktemp("cli") / "model"
     argv = ["train", "nlu", "--data", str(tiny_corpus_dir), "--out", str(out), "--encoder", str(tiny_encoder_dir),
-            "--epochs", "3", "--batch-size", "4", "--lr", "1e-3", "--threads", "1", "--quiet"]
+            "--epochs", "3", "--batch-size", "4", "--lr", "1e-3", "--threads", "1", "--members", "1", "--quiet"]
     assert main(argv) == 0
     return out
 

@@ -49,9 +49,9 @@ class JointNLUConfig:
 @dataclass(frozen=True)
 class TrainConfig:
     encoder: str = "minilm"
-    epochs: int = 30
+    epochs: int = 14
     batch_size: int = 32
-    lr: float = 1e-4
+    lr: float = 2e-4
     head_lr: float = 1e-3
     weight_decay: float = 0.01
     warmup: float = 0.1  # fraction of the steps spent warming up
@@ -62,13 +62,13 @@ class TrainConfig:
     threads: int | None = None  # torch CPU threads; None keeps torch's default
     # keep the pre-trained word embeddings fixed: faster steps, and words unseen in training
     # stay where pre-training put them
-    freeze_embeddings: bool = False
+    freeze_embeddings: bool = True
     # average the weights of the last N epochs and keep the average if it is better on dev
     # (0 or 1: off)
     average_last: int = 0
     # train this many runs in parallel processes and keep the best of them and their weight
     # average (a model soup, see tod.nlu.soup); 1: a single run
-    members: int = 1
+    members: int = 2
     # "bf16" runs forward/backward under bfloat16 autocast (weights and optimizer stay fp32):
     # about 1.5x faster on CPUs with AVX-512 BF16 or AMX, and on recent GPUs; "auto" picks bf16
     # where the hardware has it and fp32 elsewhere (bf16 emulated in software is slow).

@@ -23,6 +23,7 @@ from tod.errors import ConfigError
 from tod.evaluation.nlu import evaluate_predictions
 from tod.nlu.config import TrainConfig
 from tod.nlu.jointbert import JointBertNLU
+from tod.nlu.precision import resolve_precision
 from tod.nlu.training import SELECTION_KEYS, EpochRecord, train_joint_nlu
 
 
@@ -39,7 +40,8 @@ def _train_member(corpus: Any, config: TrainConfig, index: int, out: str, checks
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     nlu, _ = train_joint_nlu(corpus, config, data_checksum=checksum, progress=progress,
                              log=lambda line: print(f"[member {index + 1}] {line}", file=sys.stderr, flush=True),
-                             bar_position=index, bar_label=f"member {index + 1}")
+                             bar_position=index, bar_label=f"member {index + 1}",
+                             on_final=lambda final: final.save(out + "-final"))
     nlu.save(out)
     return nlu.meta
 
@@ -75,7 +77,8 @@ def train_soup(
             metas = [job.get() for job in jobs]
         # fp32 weights: the average must not be taken over rounded bf16 copies
         nlus = [JointBertNLU.load(out, precision="fp32") for out in outs]
-        soup = JointBertNLU.load(outs[0], precision="fp32")  # a container of its own for the average
+        finals = [JointBertNLU.load(out + "-final", precision="fp32") for out in outs]
+    soup = finals[0]
     if config.threads:
         import torch
 
@@ -85,12 +88,15 @@ def train_soup(
         (_key(meta["dev_metrics"]), f"member {i + 1} ({meta['selected']})", nlu, meta["dev_metrics"])
         for i, (meta, nlu) in enumerate(zip(metas, nlus))
     ]
-    states = [n.model.state_dict() for n in nlus]
+    # The soup averages the members' final states: they sit at the same point of the schedule
+    # (learning rate decayed to zero), where fine-tuned weights from one start average best.
+    states = [n.model.state_dict() for n in finals]
     averaged = {
         k: sum(s[k].double() for s in states).div(len(states)).to(v.dtype) if v.is_floating_point() else v
         for k, v in states[0].items()
     }
     soup.model.load_state_dict(averaged)
+    soup.precision = resolve_precision("auto", soup.device)  # as the members were scored in training
     soup_scores = evaluate_predictions(soup, dev)[0].to_dict()
     log(f"soup of {members} members: dev {_headline(soup_scores)}")
     for key, label, _, scores in candidates:

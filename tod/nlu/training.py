@@ -71,8 +71,13 @@ def train_joint_nlu(
     log: Callable[[str], None] = print,
     bar_position: int = 0,
     bar_label: str = "training",
+    on_final: Callable[[JointBertNLU], None] | None = None,
 ) -> tuple[JointBertNLU, list[EpochRecord]]:
-    """Train on ``corpus["train"]``, select on ``corpus["dev"]`` (if present); return the best model."""
+    """Train on ``corpus["train"]``, select on ``corpus["dev"]`` (if present); return the best model.
+
+    ``on_final`` is called with the model as it is after the last epoch, before the best state
+    is restored (model soups average final states).
+    """
     if "train" not in corpus:
         raise ConfigError(f"the corpus has no train split (splits found: {list(corpus)})")
     train = corpus["train"]
@@ -160,6 +165,9 @@ def train_joint_nlu(
             line += "  (best so far)"
         say(line)
     bar.close()
+    if on_final is not None:
+        nlu.meta = {"selected": f"epoch {config.epochs}", "dev_metrics": None}
+        on_final(nlu)
     if average is not None:
         model.load_state_dict(average.state(model))
         dev_scores = evaluate_predictions(nlu, dev)[0] if dev is not None else None
