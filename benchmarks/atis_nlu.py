@@ -184,7 +184,10 @@ def main(argv: list[str] | None = None) -> int:
             if meta.get("dev_metrics")
             else None
         ),
-        "best_epoch": meta["best_epoch"],
+        "selected": meta["selected"],
+        "members": meta.get("members", 1),
+        "member_dev_metrics": meta.get("member_dev_metrics"),
+        "soup_dev_metrics": meta.get("soup_dev_metrics"),
         "train_config": meta["train_config"],
         "train_wall_s": train_wall,
         "train_peak_rss_mib": train_peak,
@@ -192,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         **speed,
     }
     t = result["test"]
+    dev_kept = ", ".join(f"{k} {v:.2f}" for k, v in (result["dev_at_best_epoch"] or {}).items())
     print(json.dumps(result, indent=2))
     if not args.no_record:
         RESULTS.mkdir(parents=True, exist_ok=True)
@@ -216,7 +220,8 @@ def main(argv: list[str] | None = None) -> int:
             "",
             f"- test examples: {t['examples']} (gold intents unseen in training: {t['unseen_gold_intents']}, "
             f"gold tags unseen in training: {t['unseen_gold_tags']})",
-            f"- best epoch {result['best_epoch']} of {meta['train_config']['epochs']} (by dev sentence accuracy)",
+            f"- kept: {result['selected']} (chosen on dev; {meta['train_config']['epochs']} epochs per member); "
+            f"dev at the kept model: {dev_kept}",
             f"- training wall time: {train_wall / 60:.1f} min; peak memory: {train_peak:.0f} MiB "
             "(RSS summed over the training process and its workers, sampled every 0.5 s)",
             f"- batch-1 latency of `parse` (raw text in, typed result out), 1 thread, "

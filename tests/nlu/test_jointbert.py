@@ -19,7 +19,8 @@ from tod.types import NLUResult
 
 
 def tiny_config(encoder: Path, **overrides) -> TrainConfig:
-    values = dict(encoder=str(encoder), epochs=40, batch_size=4, lr=3e-3, head_lr=1e-2, warmup=0.0, seed=7, threads=1)
+    values = dict(encoder=str(encoder), epochs=40, batch_size=4, lr=3e-3, head_lr=1e-2, warmup=0.0, seed=7, threads=1,
+                  freeze_embeddings=False, members=1)  # a random tiny BERT must learn its embeddings
     values.update(overrides)
     return TrainConfig(**values)
 
