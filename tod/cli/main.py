@@ -101,6 +101,7 @@ def _add_train_nlu(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--head-lr", type=positive_float, default=d.head_lr, help="peak learning rate of the heads")
     p.add_argument("--warmup", type=fraction, default=d.warmup, help="fraction of steps for linear warm-up")
     p.add_argument("--seed", type=non_negative_int, default=d.seed, help="random seed")
+    p.add_argument("--dropout", type=fraction, default=d.model.dropout, help="dropout on the heads' inputs")
     p.add_argument("--pooling", choices=("mean", "cls"), default=d.model.pooling, help="sentence vector for intents")
     p.add_argument(
         "--crf", action=argparse.BooleanOptionalAction, default=d.model.crf,

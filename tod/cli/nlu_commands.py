@@ -52,7 +52,11 @@ def train_nlu(args: argparse.Namespace) -> int:
         average_last=args.average_last,
         members=args.members,
         model=JointNLUConfig(
-            pooling=args.pooling, crf=args.crf, max_length=args.max_length, slot_context=args.slot_context
+            pooling=args.pooling,
+            crf=args.crf,
+            max_length=args.max_length,
+            slot_context=args.slot_context,
+            dropout=args.dropout,
         ),
     )
     corpus = load_seq_corpus(args.data)

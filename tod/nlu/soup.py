@@ -37,7 +37,6 @@ def member_configs(config: TrainConfig, members: int) -> list[TrainConfig]:
 
 def _train_member(corpus: Any, config: TrainConfig, index: int, out: str, checksum: str | None,
                   progress: bool) -> dict[str, Any]:
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     nlu, _ = train_joint_nlu(corpus, config, data_checksum=checksum, progress=progress,
                              log=lambda line: print(f"[member {index + 1}] {line}", file=sys.stderr, flush=True),
                              bar_position=index, bar_label=f"member {index + 1}",
