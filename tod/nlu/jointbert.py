@@ -75,6 +75,20 @@ def _encoder_from_pretrained(path: str):
         return AutoModel.from_pretrained(path)
 
 
+def _joint_model(network: Any, intents: LabelVocab, tags: LabelVocab, config: JointNLUConfig) -> JointModel:
+    return JointModel(
+        network,
+        intents,
+        tags,
+        dropout=config.dropout,
+        pooling=config.pooling,
+        crf=config.crf,
+        slot_loss_weight=config.slot_loss_weight,
+        slot_context=config.slot_context,
+        slot_lstm=config.slot_lstm,
+    )
+
+
 @register_nlu(KIND)
 class JointBertNLU:
     """An intent head and a BIO slot head over a shared transformer encoder."""
@@ -125,18 +139,8 @@ class JointBertNLU:
                 f"cannot load encoder {encoder!r} ({path}): {exc}. Give a local model directory or a "
                 "hub name that is in the local cache; nothing is downloaded with HF_HUB_OFFLINE=1."
             ) from exc
-        model = JointModel(
-            network,
-            intents,
-            tags,
-            dropout=config.dropout,
-            pooling=config.pooling,
-            crf=config.crf,
-            slot_loss_weight=config.slot_loss_weight,
-            slot_context=config.slot_context,
-            slot_lstm=config.slot_lstm,
-        )
-        return cls(model, tokenizer, intents, tags, config, meta={"encoder": encoder})
+        return cls(_joint_model(network, intents, tags, config), tokenizer, intents, tags, config,
+                   meta={"encoder": encoder})
 
     # ------------------------------------------------------------------ inference
     @torch.inference_mode()
@@ -282,12 +286,7 @@ class JointBertNLU:
                     network = AutoModel.from_config(encoder_config, add_pooling_layer=False)
                 except TypeError:
                     network = AutoModel.from_config(encoder_config)
-            model = JointModel(
-                network, intents, tags,
-                dropout=config.dropout, pooling=config.pooling, crf=config.crf,
-                slot_loss_weight=config.slot_loss_weight, slot_context=config.slot_context,
-                slot_lstm=config.slot_lstm,
-            )
+            model = _joint_model(network, intents, tags, config)
             state = load_file(str(directory / "model.safetensors"))
             model.load_state_dict(state, strict=True)
         except (OSError, ValueError, RuntimeError, SafetensorError) as exc:
