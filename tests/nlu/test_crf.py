@@ -55,7 +55,9 @@ def test_viterbi_finds_the_best_legal_path(crf):
     paths = model.decode(scores, mask)
     for b, n in enumerate((5, 3, 1)):
         if crf:
-            best = max(itertools.product(range(4), repeat=n), key=lambda p: float(path_score(model, scores[b, :n], p).detach()))
+            best = max(
+                itertools.product(range(4), repeat=n), key=lambda p: float(path_score(model, scores[b, :n], p).detach())
+            )
             assert paths[b] == list(best)
         labels = [TAGS.labels[t] for t in paths[b]]
         assert all(allowed_transition(p, t) for p, t in zip([None] + labels, labels))
