@@ -83,9 +83,8 @@ def train_soup(
 
         torch.set_num_threads(config.threads)
     dev = corpus["dev"]
-    candidates: list[tuple[tuple[float, ...], str, JointBertNLU, dict[str, float] | None]] = [
-        (_key(meta["dev_metrics"]), f"member {i + 1} ({meta['selected']})", nlu, meta["dev_metrics"])
-        for i, (meta, nlu) in enumerate(zip(metas, nlus))
+    candidates: list[tuple[tuple[float, ...], int, JointBertNLU]] = [
+        (_key(meta["dev_metrics"]), i, nlu) for i, (meta, nlu) in enumerate(zip(metas, nlus))
     ]
     # The soup averages the members' final states: they sit at the same point of the schedule
     # (learning rate decayed to zero), where fine-tuned weights from one start average best.
@@ -98,16 +97,18 @@ def train_soup(
     soup.precision = resolve_precision("auto", soup.device)  # as the members were scored in training
     soup_scores = evaluate_predictions(soup, dev)[0].to_dict()
     log(f"soup of {members} members: dev {_headline(soup_scores)}")
-    for key, label, _, scores in candidates:
-        log(f"{label}: dev {_headline(scores)}")
+    for i, meta in enumerate(metas):
+        log(f"member {i + 1} ({meta['selected']}): dev {_headline(meta['dev_metrics'])}")
     # A member replaces the soup only if it is strictly better on dev sentence accuracy: dev sets
     # are small, and at equal accuracy the average of the members generalises at least as well.
-    best_key, best_label, best_nlu, best_scores = max(candidates, key=lambda c: c[0])
+    best_key, best_index, best_nlu = max(candidates, key=lambda c: c[0])
+    best_label = f"member {best_index + 1} ({metas[best_index]['selected']})"
+    best_scores = metas[best_index]["dev_metrics"]
     if soup_scores["sentence_accuracy"] >= best_key[0]:
         best_label, best_nlu, best_scores = f"soup of {members} members", soup, soup_scores
     log(f"kept: {best_label}")
     best_nlu.meta = {
-        **metas[0],
+        **metas[best_index],
         "train_config": config.to_dict(),
         "members": members,
         "member_data_seeds": [c.data_seed for c in configs],
@@ -118,7 +119,7 @@ def train_soup(
         "dev_metrics": best_scores,
         "train_seconds": time.time() - started,
     }
-    history = [EpochRecord(**r) for r in metas[0]["history"]]
+    history = [EpochRecord(**r) for r in metas[best_index]["history"]]
     return best_nlu, history
 
 
