@@ -131,6 +131,13 @@ def latency(model_dir: Path, texts: list[str], threads: int | None) -> dict[str,
     }
 
 
+def _headline_only(scores: dict | None) -> dict | None:
+    """Dev scores as percentages, without the per-label tables (those stay in the model's meta.json)."""
+    if not scores:
+        return None
+    return {k: 100 * scores[k] for k in ("intent_accuracy", "slot_f1", "sentence_accuracy")}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "atis"), help="corpus directory")
@@ -186,8 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "selected": meta["selected"],
         "members": meta.get("members", 1),
-        "member_dev_metrics": meta.get("member_dev_metrics"),
-        "soup_dev_metrics": meta.get("soup_dev_metrics"),
+        "member_dev_metrics": [_headline_only(m) for m in meta.get("member_dev_metrics") or []],
+        "soup_dev_metrics": _headline_only(meta.get("soup_dev_metrics")),
         "train_config": meta["train_config"],
         "train_wall_s": train_wall,
         "train_peak_rss_mib": train_peak,

@@ -39,10 +39,17 @@ class NLUScores:
         }
 
     def headline(self) -> str:
-        return (
-            f"intent acc {100 * self.intent_accuracy:.2f}  slot F1 {100 * self.slot_f1:.2f}  "
-            f"sentence acc {100 * self.sentence_accuracy:.2f}"
-        )
+        return headline(self.to_dict())
+
+
+def headline(scores: dict[str, Any] | None) -> str:
+    """``intent acc 97.80  slot F1 98.07  sentence acc 92.00`` from a scores dict (fractions)."""
+    if not scores:
+        return "(none)"
+    return (
+        f"intent acc {100 * scores['intent_accuracy']:.2f}  slot F1 {100 * scores['slot_f1']:.2f}  "
+        f"sentence acc {100 * scores['sentence_accuracy']:.2f}"
+    )
 
 
 def score_nlu(

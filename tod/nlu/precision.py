@@ -6,6 +6,8 @@ from pathlib import Path
 
 import torch
 
+from tod.nlu.config import PRECISIONS
+
 
 def hardware_bf16(device: torch.device) -> bool:
     """Whether ``device`` computes bfloat16 natively (CUDA, or a CPU with AVX-512 BF16 / AMX).
@@ -23,8 +25,8 @@ def hardware_bf16(device: torch.device) -> bool:
 
 def resolve_precision(precision: str, device: torch.device) -> str:
     """``"auto"`` becomes ``"bf16"`` where the hardware has it, else ``"fp32"``; others pass through."""
-    if precision not in ("auto", "fp32", "bf16"):
-        raise ValueError(f"precision must be auto, fp32 or bf16, found {precision!r}")
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, found {precision!r}")
     if precision == "auto":
         return "bf16" if hardware_bf16(device) else "fp32"
     return precision

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from tod.errors import ConfigError
-from tod.evaluation.nlu import evaluate_predictions
+from tod.evaluation.nlu import evaluate_predictions, headline
 from tod.nlu.config import TrainConfig
 from tod.nlu.jointbert import JointBertNLU
 from tod.nlu.precision import resolve_precision
@@ -96,9 +96,9 @@ def train_soup(
     soup.model.load_state_dict(averaged)
     soup.precision = resolve_precision("auto", soup.device)  # as the members were scored in training
     soup_scores = evaluate_predictions(soup, dev)[0].to_dict()
-    log(f"soup of {members} members: dev {_headline(soup_scores)}")
+    log(f"soup of {members} members: dev {headline(soup_scores)}")
     for i, meta in enumerate(metas):
-        log(f"member {i + 1} ({meta['selected']}): dev {_headline(meta['dev_metrics'])}")
+        log(f"member {i + 1} ({meta['selected']}): dev {headline(meta['dev_metrics'])}")
     # A member replaces the soup only if it is strictly better on dev sentence accuracy: dev sets
     # are small, and at equal accuracy the average of the members generalises at least as well.
     best_key, best_index, best_nlu = max(candidates, key=lambda c: c[0])
@@ -122,11 +122,3 @@ def train_soup(
     history = [EpochRecord(**r) for r in metas[best_index]["history"]]
     return best_nlu, history
 
-
-def _headline(scores: dict[str, float] | None) -> str:
-    if not scores:
-        return "(none)"
-    return (
-        f"intent acc {100 * scores['intent_accuracy']:.2f}  slot F1 {100 * scores['slot_f1']:.2f}  "
-        f"sentence acc {100 * scores['sentence_accuracy']:.2f}"
-    )

@@ -108,10 +108,12 @@ def train_joint_nlu(
     average = _WeightAverage(first_epoch=config.epochs - config.average_last + 1) if config.average_last > 1 else None
     started = time.time()
 
-    def consider(candidate: _Candidate) -> bool:
+    def consider(scores: NLUScores | None, label: str, epoch: int) -> bool:
+        """Keep the model's current state if it beats the best so far (the state is copied only then)."""
         nonlocal best
-        if best is None or candidate.key > best.key:
-            best = candidate
+        key = tuple(getattr(scores, k) for k in SELECTION_KEYS) if scores is not None else (float(epoch),)
+        if best is None or key > best.key:
+            best = _Candidate({k: v.detach().clone() for k, v in model.state_dict().items()}, scores, label, epoch, key)
             return True
         return False
 
@@ -161,18 +163,17 @@ def train_joint_nlu(
         if dev_scores is not None:
             line += f"  dev {dev_scores.headline()}"
         # Without a dev split the last epoch is kept.
-        if consider(_Candidate.of(model, dev_scores, f"epoch {epoch}", epoch)):
+        if consider(dev_scores, f"epoch {epoch}", epoch):
             line += "  (best so far)"
         say(line)
     bar.close()
     if on_final is not None:
-        nlu.meta = {"selected": f"epoch {config.epochs}", "dev_metrics": None}
         on_final(nlu)
     if average is not None:
         model.load_state_dict(average.state(model))
         dev_scores = evaluate_predictions(nlu, dev)[0] if dev is not None else None
         label = f"average of epochs {average.first_epoch}-{config.epochs}"
-        kept = consider(_Candidate.of(model, dev_scores, label, config.epochs + 1))
+        kept = consider(dev_scores, label, config.epochs + 1)
         say(f"{label}: dev {dev_scores.headline() if dev_scores else '(no dev split)'}" + ("  (best)" if kept else ""))
     assert best is not None
     model.load_state_dict(best.state)
@@ -222,19 +223,13 @@ def _linear_schedule(total: int, warmup: int) -> Callable[[int], float]:
 
 @dataclass
 class _Candidate:
-    """A model state that may be kept, with its dev scores and selection key."""
+    """The best model state so far, with its dev scores and selection key."""
 
     state: dict[str, torch.Tensor]
     scores: NLUScores | None
     label: str
     epoch: int
     key: tuple[float, ...]
-
-    @classmethod
-    def of(cls, model: torch.nn.Module, scores: NLUScores | None, label: str, epoch: int) -> _Candidate:
-        key = tuple(getattr(scores, k) for k in SELECTION_KEYS) if scores is not None else (float(epoch),)
-        state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        return cls(state, scores, label, epoch, key)
 
 
 class _WeightAverage:
