@@ -14,16 +14,37 @@ class SchemaError(TodError, ValueError):
 class CorpusError(TodError, ValueError):
     """A corpus file is missing, unreadable or malformed.
 
-    ``path`` and ``line`` (1-based, when known) point at the offending place.
+    ``path`` and ``line`` (1-based, when known) point at the offending place; for dialogue corpora
+    ``dialogue`` (its ID) and ``turn`` (0-based index in the dialogue) do.
     """
 
-    def __init__(self, message: str, path: str | None = None, line: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        path: str | None = None,
+        line: int | None = None,
+        *,
+        dialogue: str | None = None,
+        turn: int | None = None,
+    ) -> None:
         where = ""
         if path is not None:
             where = f"{path}:{line}: " if line is not None else f"{path}: "
+        if dialogue is not None:
+            where += f"dialogue {dialogue}" + (f", turn {turn}" if turn is not None else "") + ": "
         super().__init__(where + message)
         self.path = path
         self.line = line
+        self.dialogue = dialogue
+        self.turn = turn
+
+
+class DomainError(TodError, ValueError):
+    """A domain definition (ontology, database, templates) is missing or malformed."""
+
+
+class QueryError(TodError, ValueError):
+    """A database query names an unknown domain or slot, or gives a value the slot cannot take."""
 
 
 class ModelDirError(TodError, ValueError):

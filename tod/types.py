@@ -1,6 +1,8 @@
 """Typed values that cross stage boundaries.
 
-Every value here is a frozen dataclass with ``to_dict``/``from_dict`` methods whose output
+The dialogue act lives in ``tod.acts``, the belief state in ``tod.belief`` and whole dialogues
+(turns, goals) in ``tod.dialogue``; all are re-exported here, the one place to import them from.
+Every value is a frozen dataclass with ``to_dict``/``from_dict`` methods whose output
 round-trips through JSON unchanged. Later stages (tracker, policy, NLG, simulator) build on
 these; nothing here imports a heavy dependency.
 """
@@ -11,68 +13,36 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from tod._schema import number as _number
+from tod._schema import require as _require
+from tod.acts import REQUESTED, DialogueAct
+from tod.belief import DONTCARE, BeliefState, DomainBelief
+from tod.dialogue import SPEAKERS, SYSTEM, USER, ActSpan, Dialogue, Goal, GoalReference, SubGoal, Turn
 from tod.errors import SchemaError
+
+__all__ = [
+    "DONTCARE",
+    "MULTI_INTENT_SEPARATOR",
+    "REQUESTED",
+    "SPEAKERS",
+    "SYSTEM",
+    "USER",
+    "ActSpan",
+    "BeliefState",
+    "Dialogue",
+    "DialogueAct",
+    "DomainBelief",
+    "Goal",
+    "GoalReference",
+    "IntentScore",
+    "NLUResult",
+    "SlotSpan",
+    "SubGoal",
+    "Turn",
+]
 
 #: Separator used by corpora (ATIS, MixATIS, ...) to join several intents into one label.
 MULTI_INTENT_SEPARATOR = "#"
-
-
-def _require(data: Mapping[str, Any], key: str, kind: type | tuple[type, ...], what: str) -> Any:
-    if not isinstance(data, Mapping):
-        raise SchemaError(f"{what}: expected a JSON object, found {type(data).__name__}")
-    if key not in data:
-        raise SchemaError(f"{what}: missing key {key!r} (keys found: {sorted(data)})")
-    value = data[key]
-    # bool is a subclass of int in Python; JSON true/false is never a number here.
-    if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _as_tuple(kind)):
-        expected = " or ".join(k.__name__ for k in _as_tuple(kind))
-        raise SchemaError(f"{what}: key {key!r} must be {expected}, found {type(value).__name__} {value!r:.60}")
-    return value
-
-
-def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
-    return kind if isinstance(kind, tuple) else (kind,)
-
-
-def _number(data: Mapping[str, Any], key: str, what: str) -> float:
-    return float(_require(data, key, (int, float), what))
-
-
-@dataclass(frozen=True)
-class DialogueAct:
-    """One unit of meaning, e.g. ``inform(restaurant, food, italian)`` or ``request(hotel, phone, ?)``.
-
-    ``domain``, ``slot`` and ``value`` are empty strings where an act has none (``bye()``).
-    """
-
-    intent: str
-    domain: str = ""
-    slot: str = ""
-    value: str = ""
-
-    def __post_init__(self) -> None:
-        for name in ("intent", "domain", "slot", "value"):
-            if not isinstance(getattr(self, name), str):
-                raise SchemaError(f"DialogueAct.{name} must be a string, found {getattr(self, name)!r}")
-        if not self.intent:
-            raise SchemaError("DialogueAct.intent must be a non-empty string")
-
-    def __str__(self) -> str:
-        args = ", ".join(part for part in (self.domain, self.slot, self.value) if part)
-        return f"{self.intent}({args})"
-
-    def to_dict(self) -> dict[str, str]:
-        return {"intent": self.intent, "domain": self.domain, "slot": self.slot, "value": self.value}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DialogueAct:
-        what = "DialogueAct"
-        return cls(
-            intent=_require(data, "intent", str, what),
-            domain=data.get("domain", "") if isinstance(data, Mapping) else "",
-            slot=data.get("slot", "") if isinstance(data, Mapping) else "",
-            value=data.get("value", "") if isinstance(data, Mapping) else "",
-        )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Domains as data: ontologies, databases and the one query engine."""
