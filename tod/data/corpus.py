@@ -1,0 +1,147 @@
+"""Dialogue corpora in one typed shape, and the registry of their loaders.
+
+A loader turns a corpus on disk (a directory or one file, in the corpus's official format) into a
+:class:`Corpus`: typed :class:`~tod.types.Dialogue` values per split. Bad input raises a
+:class:`~tod.errors.CorpusError` naming the file, the dialogue and the turn. In lenient mode a
+loader skips a bad dialogue instead, and records the skip in ``Corpus.skipped``: never silently.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Protocol
+
+from tod._schema import FrozenMap
+from tod.dialogue import Dialogue
+from tod.errors import CorpusError
+from tod.registry import Registry
+
+
+@dataclass(frozen=True)
+class SkippedDialogue:
+    """A dialogue a lenient load left out, and why."""
+
+    path: str
+    dialogue: str
+    reason: str
+    turn: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "dialogue": self.dialogue, "turn": self.turn, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A loaded corpus: its name, dialogues per split (file order kept), and any lenient skips."""
+
+    name: str
+    splits: FrozenMap[str, tuple[Dialogue, ...]]
+    skipped: tuple[SkippedDialogue, ...] = ()
+    language: str = "en"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "splits", FrozenMap({k: tuple(v) for k, v in dict(self.splits).items()}))
+        object.__setattr__(self, "skipped", tuple(self.skipped))
+
+    def __getitem__(self, split: str) -> tuple[Dialogue, ...]:
+        try:
+            return self.splits[split]
+        except KeyError:
+            raise CorpusError(f"corpus {self.name!r} has no split {split!r}; splits loaded: {list(self.splits)}")
+
+    def dialogues(self) -> Iterator[Dialogue]:
+        for dialogues in self.splits.values():
+            yield from dialogues
+
+
+class CorpusLoader(Protocol):
+    """``loader(path, splits=None, lenient=False) -> Corpus``.
+
+    ``path`` is the corpus directory or one split file; ``splits`` restricts which splits are read
+    (``None``: every split found).
+    """
+
+    def __call__(
+        self, path: str | os.PathLike[str], *, splits: Iterable[str] | None = None, lenient: bool = False
+    ) -> Corpus: ...
+
+
+CORPUS_LOADERS = Registry("corpus loader")
+# Lazy entries: looking a name up imports only that loader's module.
+for _name, _target in {
+    "multiwoz": "tod.data.multiwoz:load_multiwoz",
+    "crosswoz": "tod.data.crosswoz:load_crosswoz",
+    "camrest": "tod.data.unified:load_camrest",
+    "woz": "tod.data.unified:load_woz",
+    "multiwoz22-text": "tod.data.mwz22_text:load_mwz22_text",
+}.items():
+    CORPUS_LOADERS.register_lazy(_name, _target)
+
+
+def register_corpus(name: str) -> Callable[[CorpusLoader], CorpusLoader]:
+    """Decorator registering a corpus loader under ``name`` (used by ``tod data`` and pipelines)."""
+    return CORPUS_LOADERS.register(name)
+
+
+def load_corpus(
+    name: str, path: str | os.PathLike[str], *, splits: Iterable[str] | None = None, lenient: bool = False
+) -> Corpus:
+    """Load the corpus ``name`` (``multiwoz``, ``crosswoz``, ...) from ``path``."""
+    return CORPUS_LOADERS.get(name)(path, splits=splits, lenient=lenient)
+
+
+@dataclass
+class SkipLog:
+    """Collects lenient skips while a loader runs; strict mode re-raises instead."""
+
+    lenient: bool
+    skipped: list[SkippedDialogue] = field(default_factory=list)
+
+    def guard(self, error: CorpusError, dialogue: str) -> None:
+        """Record ``error`` for ``dialogue`` when lenient, else raise it."""
+        if not self.lenient:
+            raise error
+        self.skipped.append(SkippedDialogue(error.path or "", dialogue, str(error), error.turn))
+
+
+def read_json(path: Path, member: str | None = None) -> Any:
+    """JSON from ``path``, or from ``member`` of the zip archive at ``path``, with clear errors.
+
+    With ``member=None`` and a ``.zip`` path, the archive must hold exactly one ``.json`` file.
+    """
+    if not path.exists():
+        raise CorpusError("file not found", str(path))
+    try:
+        if path.suffix == ".zip":
+            with zipfile.ZipFile(path) as archive:
+                names = [n for n in archive.namelist() if n.endswith(".json") and not n.startswith("__MACOSX")]
+                if member is None:
+                    if len(names) != 1:
+                        raise CorpusError(f"expected exactly one .json file in the archive, found {names}", str(path))
+                    member = names[0]
+                if member not in archive.namelist():
+                    raise CorpusError(f"archive has no member {member!r} (members: {names})", str(path))
+                raw = archive.read(member)
+        else:
+            raw = path.read_bytes()
+    except zipfile.BadZipFile as exc:
+        raise CorpusError(f"not a readable zip archive (truncated or corrupt?): {exc}", str(path)) from exc
+    except (OSError, EOFError) as exc:  # a truncated member raises EOFError or zlib errors via OSError
+        raise CorpusError(f"cannot read: {exc}", str(path)) from exc
+    except Exception as exc:  # zlib.error on a corrupt deflate stream
+        if type(exc).__name__ == "error" and type(exc).__module__ == "zlib":
+            raise CorpusError(f"corrupt compressed data: {exc}", str(path)) from exc
+        raise
+    where = f"{path}" + (f"!{member}" if path.suffix == ".zip" else "")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"not UTF-8 text: {exc}", where) from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CorpusError(f"not valid JSON: {exc.msg}", where, exc.lineno) from exc
