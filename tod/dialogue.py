@@ -214,18 +214,24 @@ class Goal:
 
 @dataclass(frozen=True)
 class Dialogue:
-    """A dialogue from a corpus (or a simulation): its ID, turns, goal and where it came from."""
+    """A dialogue from a corpus (or a simulation): its ID, turns, goal and where it came from.
+
+    ``info`` holds descriptive corpus fields as strings (CrossWOZ's ``type``, MultiWOZ's goal
+    ``topic``), for statistics and filtering; nothing downstream depends on it.
+    """
 
     id: str
     turns: tuple[Turn, ...]
     goal: Goal | None = None
     corpus: str = ""
     split: str = ""
+    info: FrozenMap[str, str] = field(default_factory=FrozenMap)
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
             raise SchemaError(f"Dialogue.id must be a non-empty string, found {self.id!r}")
         object.__setattr__(self, "turns", tuple(self.turns))
+        object.__setattr__(self, "info", freeze_str_map(self.info))
 
     @property
     def user_turns(self) -> tuple[Turn, ...]:
@@ -247,6 +253,7 @@ class Dialogue:
             "id": self.id,
             "corpus": self.corpus,
             "split": self.split,
+            "info": self.info.to_dict(),
             "goal": None if self.goal is None else self.goal.to_dict(),
             "turns": [t.to_dict() for t in self.turns],
         }
@@ -261,6 +268,7 @@ class Dialogue:
             goal=None if goal is None else Goal.from_dict(goal),
             corpus=optional(data, "corpus", str, what, ""),
             split=optional(data, "split", str, what, ""),
+            info=FrozenMap(string_map(optional(data, "info", dict, what, {}), f"{what}.info")),
         )
 
     def to_json(self) -> str:
