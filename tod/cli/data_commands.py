@@ -1,0 +1,113 @@
+"""Handlers of ``tod data stats`` and ``tod data validate``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from tod.data.corpus import Corpus, load_corpus
+from tod.data.stats import SplitStats, check_corpus, corpus_stats
+from tod.errors import ConfigError
+
+_COUNT_ROWS = (
+    ("dialogues", "dialogues"),
+    ("turns", "turns"),
+    ("user turns", "user_turns"),
+    ("system turns", "system_turns"),
+    ("dialogue acts", "acts"),
+    ("spans", "spans"),
+    ("turns with a state", "turns_with_state"),
+)
+
+
+def _load(args: argparse.Namespace, lenient: bool) -> tuple[Corpus, float]:
+    path = Path(args.data)
+    if not path.exists():
+        raise ConfigError(f"--data {path} does not exist; expected the {args.corpus} corpus directory or a split file")
+    started = time.perf_counter()
+    corpus = load_corpus(args.corpus, path, splits=args.split, lenient=lenient)
+    return corpus, time.perf_counter() - started
+
+
+def _write_json(path: str | None, payload: dict[str, Any]) -> None:
+    if path:
+        Path(path).write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _breakdown_rows(stats: dict[str, SplitStats], attribute: str) -> dict[str, list[int]]:
+    keys: dict[str, None] = {}
+    for split in stats.values():
+        keys.update(dict.fromkeys(getattr(split, attribute)))
+    return {key: [getattr(split, attribute).get(key, 0) for split in stats.values()] for key in keys}
+
+
+def stats(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    corpus, seconds = _load(args, lenient=False)
+    per_split = corpus_stats(corpus)
+    console = Console()
+    splits = list(per_split)
+
+    def table(title: str, rows: dict[str, list[int]]) -> None:
+        if not rows:
+            return
+        grid = Table(title=title, title_justify="left")
+        grid.add_column("")
+        for split in splits:
+            grid.add_column(split, justify="right")
+        for label, values in rows.items():
+            grid.add_row(label, *(f"{v:,}" for v in values))
+        console.print(grid)
+
+    table(
+        f"{corpus.name}: {args.data} (loaded in {seconds:.2f} s)",
+        {label: [getattr(per_split[s], key) for s in splits] for label, key in _COUNT_ROWS},
+    )
+    table("dialogues per goal domain", _breakdown_rows(per_split, "goal_domains"))
+    table("acts per domain", _breakdown_rows(per_split, "act_domains"))
+    table("acts per intent", _breakdown_rows(per_split, "act_intents"))
+    info_keys = dict.fromkeys(key for s in per_split.values() for key in s.info)
+    for key in info_keys:
+        values: dict[str, None] = {}
+        for s in per_split.values():
+            values.update(dict.fromkeys(s.info.get(key, {})))
+        table(f"dialogues per {key}", {v: [s.info.get(key, {}).get(v, 0) for s in per_split.values()] for v in values})
+    for split, s in per_split.items():
+        if s.slots:
+            console.print(f"[bold]{split}[/bold]: {len(s.slots)} act slots (domain-slot): {', '.join(s.slots)}")
+    _write_json(
+        args.json,
+        {"corpus": corpus.name, "data": str(args.data), "splits": {k: v.to_dict() for k, v in per_split.items()}},
+    )
+    return 0
+
+
+def validate(args: argparse.Namespace) -> int:
+    corpus, seconds = _load(args, lenient=True)
+    problems = check_corpus(corpus)
+    dialogues = sum(len(d) for d in corpus.splits.values())
+    for problem in problems[: args.limit]:
+        print(problem)
+    if len(problems) > args.limit:
+        print(f"... and {len(problems) - args.limit} more (raise --limit or use --json to see them all)")
+    verdict = "OK" if not problems else f"{len(problems)} problem(s)"
+    print(
+        f"{corpus.name}: {dialogues:,} dialogues in {len(corpus.splits)} split(s) "
+        f"({', '.join(corpus.splits)}), {len(corpus.skipped)} skipped, {verdict} ({seconds:.2f} s)"
+    )
+    _write_json(
+        args.json,
+        {
+            "corpus": corpus.name,
+            "data": str(args.data),
+            "dialogues": dialogues,
+            "skipped": [s.to_dict() for s in corpus.skipped],
+            "problems": [p.to_dict() for p in problems],
+        },
+    )
+    return 1 if problems else 0
