@@ -10,12 +10,13 @@ TORCH  := torch==2.13.0
 export OMP_WAIT_POLICY ?= PASSIVE
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: install test test-fast bench-atis clean help
+.PHONY: install test test-fast bench-atis bench-data clean help
 
 help:
 	@echo "make test        create .venv if missing, install, run the whole test suite"
 	@echo "make test-fast   the tests without the slow ones (real encoder, real corpora)"
 	@echo "make bench-atis  train + evaluate JointBertNLU on ATIS, record benchmarks/results/atis_nlu.*"
+	@echo "make bench-data  corpus load times and database query speed, record benchmarks/results/"
 	@echo "make install     only create .venv and install tod with its dev extra"
 
 $(STAMP): pyproject.toml
@@ -35,6 +36,9 @@ test-fast: $(STAMP)
 
 bench-atis: $(STAMP)
 	$(PY) benchmarks/atis_nlu.py
+
+bench-data: $(STAMP)
+	cd benchmarks && ../$(PY) corpus_load.py && ../$(PY) db_query.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
