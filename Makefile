@@ -38,7 +38,7 @@ bench-atis: $(STAMP)
 	$(PY) benchmarks/atis_nlu.py
 
 bench-data: $(STAMP)
-	cd benchmarks && ../$(PY) corpus_load.py && ../$(PY) db_query.py
+	$(PY) benchmarks/corpus_load.py && $(PY) benchmarks/db_query.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
