@@ -12,6 +12,9 @@ from tod.data.corpus import Corpus, load_corpus
 from tod.data.stats import SplitStats, check_corpus, corpus_stats
 from tod.errors import ConfigError
 
+#: A descriptive field with more distinct values than this is summarised, not tabulated.
+MAX_INFO_VALUES = 20
+
 _COUNT_ROWS = (
     ("dialogues", "dialogues"),
     ("turns", "turns"),
@@ -56,7 +59,8 @@ def stats(args: argparse.Namespace) -> int:
     def table(title: str, rows: dict[str, list[int]]) -> None:
         if not rows:
             return
-        grid = Table(title=title, title_justify="left")
+        console.print(f"[bold]{title}[/bold]")
+        grid = Table()
         grid.add_column("")
         for split in splits:
             grid.add_column(split, justify="right")
@@ -76,6 +80,9 @@ def stats(args: argparse.Namespace) -> int:
         values: dict[str, None] = {}
         for s in per_split.values():
             values.update(dict.fromkeys(s.info.get(key, {})))
+        if len(values) > MAX_INFO_VALUES:  # an identifier (original_id, line), not a category
+            console.print(f"[bold]{key}[/bold]: {len(values):,} distinct values")
+            continue
         table(f"dialogues per {key}", {v: [s.info.get(key, {}).get(v, 0) for s in per_split.values()] for v in values})
     for split, s in per_split.items():
         if s.slots:
