@@ -1,0 +1,94 @@
+"""Splits: finding a corpus's split files, and cutting dialogues into parts by dialogue ID.
+
+The public MultiWOZ/CrossWOZ test splits are held out, so development splits are cut from another
+split. The cut depends only on the set of dialogue IDs and the seed: the IDs are sorted, shuffled
+with ``random.Random(seed)`` and cut in the order the fractions are given. Reordering the input
+therefore gives the same parts; each part keeps its dialogues in input order.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from tod.dialogue import Dialogue
+from tod.errors import ConfigError, CorpusError
+
+
+def _check_fractions(fractions: Mapping[str, float]) -> None:
+    if not fractions:
+        raise ConfigError("split fractions: expected at least one part, found none")
+    for name, fraction in fractions.items():
+        if not isinstance(name, str) or not name:
+            raise ConfigError(f"split fractions: expected non-empty part names, found {name!r}")
+        if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not math.isfinite(fraction):
+            raise ConfigError(f"split fraction {name!r}: expected a number, found {fraction!r}")
+        if fraction <= 0:
+            raise ConfigError(f"split fraction {name!r}: expected a positive number, found {fraction!r}")
+    total = math.fsum(fractions.values())
+    if abs(total - 1.0) > 1e-9:
+        raise ConfigError(f"split fractions must sum to 1, found {dict(fractions)} summing to {total!r}")
+
+
+def split_dialogues(
+    dialogues: Iterable[Dialogue], fractions: Mapping[str, float], seed: int
+) -> dict[str, tuple[Dialogue, ...]]:
+    """Parts named like ``fractions`` (e.g. ``{"train": 0.9, "dev": 0.1}``), disjoint and complete.
+
+    Part sizes are the rounded cumulative fractions of the number of dialogues (the last part
+    takes the rest), so sizes differ from the exact fractions by less than one dialogue. A part
+    may be empty when there are fewer dialogues than parts. Duplicate dialogue IDs are a
+    :class:`CorpusError` (the split would not be a function of the IDs); bad fractions a
+    :class:`ConfigError`.
+    """
+    _check_fractions(fractions)
+    items = list(dialogues)
+    seen: set[str] = set()
+    for dialogue in items:
+        if dialogue.id in seen:
+            raise CorpusError(f"cannot split by dialogue ID: ID {dialogue.id!r} occurs more than once")
+        seen.add(dialogue.id)
+    order = sorted(seen)
+    random.Random(seed).shuffle(order)
+    part_of: dict[str, str] = {}
+    names = list(fractions)
+    cumulative = 0.0
+    start = 0
+    for index, name in enumerate(names):
+        cumulative += fractions[name]
+        end = len(order) if index == len(names) - 1 else min(len(order), round(cumulative * len(order)))
+        for did in order[start:end]:
+            part_of[did] = name
+        start = max(start, end)
+    return {name: tuple(d for d in items if part_of[d.id] == name) for name in names}
+
+
+def find_split_files(
+    path: str | os.PathLike[str], splits: Iterable[str] | None, known: Iterable[str], corpus: str
+) -> dict[str, Path]:
+    """Split name -> file for a corpus ``path``: a directory of ``<split>.json.zip`` / ``<split>.json``
+    files (``known`` splits, or exactly ``splits`` when given), or one such file (split named by it).
+    """
+    root, wanted, known = Path(path), None if splits is None else list(splits), tuple(known)
+    if root.is_file():
+        name = root.name.split(".json")[0]
+        if wanted is not None and name not in wanted:
+            raise CorpusError(f"file holds split {name!r}, but splits {sorted(wanted)} were asked for", str(root))
+        return {name: root}
+    if not root.is_dir():
+        raise CorpusError(f"expected a {corpus} directory or split file (<split>.json[.zip]); not found", str(root))
+    found = {}
+    for split in known if wanted is None else wanted:
+        candidates = [root / f"{split}.json.zip", root / f"{split}.json"]
+        existing = [c for c in candidates if c.is_file()]
+        if existing:
+            found[split] = existing[0]
+        elif wanted is not None:
+            raise CorpusError(f"no {split!r} split: expected {candidates[0].name} or {candidates[1].name}", str(root))
+    if not found:
+        expected = [f"{s}.json.zip" for s in known]
+        raise CorpusError(f"no {corpus} split files: expected any of {expected}", str(root))
+    return found
