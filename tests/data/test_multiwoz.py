@@ -1,5 +1,4 @@
 import json
-import logging
 import re
 import zipfile
 from collections import Counter
@@ -80,11 +79,12 @@ def test_goal_order_booking_flags_and_description():
     assert third.goal.description == ("Find a museum",)
 
 
-def test_irregular_whitespace_and_an_empty_span_entry(caplog):
-    with caplog.at_level(logging.WARNING, logger="tod.data.multiwoz"):
-        turn = load_multiwoz(FIXTURE)["val"][2].turns[0]
+def test_irregular_whitespace_and_an_empty_span_entry():
+    corpus = load_multiwoz(FIXTURE)
+    turn = corpus["val"][2].turns[0]
     assert [turn.text[s.start : s.end] for s in turn.spans] == ["museum"]
-    assert "left out 1 span_info entries that cover no word" in caplog.text and "FIX003 turn 0" in caplog.text
+    (warning,) = corpus.warnings
+    assert "left out 1 span_info entries that cover no word" in warning and "FIX003 turn 0" in warning
 
 
 def test_split_selection_and_unzipped_files(tmp_path):
@@ -214,3 +214,11 @@ def test_real_belief_state_and_round_trip(real_val):
     slots = {a.slot for d in real_val for t in d.turns for a in t.acts}
     assert {"pricerange", "trainID", "duration", "price", "car type", "entrance fee", "leaveAt"} <= slots
     assert not slots & {"Price", "Ticket", "Id", "Car", "none"}
+
+
+def test_real_val_reports_the_spans_it_left_out():
+    root = require_shared("multiwoz", "val.json.zip")
+    corpus = load_multiwoz(root)
+    assert len(corpus.warnings) == 1
+    assert "2 span_info entries that cover no word" in corpus.warnings[0]
+    assert "MUL2418 turn 7" in corpus.warnings[0] and "PMUL3320 turn 9" in corpus.warnings[0]

@@ -87,9 +87,16 @@ def stats(args: argparse.Namespace) -> int:
     for split, s in per_split.items():
         if s.slots:
             console.print(f"[bold]{split}[/bold]: {len(s.slots)} act slots (domain-slot): {', '.join(s.slots)}")
+    for warning in corpus.warnings:
+        console.print(f"[yellow]warning[/yellow]: {warning}", highlight=False)
     _write_json(
         args.json,
-        {"corpus": corpus.name, "data": str(args.data), "splits": {k: v.to_dict() for k, v in per_split.items()}},
+        {
+            "corpus": corpus.name,
+            "data": str(args.data),
+            "splits": {k: v.to_dict() for k, v in per_split.items()},
+            "warnings": list(corpus.warnings),
+        },
     )
     return 0
 
@@ -98,6 +105,8 @@ def validate(args: argparse.Namespace) -> int:
     corpus, seconds = _load(args, lenient=True)
     problems = check_corpus(corpus)
     dialogues = sum(len(d) for d in corpus.splits.values())
+    for warning in corpus.warnings:
+        print(f"warning (not counted as a problem): {warning}")
     for problem in problems[: args.limit]:
         print(problem)
     if len(problems) > args.limit:
@@ -114,6 +123,7 @@ def validate(args: argparse.Namespace) -> int:
             "data": str(args.data),
             "dialogues": dialogues,
             "skipped": [s.to_dict() for s in corpus.skipped],
+            "warnings": list(corpus.warnings),
             "problems": [p.to_dict() for p in problems],
         },
     )

@@ -190,8 +190,9 @@ def _add_data(commands: argparse._SubParsersAction) -> None:
             "Load a corpus leniently (a malformed dialogue is skipped and reported instead of "
             "stopping the load) and check every dialogue: speakers alternating from the user, "
             "empty utterances, spans over white space, duplicate IDs. Prints each problem and "
-            "exits with status 1 if there is any, 0 if the corpus is clean. A file that cannot be "
-            "read at all (missing, not a zip, not JSON) is an error (status 2)."
+            "exits with status 1 if there is any, 0 if the corpus is clean. Annotations a loader left "
+            "out of good dialogues (e.g. MultiWOZ spans that cover no word) are printed as warnings. "
+            "A file that cannot be read at all (missing, not a zip, not JSON) is an error (status 2)."
         ),
         formatter_class=HelpFormatter,
     )

@@ -36,16 +36,22 @@ class SkippedDialogue:
 
 @dataclass(frozen=True)
 class Corpus:
-    """A loaded corpus: its name, dialogues per split (file order kept), and any lenient skips."""
+    """A loaded corpus: its name, dialogues per split (file order kept), and any lenient skips.
+
+    ``warnings`` name annotations a loader left out of otherwise good dialogues, with where and
+    why (e.g. a MultiWOZ span that covers no word), so nothing is dropped silently.
+    """
 
     name: str
     splits: FrozenMap[str, tuple[Dialogue, ...]]
     skipped: tuple[SkippedDialogue, ...] = ()
     language: str = "en"
+    warnings: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "splits", FrozenMap({k: tuple(v) for k, v in dict(self.splits).items()}))
         object.__setattr__(self, "skipped", tuple(self.skipped))
+        object.__setattr__(self, "warnings", tuple(self.warnings))
 
     def __getitem__(self, split: str) -> tuple[Dialogue, ...]:
         try:
@@ -145,3 +151,31 @@ def read_json(path: Path, member: str | None = None) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise CorpusError(f"not valid JSON: {exc.msg}", where, exc.lineno) from exc
+
+
+def find_split_files(
+    path: str | os.PathLike[str], splits: Iterable[str] | None, known: Iterable[str], corpus: str
+) -> dict[str, Path]:
+    """Split name -> file for a corpus ``path``: a directory of ``<split>.json.zip`` / ``<split>.json``
+    files (``known`` splits, or exactly ``splits`` when given), or one such file (split named by it).
+    """
+    root, wanted, known = Path(path), None if splits is None else list(splits), tuple(known)
+    if root.is_file():
+        name = root.name.split(".json")[0]
+        if wanted is not None and name not in wanted:
+            raise CorpusError(f"file holds split {name!r}, but splits {sorted(wanted)} were asked for", str(root))
+        return {name: root}
+    if not root.is_dir():
+        raise CorpusError(f"expected a {corpus} directory or split file (<split>.json[.zip]); not found", str(root))
+    found = {}
+    for split in known if wanted is None else wanted:
+        candidates = [root / f"{split}.json.zip", root / f"{split}.json"]
+        existing = [c for c in candidates if c.is_file()]
+        if existing:
+            found[split] = existing[0]
+        elif wanted is not None:
+            raise CorpusError(f"no {split!r} split: expected {candidates[0].name} or {candidates[1].name}", str(root))
+    if not found:
+        expected = [f"{s}.json.zip" for s in known]
+        raise CorpusError(f"no {corpus} split files: expected any of {expected}", str(root))
+    return found

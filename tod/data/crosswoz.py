@@ -24,7 +24,7 @@ import yaml
 
 from tod.acts import REQUESTED, DialogueAct
 from tod.belief import BeliefState, DomainBelief
-from tod.data.corpus import Corpus, SkipLog, read_json, register_corpus
+from tod.data.corpus import Corpus, SkipLog, find_split_files, read_json, register_corpus
 from tod.dialogue import SYSTEM, USER, ActSpan, Dialogue, Goal, GoalReference, SubGoal, Turn
 from tod.domain.paths import domain_dir
 from tod.errors import CorpusError, DomainError, SchemaError
@@ -238,28 +238,6 @@ def parse_dialogue(did: str, raw: Any, split: str, path: str, inv: CrossWOZInven
         raise CorpusError(str(exc), path, dialogue=did, turn=turn) from exc
 
 
-def _split_files(path: Path, splits: Iterable[str] | None) -> dict[str, Path]:
-    if path.is_file():
-        name = path.name.split(".json")[0]
-        if splits is not None and name not in set(splits):
-            raise CorpusError(f"file holds split {name!r}, but splits {sorted(splits)} were asked for", str(path))
-        return {name: path}
-    if not path.is_dir():
-        raise CorpusError(
-            "expected a CrossWOZ directory or split file (train/val/test .json[.zip]); not found", str(path)
-        )
-    found = {}
-    for split in SPLITS if splits is None else splits:
-        existing = [c for c in (path / f"{split}.json.zip", path / f"{split}.json") if c.is_file()]
-        if existing:
-            found[split] = existing[0]
-        elif splits is not None:
-            raise CorpusError(f"no {split!r} split: expected {split}.json.zip or {split}.json", str(path))
-    if not found:
-        raise CorpusError(f"no CrossWOZ split files: expected any of {[f'{s}.json.zip' for s in SPLITS]}", str(path))
-    return found
-
-
 @register_corpus("crosswoz")
 def load_crosswoz(
     path: str | os.PathLike[str],
@@ -275,7 +253,7 @@ def load_crosswoz(
     inv = CrossWOZInventory.load(inventory)
     log = SkipLog(lenient)
     loaded: dict[str, tuple[Dialogue, ...]] = {}
-    for split, file in _split_files(Path(path), None if splits is None else list(splits)).items():
+    for split, file in find_split_files(path, splits, SPLITS, "CrossWOZ").items():
         data = read_json(file)
         if not isinstance(data, dict):
             raise CorpusError(f"expected a JSON object keyed by dialogue ID, found {type(data).__name__}", str(file))

@@ -9,8 +9,8 @@ alternate, even index = user. Names are checked and mapped by ``domains/multiwoz
   ``"?"``. An intent, domain or slot outside the inventory is an "unknown act" error.
 * spans: ``[Domain-Intent, slot, value, first, last]`` (inclusive indices of whitespace-separated
   words) -> :class:`ActSpan` over those words' characters. An entry with ``last == first - 1``
-  covers no word (2 in the official val file): it is left out and counted in a warning of the
-  ``tod.data.multiwoz`` logger. Any other index outside the text, or inverted, is an error.
+  covers no word (2 in the official val file): it is left out and recorded in
+  ``Corpus.warnings``. Any other index outside the text, or inverted, is an error.
 * state: system turn *i*'s ``metadata`` (the belief after user turn *i-1*) goes on both turns:
   ``semi`` -> constraints, ``book`` -> booking, ``booked`` -> booked entities; empty values
   dropped, ``dontcare`` spellings unified. ``requested`` (not in the corpus) = the slots of user
@@ -24,7 +24,6 @@ alternate, even index = user. Names are checked and mapped by ``domains/multiwoz
 from __future__ import annotations
 
 import html
-import logging
 import os
 import re
 from dataclasses import dataclass
@@ -35,13 +34,11 @@ import yaml
 
 from tod.acts import REQUESTED, DialogueAct
 from tod.belief import DONTCARE, BeliefState, DomainBelief
-from tod.data.corpus import Corpus, SkipLog, read_json, register_corpus
-from tod.data.split import find_split_files
+from tod.data.corpus import Corpus, SkipLog, find_split_files, read_json, register_corpus
 from tod.dialogue import SYSTEM, USER, ActSpan, Dialogue, Goal, SubGoal, Turn
 from tod.domain.paths import domain_dir
 from tod.errors import CorpusError, SchemaError
 
-logger = logging.getLogger(__name__)
 _WORDS = re.compile(r"\S+")
 _TAG = re.compile(r"<[^>]*>")
 _SET_FIELDS = ("intents", "domains", "request_intents", "empty_values", "dontcare_values", "booking_flags")
@@ -280,6 +277,7 @@ def load_multiwoz(
     inv = MultiWOZInventory.load(inventory)
     log = SkipLog(lenient)
     loaded: dict[str, tuple[Dialogue, ...]] = {}
+    warnings: list[str] = []
     for split, file in find_split_files(path, splits, inv.splits, "MultiWOZ").items():
         data = read_json(file)
         if not isinstance(data, dict):
@@ -294,6 +292,6 @@ def load_multiwoz(
             else:
                 empty.extend(found)
         if empty:
-            logger.warning("%s: left out %d span_info entries that cover no word (%s)", file, len(empty), empty)
+            warnings.append(f"{file}: left out {len(empty)} span_info entries that cover no word ({', '.join(empty)})")
         loaded[split] = tuple(dialogues)
-    return Corpus("multiwoz", loaded, tuple(log.skipped))
+    return Corpus("multiwoz", loaded, tuple(log.skipped), warnings=tuple(warnings))

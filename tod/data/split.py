@@ -9,9 +9,7 @@ therefore gives the same parts; each part keeps its dialogues in input order.
 from __future__ import annotations
 
 import math
-import os
 import random
-from pathlib import Path
 from typing import Iterable, Mapping
 
 from tod.dialogue import Dialogue
@@ -64,31 +62,3 @@ def split_dialogues(
             part_of[did] = name
         start = max(start, end)
     return {name: tuple(d for d in items if part_of[d.id] == name) for name in names}
-
-
-def find_split_files(
-    path: str | os.PathLike[str], splits: Iterable[str] | None, known: Iterable[str], corpus: str
-) -> dict[str, Path]:
-    """Split name -> file for a corpus ``path``: a directory of ``<split>.json.zip`` / ``<split>.json``
-    files (``known`` splits, or exactly ``splits`` when given), or one such file (split named by it).
-    """
-    root, wanted, known = Path(path), None if splits is None else list(splits), tuple(known)
-    if root.is_file():
-        name = root.name.split(".json")[0]
-        if wanted is not None and name not in wanted:
-            raise CorpusError(f"file holds split {name!r}, but splits {sorted(wanted)} were asked for", str(root))
-        return {name: root}
-    if not root.is_dir():
-        raise CorpusError(f"expected a {corpus} directory or split file (<split>.json[.zip]); not found", str(root))
-    found = {}
-    for split in known if wanted is None else wanted:
-        candidates = [root / f"{split}.json.zip", root / f"{split}.json"]
-        existing = [c for c in candidates if c.is_file()]
-        if existing:
-            found[split] = existing[0]
-        elif wanted is not None:
-            raise CorpusError(f"no {split!r} split: expected {candidates[0].name} or {candidates[1].name}", str(root))
-    if not found:
-        expected = [f"{s}.json.zip" for s in known]
-        raise CorpusError(f"no {corpus} split files: expected any of {expected}", str(root))
-    return found
