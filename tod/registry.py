@@ -58,3 +58,12 @@ NLU_REGISTRY.register_lazy("jointbert", "tod.nlu.jointbert:JointBertNLU")
 def register_nlu(name: str) -> Callable[[T], T]:
     """Class decorator: make an NLU component available to pipelines under ``name``."""
     return NLU_REGISTRY.register(name)
+
+
+DST_REGISTRY = Registry("DST")
+DST_REGISTRY.register_lazy("rule", "tod.dst.rule:RuleDST")
+
+
+def register_dst(name: str) -> Callable[[T], T]:
+    """Class decorator: make a dialogue state tracker available to pipelines under ``name``."""
+    return DST_REGISTRY.register(name)

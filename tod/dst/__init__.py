@@ -1,0 +1,1 @@
+"""Dialogue state tracking: user acts -> belief state."""
