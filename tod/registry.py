@@ -53,6 +53,7 @@ class Registry:
 
 NLU_REGISTRY = Registry("NLU")
 NLU_REGISTRY.register_lazy("jointbert", "tod.nlu.jointbert:JointBertNLU")
+NLU_REGISTRY.register_lazy("jointbert-acts", "tod.nlu.acts:ActNLU")
 
 
 def register_nlu(name: str) -> Callable[[T], T]:

@@ -22,8 +22,13 @@ EPILOG = """examples:
   tod data validate crosswoz --data ../shared/data/crosswoz
 """
 
+#: Previous turns an act model reads by default (ConvLab-3's BERTNLU context=3).
+ACT_CONTEXT = 3
+
 #: Corpus names ``tod data`` accepts (the corpus-loader registry in tod/data/corpus.py).
 CORPORA = ("multiwoz", "crosswoz", "camrest", "woz", "multiwoz22-text")
+#: Corpora with dialogue-act annotation (what an act model trains and is evaluated on).
+ACT_CORPORA = ("multiwoz", "crosswoz", "camrest", "woz")
 
 
 
@@ -113,6 +118,31 @@ def _add_train_nlu(commands: argparse._SubParsersAction) -> None:
         "them and their weight average on dev: a model soup, one model's inference cost",
     )
     p.add_argument("--max-length", type=positive_int, default=d.model.max_length, help="sub-tokens per utterance")
+    acts = p.add_argument_group(
+        "dialogue acts",
+        "With --corpus, --data is a dialogue corpus (e.g. ../shared/data/multiwoz) and the model learns the user "
+        "turns' dialogue acts: acts whose value is written in the text as BIO tags, the others as multi-label "
+        "classes (ActNLU). Without --corpus, --data is a seq.in / seq.out / label directory.",
+    )
+    acts.add_argument("--corpus", choices=ACT_CORPORA, help="the dialogue corpus format of --data")
+    acts.add_argument(
+        "--train-split", metavar="NAME", help="split to train on (default: train if the corpus has it, else val)"
+    )
+    acts.add_argument(
+        "--dev-split", metavar="NAME",
+        help="split to select the epoch on (default: val when training on train; otherwise a held-out part of "
+        "the training split, see --dev-fraction)",
+    )
+    acts.add_argument(
+        "--dev-fraction", type=fraction, default=0.2,
+        help="without a dev split: the share of the training split's dialogues held out for selection, chosen "
+        "by dialogue ID with --split-seed (the same part 'tod evaluate nlu --part dev' reports on)",
+    )
+    acts.add_argument("--split-seed", type=non_negative_int, default=13, help="seed of that split by dialogue ID")
+    acts.add_argument(
+        "--context-turns", type=non_negative_int, default=None, metavar="N",
+        help=f"previous turns given to the encoder after the utterance (default: {ACT_CONTEXT} with --corpus)",
+    )
     p.add_argument(
         "--precision",
         choices=("auto", "fp32", "bf16"),
@@ -140,12 +170,58 @@ def _add_evaluate_nlu(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--model", required=True, metavar="MODEL_DIR", help="a directory saved by 'tod train nlu'")
     p.add_argument("--data", required=True, metavar="DIR", help="corpus directory")
-    p.add_argument("--split", default="test", help="split to evaluate (train, dev or test)")
+    p.add_argument("--split", default="test", help="split to evaluate (train, dev or test; val for dialogue corpora)")
     p.add_argument("--json", metavar="OUT", help="also write the scores as JSON to this file")
     p.add_argument("--batch-size", type=positive_int, default=64, help="utterances per forward pass")
     p.add_argument("--threads", type=positive_int, default=None, help="CPU threads for torch (default: all cores)")
     p.add_argument("--errors", type=non_negative_int, default=0, metavar="N", help="also print up to N wrong examples")
+    acts = p.add_argument_group(
+        "dialogue acts",
+        "For a dialogue-act model (trained with --corpus): act precision/recall/F1 and utterance accuracy over the "
+        "user turns of --split, as ConvLab-3 defines them; JSON keys act_f1, utterance_accuracy.",
+    )
+    acts.add_argument("--corpus", choices=ACT_CORPORA, help="corpus format of --data (default: the model's corpus)")
+    acts.add_argument(
+        "--part", choices=("all", "train", "dev"), default="all",
+        help="evaluate only this part of a seeded split of --split by dialogue ID (--dev-fraction, --split-seed): "
+        "'dev' reports on the part a model trained with the same split did not train on",
+    )
+    acts.add_argument("--dev-fraction", type=fraction, default=0.2, help="the dev part's share (with --part)")
+    acts.add_argument("--split-seed", type=non_negative_int, default=13, help="seed of that split (with --part)")
     p.set_defaults(handler="tod.cli.nlu_commands:evaluate_nlu")
+
+
+def _add_evaluate_dst(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "dst",
+        help="evaluate the rule-based state tracker on a dialogue corpus",
+        description=(
+            "Run the rule tracker over the user turns of a corpus split, with the corpus's acts or an NLU's, and "
+            "report joint goal accuracy, slot accuracy, slot precision/recall/F1 and per-domain joint accuracy "
+            "(constraints and booking details; requested slots and booked entities are not compared). Protocols: "
+            "cumulative (the tracker carries its own belief) and single-turn (each turn starts from the previous "
+            "gold belief, as in the CrossWOZ paper)."
+        ),
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument("--data", required=True, metavar="PATH", help="the corpus directory or one split file")
+    p.add_argument("--corpus", required=True, choices=ACT_CORPORA, help="corpus format of --data")
+    p.add_argument("--split", default="val", help="split to evaluate")
+    p.add_argument(
+        "--domain", metavar="NAME_OR_PATH", help="the domain whose ontology drives the tracker (default: --corpus)"
+    )
+    p.add_argument("--domain-data", metavar="DIR", help="the domain's database folder (default: --data's directory)")
+    p.add_argument("--protocol", choices=("cumulative", "single-turn", "both"), default="both", help="protocol")
+    p.add_argument("--nlu", metavar="MODEL_DIR", help="take the user acts from this act model instead of the corpus")
+    p.add_argument("--dev-fraction", type=fraction, default=None, help="evaluate only the dev part of a seeded split")
+    p.add_argument("--split-seed", type=non_negative_int, default=13, help="seed of that split (with --dev-fraction)")
+    p.add_argument(
+        "--option", action="append", default=[], metavar="NAME=BOOL",
+        help="set a rule tracker option (accept_offered_names, adopt_offered_name, request_name_starts_search); "
+        "unset options are fitted on the non-dev part with --dev-fraction, else take their defaults",
+    )
+    p.add_argument("--json", metavar="OUT", help="also write the scores as JSON to this file")
+    p.set_defaults(handler="tod.cli.dst_commands:evaluate_dst")
 
 
 def _add_data(commands: argparse._SubParsersAction) -> None:
@@ -227,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate_commands = evaluate.add_subparsers(dest="component", metavar="COMPONENT")
     _add_evaluate_nlu(evaluate_commands)
+    _add_evaluate_dst(evaluate_commands)
     _add_data(commands)
 
     parse = commands.add_parser(

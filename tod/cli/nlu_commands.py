@@ -18,7 +18,7 @@ def _threads(args: argparse.Namespace) -> None:
         torch.set_num_threads(args.threads)
 
 
-def _check_output_dir(out: Path, overwrite: bool) -> None:
+def check_output_dir(out: Path, overwrite: bool) -> None:
     """Refuse to replace anything but a tod model, and a tod model only with --overwrite."""
     if not out.exists():
         return
@@ -36,8 +36,6 @@ def train_nlu(args: argparse.Namespace) -> int:
     from tod.data.seqio import corpus_checksum, load_seq_corpus
     from tod.nlu.config import JointNLUConfig, TrainConfig
 
-    out = Path(args.out)
-    _check_output_dir(out, args.overwrite)
     config = TrainConfig(
         encoder=args.encoder,
         epochs=args.epochs,
@@ -59,6 +57,14 @@ def train_nlu(args: argparse.Namespace) -> int:
             dropout=args.dropout,
         ),
     )
+    if getattr(args, "corpus", None):
+        from tod.cli.act_commands import train_acts
+
+        return train_acts(args, config)
+    if args.context_turns:
+        raise ConfigError("--context-turns needs a dialogue corpus (--corpus)")
+    out = Path(args.out)
+    check_output_dir(out, args.overwrite)
     corpus = load_seq_corpus(args.data)
     if "train" not in corpus:
         raise ConfigError(f"{args.data} has no train split (found: {', '.join(corpus)})")
@@ -90,11 +96,18 @@ def train_nlu(args: argparse.Namespace) -> int:
 
 
 def _load(model_dir: str):
+    """The model in ``model_dir``, whichever NLU component saved it (its ``nlu_config.json`` says)."""
     from tod.nlu.jointbert import JointBertNLU
+    from tod.registry import NLU_REGISTRY
 
     if not Path(model_dir).exists():
         raise ModelDirError(f"model directory not found: {model_dir}")
-    return JointBertNLU.load(model_dir)
+    try:
+        component = json.loads((Path(model_dir) / "nlu_config.json").read_text()).get("component", "jointbert")
+    except (OSError, ValueError, AttributeError):
+        component = "jointbert"  # JointBertNLU.load explains what is wrong with the directory
+    cls = NLU_REGISTRY.get(component) if component in NLU_REGISTRY.names() else JointBertNLU
+    return cls.load(model_dir)
 
 
 def evaluate_nlu(args: argparse.Namespace) -> int:
@@ -104,6 +117,12 @@ def evaluate_nlu(args: argparse.Namespace) -> int:
 
     _threads(args)
     nlu = _load(args.model)
+    if getattr(nlu, "KIND", "") == "jointbert-acts" or args.corpus:
+        if getattr(nlu, "KIND", "") != "jointbert-acts":
+            raise ConfigError(f"{args.model} is an intent/slot model; --corpus evaluates dialogue-act models")
+        from tod.cli.act_commands import evaluate_acts
+
+        return evaluate_acts(args, nlu)
     split = load_seq_corpus(args.data, [args.split])[args.split]
     scores, errors = evaluate_predictions(nlu, split, args.batch_size, keep_errors=args.errors)
     print_nlu_report(scores, title=f"{args.data} [{args.split}] with {args.model}", errors=errors)

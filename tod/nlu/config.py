@@ -28,6 +28,12 @@ class JointNLUConfig:
     slot_context: bool = False
     # a BiLSTM over the words' vectors before the slot head (BERT-BiLSTM-CRF)
     slot_lstm: bool = False
+    # several labels per utterance (dialogue acts): sigmoid + binary cross-entropy per label
+    # instead of one softmax label
+    multi_label: bool = False
+    # previous turns given to the encoder after the utterance, as a second segment (dialogue
+    # acts; 0: none)
+    context_turns: int = 0
 
     def __post_init__(self) -> None:
         if self.pooling not in ("mean", "cls"):
@@ -36,6 +42,8 @@ class JointNLUConfig:
             raise ConfigError(f"dropout must be in [0, 1), found {self.dropout}")
         if self.max_length < 4:
             raise ConfigError(f"max_length must be at least 4, found {self.max_length}")
+        if self.context_turns < 0:
+            raise ConfigError(f"context_turns must be >= 0, found {self.context_turns}")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> JointNLUConfig:

@@ -20,6 +20,7 @@ class Batch:
     word_index: torch.Tensor  # (batch, words): position of each word's first sub-token
     word_mask: torch.Tensor  # (batch, words): True for real words
     n_words: list[int]  # words per example that fit in max_length (the rest are cut)
+    token_type_ids: torch.Tensor | None = None  # (batch, tokens): 1 on the context segment; None without context
 
 
 class WordEncoder:
@@ -30,6 +31,7 @@ class WordEncoder:
         self.max_length = max_length
         self.cache_size = cache_size
         self._cache: dict[str, list[int]] = {}
+        self._context_cache: dict[str, list[int]] = {}
         self.prefix = [tokenizer.cls_token_id] if tokenizer.cls_token_id is not None else (
             [tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []
         )
@@ -51,11 +53,32 @@ class WordEncoder:
                 self._cache[word] = ids or self.unk
         return [self._cache[w] for w in words]
 
-    def encode(self, sentences: Sequence[Sequence[str]]) -> Batch:
+    def context_ids(self, turns: Sequence[str]) -> list[int]:
+        """Sub-tokens of previous turns, the most recent first, each closed by the separator."""
+        ids: list[int] = []
+        for text in reversed(turns):
+            if text not in self._context_cache:
+                if len(self._context_cache) > self.cache_size:
+                    self._context_cache.clear()
+                self._context_cache[text] = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+            ids.extend(self._context_cache[text])
+            ids.extend(self.suffix)
+        return ids
+
+    def encode(self, sentences: Sequence[Sequence[str]], contexts: Sequence[Sequence[str]] | None = None) -> Batch:
+        """Padded encoder inputs for pre-split ``sentences``.
+
+        With ``contexts`` (previous turns per sentence, oldest first), each sentence is followed
+        by its context as a second segment (token type 1), most recent turn first, cut to fit
+        ``max_length``: the utterance's own words always come first.
+        """
+        if contexts is not None and len(contexts) != len(sentences):
+            raise ValueError(f"{len(sentences)} sentences but {len(contexts)} contexts")
         budget = self.max_length - len(self.prefix) - len(self.suffix)
         rows: list[list[int]] = []
         starts: list[list[int]] = []
-        for words in sentences:
+        segments: list[int] = []  # where each row's context segment starts
+        for index, words in enumerate(sentences):
             ids = list(self.prefix)
             first: list[int] = []
             for pieces in self.word_ids(words):
@@ -64,6 +87,13 @@ class WordEncoder:
                 first.append(len(ids))
                 ids.extend(pieces)
             ids.extend(self.suffix)
+            segments.append(len(ids))
+            if contexts is not None:
+                room = self.max_length - len(ids)
+                context = self.context_ids(contexts[index])[:room] if room > 0 else []
+                if context and context[-1:] != self.suffix[-1:]:
+                    context[-1:] = self.suffix[-1:] or context[-1:]  # a cut context still ends with [SEP]
+                ids.extend(context)
             rows.append(ids)
             starts.append(first)
         width = max(len(r) for r in rows)
@@ -73,10 +103,13 @@ class WordEncoder:
         attention = torch.zeros((len(rows), width), dtype=torch.long)
         word_index = torch.zeros((len(rows), max_words), dtype=torch.long)
         word_mask = torch.zeros((len(rows), max_words), dtype=torch.bool)
+        token_types = torch.zeros((len(rows), width), dtype=torch.long) if contexts is not None else None
         for i, (ids, first) in enumerate(zip(rows, starts)):
             input_ids[i, : len(ids)] = torch.tensor(ids)
             attention[i, : len(ids)] = 1
+            if token_types is not None:
+                token_types[i, segments[i] : len(ids)] = 1
             if first:
                 word_index[i, : len(first)] = torch.tensor(first)
                 word_mask[i, : len(first)] = True
-        return Batch(input_ids, attention, word_index, word_mask, n_words)
+        return Batch(input_ids, attention, word_index, word_mask, n_words, token_types)

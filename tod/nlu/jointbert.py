@@ -86,12 +86,15 @@ def _joint_model(network: Any, intents: LabelVocab, tags: LabelVocab, config: Jo
         slot_loss_weight=config.slot_loss_weight,
         slot_context=config.slot_context,
         slot_lstm=config.slot_lstm,
+        multi_label=config.multi_label,
     )
 
 
 @register_nlu(KIND)
 class JointBertNLU:
     """An intent head and a BIO slot head over a shared transformer encoder."""
+
+    KIND = KIND  # the component name written into (and required of) a model directory
 
     def __init__(
         self,
@@ -122,9 +125,16 @@ class JointBertNLU:
     # ------------------------------------------------------------------ building
     @classmethod
     def from_encoder(
-        cls, encoder: str, intents: LabelVocab, tags: LabelVocab, config: JointNLUConfig = JointNLUConfig()
+        cls,
+        encoder: str,
+        intents: LabelVocab,
+        tags: LabelVocab,
+        config: JointNLUConfig = JointNLUConfig(),
+        **extra: Any,
     ) -> JointBertNLU:
-        """A new, untrained model around a pre-trained encoder (path or hub name, or ``"minilm"``)."""
+        """A new, untrained model around a pre-trained encoder (path or hub name, or ``"minilm"``).
+
+        ``extra`` goes to the constructor (what a subclass needs beyond the base model)."""
         from transformers import AutoTokenizer
 
         if OUTSIDE not in tags:
@@ -140,7 +150,7 @@ class JointBertNLU:
                 "hub name that is in the local cache; nothing is downloaded with HF_HUB_OFFLINE=1."
             ) from exc
         return cls(_joint_model(network, intents, tags, config), tokenizer, intents, tags, config,
-                   meta={"encoder": encoder})
+                   meta={"encoder": encoder}, **extra)
 
     # ------------------------------------------------------------------ inference
     @torch.inference_mode()
@@ -236,7 +246,7 @@ class JointBertNLU:
         from safetensors.torch import save_file
 
         directory = Path(directory)
-        with atomic_directory(directory, KIND) as scratch:
+        with atomic_directory(directory, self.KIND) as scratch:
             state = {
                 k: (v.detach().float() if v.is_floating_point() else v.detach()).contiguous().cpu()
                 for k, v in self.model.state_dict().items()
@@ -246,10 +256,19 @@ class JointBertNLU:
             self.tokenizer.save_pretrained(scratch / "tokenizer")
             labels = {"intents": list(self.intents.labels), "tags": list(self.tags.labels)}
             (scratch / "labels.json").write_text(json.dumps(labels, indent=1, ensure_ascii=False))
-            nlu_config = {"format_version": FORMAT_VERSION, "component": KIND, **asdict(self.config)}
+            nlu_config = {"format_version": FORMAT_VERSION, "component": self.KIND, **asdict(self.config)}
             (scratch / "nlu_config.json").write_text(json.dumps(nlu_config, indent=2))
             (scratch / "meta.json").write_text(json.dumps(self.meta, indent=2, ensure_ascii=False, default=str))
+            self._save_extra(scratch)
         return directory
+
+    def _save_extra(self, directory: Path) -> None:
+        """Subclasses write their own files here (inside the atomic save)."""
+
+    @classmethod
+    def _load_extra(cls, directory: Path) -> dict[str, Any]:
+        """Subclasses read their own files here; the result goes to the constructor as keywords."""
+        return {}
 
     @classmethod
     def load(
@@ -265,7 +284,7 @@ class JointBertNLU:
         from transformers import AutoConfig, AutoModel, AutoTokenizer
 
         directory = Path(directory)
-        verify(directory, KIND)
+        verify(directory, cls.KIND)
         try:
             nlu_config = json.loads((directory / "nlu_config.json").read_text())
             labels = json.loads((directory / "labels.json").read_text())
@@ -292,7 +311,10 @@ class JointBertNLU:
         except (OSError, ValueError, RuntimeError, SafetensorError) as exc:
             raise ModelDirError(f"{directory}: cannot rebuild the model ({exc})") from exc
         model.eval()
-        nlu = cls(model, tokenizer, intents, tags, config, meta, torch.device(device) if device else None, precision)
+        extra = cls._load_extra(directory)
+        nlu = cls(
+            model, tokenizer, intents, tags, config, meta, torch.device(device) if device else None, precision, **extra
+        )
         if nlu.precision == "bf16":
             # A loaded model serves: keep the encoder's weights in bf16 so that autocast does not
             # convert every weight matrix on every call. Heads and CRF stay fp32; save() writes fp32.

@@ -51,6 +51,7 @@ class JointModel(nn.Module):
         slot_loss_weight: float = 1.0,
         slot_context: bool = False,
         slot_lstm: bool = False,
+        multi_label: bool = False,
     ) -> None:
         super().__init__()
         if pooling not in ("cls", "mean"):
@@ -60,6 +61,7 @@ class JointModel(nn.Module):
         self.pooling = pooling
         self.use_crf = crf
         self.slot_loss_weight = slot_loss_weight
+        self.multi_label = multi_label
         self.dropout = nn.Dropout(dropout)
         self.intent_head = nn.Linear(hidden, len(intents))
         self.slot_context = slot_context
@@ -84,8 +86,14 @@ class JointModel(nn.Module):
         word_mask: torch.Tensor,
         intent_labels: torch.Tensor | None = None,
         tag_labels: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
     ) -> JointOutput:
-        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        """``intent_labels``: class indices (batch,), or multi-hot floats (batch, intents) when
+        ``multi_label``; ``token_type_ids`` mark a context segment (1) after the utterance (0)."""
+        inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
+        if token_type_ids is not None:
+            inputs["token_type_ids"] = token_type_ids
+        hidden = self.encoder(**inputs).last_hidden_state
         if not torch.is_autocast_enabled(hidden.device.type):
             hidden = hidden.to(self.intent_head.weight.dtype)  # a bf16 encoder under fp32 heads
         if self.pooling == "cls":
@@ -110,7 +118,10 @@ class JointModel(nn.Module):
         slot_scores = emissions if self.use_crf else emissions.log_softmax(-1)
         loss = None
         if intent_labels is not None and tag_labels is not None:
-            intent_loss = nn.functional.cross_entropy(intent_logits, intent_labels)
+            if self.multi_label:
+                intent_loss = nn.functional.binary_cross_entropy_with_logits(intent_logits, intent_labels.float())
+            else:
+                intent_loss = nn.functional.cross_entropy(intent_logits, intent_labels)
             with torch.autocast(emissions.device.type, enabled=False):
                 if self.use_crf:
                     slot_loss = self.crf_nll(emissions, tag_labels, word_mask)

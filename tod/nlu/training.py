@@ -13,13 +13,13 @@ import platform
 import random
 import time
 from dataclasses import asdict, dataclass
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
 
 from tod.errors import ConfigError
-from tod.evaluation.nlu import NLUScores, evaluate_predictions
+from tod.evaluation.nlu import evaluate_predictions
 from tod.nlu.config import TrainConfig
 from tod.nlu.jointbert import JointBertNLU
 from tod.nlu.labels import OUTSIDE, LabelVocab
@@ -62,6 +62,31 @@ def length_batches(lengths: Sequence[int], batch_size: int, rng: random.Random) 
     return batches
 
 
+@dataclass(frozen=True)
+class DevResult:
+    """A dev evaluation: the scores (their ``to_dict()`` goes to the metadata), the selection key
+    (larger is better), the line printed each epoch and the numbers kept in the history."""
+
+    scores: Any
+    key: tuple[float, ...]
+    line: str
+    summary: dict[str, float]
+
+
+@dataclass
+class TrainingSet:
+    """What the shared loop needs to know of a task: sizes, batches and dev evaluation.
+
+    ``inputs(batch_ids)`` gives the encoder batch, the intent targets and the gold tags of those
+    training examples; ``evaluate()`` scores the model on dev (``None`` without a dev split).
+    """
+
+    lengths: list[int]
+    inputs: Callable[[list[int]], tuple[Any, torch.Tensor, torch.Tensor]]
+    evaluate: Callable[[], DevResult] | None
+    dev_examples: int = 0
+
+
 def train_joint_nlu(
     corpus,
     config: TrainConfig,
@@ -87,6 +112,48 @@ def train_joint_nlu(
     seed_everything(config.seed)
     intents, tags = build_vocabularies(train)
     nlu = JointBertNLU.from_encoder(config.encoder, intents, tags, config.model)
+    token_rows = train["tokens"]
+    intent_ids = [intents.index(i) for i in train["intent"]]
+    tag_ids = [[tags.index(t) for t in row] for row in train["tags"]]
+
+    def inputs(batch_ids: list[int]) -> tuple[Any, torch.Tensor, torch.Tensor]:
+        batch = nlu.words.encode([token_rows[i] for i in batch_ids])
+        tags = gold_tags(batch, [tag_ids[i] for i in batch_ids])
+        return batch, torch.tensor([intent_ids[i] for i in batch_ids]), tags
+
+    def evaluate() -> DevResult:
+        scores = evaluate_predictions(nlu, dev)[0]
+        summary = {k: getattr(scores, k) for k in SELECTION_KEYS}
+        return DevResult(scores, tuple(summary.values()), scores.headline(), summary)
+
+    data = TrainingSet([len(r) for r in token_rows], inputs, evaluate if dev is not None else None,
+                       len(dev) if dev is not None else 0)
+    return fit(nlu, data, config, data_checksum=data_checksum, progress=progress, log=log,
+               bar_position=bar_position, bar_label=bar_label, on_final=on_final)
+
+
+def gold_tags(batch: Any, rows: Sequence[Sequence[int]]) -> torch.Tensor:
+    """Tag ids padded to the batch's word positions (words cut by ``max_length`` dropped)."""
+    tags = torch.zeros((len(rows), batch.word_index.size(1)), dtype=torch.long)
+    for row, ids in enumerate(rows):
+        kept = list(ids[: batch.n_words[row]])
+        tags[row, : len(kept)] = torch.tensor(kept, dtype=torch.long)
+    return tags
+
+
+def fit(
+    nlu: JointBertNLU,
+    data: TrainingSet,
+    config: TrainConfig,
+    *,
+    data_checksum: str | None = None,
+    progress: bool = True,
+    log: Callable[[str], None] = print,
+    bar_position: int = 0,
+    bar_label: str = "training",
+    on_final: Callable[[JointBertNLU], None] | None = None,
+) -> tuple[JointBertNLU, list[EpochRecord]]:
+    """The training loop shared by every joint model: returns the model at its best dev epoch."""
     data_seed = config.seed if config.data_seed is None else config.data_seed
     if data_seed != config.seed:
         seed_everything(data_seed)
@@ -96,11 +163,7 @@ def train_joint_nlu(
         model.encoder.get_input_embeddings().weight.requires_grad_(False)
 
     optimizer = _optimizer(model, config)
-    token_rows = train["tokens"]
-    intent_ids = [intents.index(i) for i in train["intent"]]
-    tag_ids = [[tags.index(t) for t in row] for row in train["tags"]]
-    lengths = [len(r) for r in token_rows]
-    total = math.ceil(len(token_rows) / config.batch_size) * config.epochs
+    total = math.ceil(len(data.lengths) / config.batch_size) * config.epochs
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _linear_schedule(total, int(total * config.warmup)))
     rng = random.Random(data_seed)
     history: list[EpochRecord] = []
@@ -108,11 +171,12 @@ def train_joint_nlu(
     average = _WeightAverage(first_epoch=config.epochs - config.average_last + 1) if config.average_last > 1 else None
     started = time.time()
 
-    def consider(scores: NLUScores | None, label: str, epoch: int) -> bool:
+    def consider(result: DevResult | None, label: str, epoch: int) -> bool:
         """Keep the model's current state if it beats the best so far (the state is copied only then)."""
         nonlocal best
-        key = tuple(getattr(scores, k) for k in SELECTION_KEYS) if scores is not None else (float(epoch),)
+        key = result.key if result is not None else (float(epoch),)
         if best is None or key > best.key:
+            scores = result.scores if result is not None else None
             best = _Candidate({k: v.detach().clone() for k, v in model.state_dict().items()}, scores, label, epoch, key)
             return True
         return False
@@ -126,20 +190,17 @@ def train_joint_nlu(
         epoch_start = time.time()
         model.train()
         losses = []
-        for batch_ids in length_batches(lengths, config.batch_size, rng):
-            batch = nlu.words.encode([token_rows[i] for i in batch_ids])
-            gold_tags = torch.zeros((len(batch_ids), batch.word_index.size(1)), dtype=torch.long)
-            for row, i in enumerate(batch_ids):
-                kept = tag_ids[i][: batch.n_words[row]]
-                gold_tags[row, : len(kept)] = torch.tensor(kept, dtype=torch.long)
+        for batch_ids in length_batches(data.lengths, config.batch_size, rng):
+            batch, intent_targets, tag_targets = data.inputs(batch_ids)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
                 out = model(
                     batch.input_ids.to(device),
                     batch.attention_mask.to(device),
                     batch.word_index.to(device),
                     batch.word_mask.to(device),
-                    intent_labels=torch.tensor([intent_ids[i] for i in batch_ids], device=device),
-                    tag_labels=gold_tags.to(device),
+                    intent_labels=intent_targets.to(device),
+                    tag_labels=tag_targets.to(device),
+                    token_type_ids=None if batch.token_type_ids is None else batch.token_type_ids.to(device),
                 )
             optimizer.zero_grad(set_to_none=True)
             out.loss.float().backward()
@@ -151,19 +212,19 @@ def train_joint_nlu(
             bar.set_postfix(epoch=epoch, loss=f"{losses[-1]:.3f}")
         if average is not None:
             average.add(epoch, model)
-        dev_scores = evaluate_predictions(nlu, dev)[0] if dev is not None else None
+        result = data.evaluate() if data.evaluate is not None else None
         record = EpochRecord(
             epoch,
             float(np.mean(losses)),
-            {k: getattr(dev_scores, k) for k in SELECTION_KEYS} if dev_scores else {},
+            result.summary if result is not None else {},
             time.time() - epoch_start,
         )
         history.append(record)
         line = f"epoch {epoch}/{config.epochs}  loss {record.train_loss:.4f}"
-        if dev_scores is not None:
-            line += f"  dev {dev_scores.headline()}"
+        if result is not None:
+            line += f"  dev {result.line}"
         # Without a dev split the last epoch is kept.
-        if consider(dev_scores, f"epoch {epoch}", epoch):
+        if consider(result, f"epoch {epoch}", epoch):
             line += "  (best so far)"
         say(line)
     bar.close()
@@ -171,21 +232,22 @@ def train_joint_nlu(
         on_final(nlu)
     if average is not None:
         model.load_state_dict(average.state(model))
-        dev_scores = evaluate_predictions(nlu, dev)[0] if dev is not None else None
+        result = data.evaluate() if data.evaluate is not None else None
         label = f"average of epochs {average.first_epoch}-{config.epochs}"
-        kept = consider(dev_scores, label, config.epochs + 1)
-        say(f"{label}: dev {dev_scores.headline() if dev_scores else '(no dev split)'}" + ("  (best)" if kept else ""))
+        kept = consider(result, label, config.epochs + 1)
+        say(f"{label}: dev {result.line if result else '(no dev split)'}" + ("  (best)" if kept else ""))
     assert best is not None
     model.load_state_dict(best.state)
     model.eval()
     nlu.meta = {
+        **{k: v for k, v in nlu.meta.items() if k not in ("encoder",)},
         "encoder": config.encoder,
         "train_config": config.to_dict(),
         "precision": precision,
         "seed": config.seed,
         "data_checksum": data_checksum,
-        "train_examples": len(token_rows),
-        "dev_examples": len(dev) if dev is not None else 0,
+        "train_examples": len(data.lengths),
+        "dev_examples": data.dev_examples,
         "selected": best.label,
         "best_epoch": min(best.epoch, config.epochs),
         "dev_metrics": best.scores.to_dict() if best.scores is not None else None,
@@ -226,7 +288,7 @@ class _Candidate:
     """The best model state so far, with its dev scores and selection key."""
 
     state: dict[str, torch.Tensor]
-    scores: NLUScores | None
+    scores: Any
     label: str
     epoch: int
     key: tuple[float, ...]

@@ -1,0 +1,123 @@
+"""``tod train nlu --corpus ...`` and ``tod evaluate nlu`` for dialogue-act models."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from tod.data.corpus import Corpus, load_corpus
+from tod.dialogue import Dialogue
+from tod.errors import ConfigError
+
+
+def _corpus(args: argparse.Namespace, name: str) -> Corpus:
+    path = Path(args.data)
+    if not path.exists():
+        raise ConfigError(f"--data {path} does not exist; expected the {name} corpus directory or a split file")
+    return load_corpus(name, path)
+
+
+def seeded_part(dialogues: tuple[Dialogue, ...], part: str, fraction: float, seed: int) -> tuple[Dialogue, ...]:
+    """The ``train`` or ``dev`` part of a seeded split by dialogue ID (``all``: every dialogue)."""
+    from tod.data.split import split_dialogues
+
+    if part == "all":
+        return dialogues
+    if not 0 < fraction < 1:
+        raise ConfigError(f"--dev-fraction must be in (0, 1) to split by dialogue ID, found {fraction}")
+    return split_dialogues(dialogues, {"train": 1 - fraction, "dev": fraction}, seed)[part]
+
+
+def train_acts(args: argparse.Namespace, config) -> int:
+    """Train an ActNLU on a dialogue corpus; ``config`` is the TrainConfig the options describe."""
+    from tod.cli.main import ACT_CONTEXT
+    from tod.cli.nlu_commands import check_output_dir
+
+    out = Path(args.out)
+    check_output_dir(out, args.overwrite)
+    corpus = _corpus(args, args.corpus)
+    train_split = args.train_split or ("train" if "train" in corpus.splits else "val")
+    dialogues = corpus[train_split]
+    if args.dev_split:
+        train, dev, how = dialogues, corpus[args.dev_split], f"split {args.dev_split}"
+    elif train_split == "train" and "val" in corpus.splits:
+        train, dev, how = dialogues, corpus["val"], "split val"
+    else:
+        train = seeded_part(dialogues, "train", args.dev_fraction, args.split_seed)
+        dev = seeded_part(dialogues, "dev", args.dev_fraction, args.split_seed)
+        how = f"{args.dev_fraction:.0%} of {train_split} held out by dialogue ID (seed {args.split_seed})"
+    context = ACT_CONTEXT if args.context_turns is None else args.context_turns
+    config = replace(config, members=1, model=replace(config.model, multi_label=True, context_turns=context))
+    if args.members > 1:
+        print("tod: note: dialogue-act models train one member (--members is for intent/slot models)", file=sys.stderr)
+    print(
+        f"training dialogue acts on {len(train)} {args.corpus} dialogues ({train_split}), selecting on {len(dev)} "
+        f"({how}); encoder {config.encoder}, {config.epochs} epochs, context {context} turns, seed {config.seed}",
+        file=sys.stderr,
+    )
+    from tod.nlu.act_training import train_act_nlu
+
+    nlu, _ = train_act_nlu(
+        train, dev, config, corpus=args.corpus, progress=not args.quiet, log=lambda line: print(line, file=sys.stderr)
+    )
+    nlu.meta.update(
+        {
+            "data_path": str(Path(args.data).resolve()),
+            "train_split": train_split,
+            "selection": how,
+            "split_seed": args.split_seed,
+            "dev_fraction": args.dev_fraction,
+        }
+    )
+    nlu.save(out)
+    dev_metrics = nlu.meta.get("dev_metrics") or {}
+    summary = f"saved {out} (kept {nlu.meta['selected']}"
+    if dev_metrics:
+        f1, accuracy = 100 * dev_metrics["act_f1"], 100 * dev_metrics["utterance_accuracy"]
+        summary += f"; dev act F1 {f1:.2f}, utterance acc {accuracy:.2f}"
+    print(summary + ")")
+    return 0
+
+
+def evaluate_acts(args: argparse.Namespace, nlu) -> int:
+    from tod.evaluation.act_report import print_act_report
+    from tod.evaluation.acts import act_errors, score_acts
+
+    name = args.corpus or nlu.corpus
+    if not name:
+        raise ConfigError("the model does not say which corpus it was trained on: give --corpus")
+    corpus = _corpus(args, name)
+    split = args.split if args.split in corpus.splits else None
+    if split is None:
+        raise ConfigError(f"--split {args.split}: the corpus at {args.data} has splits {list(corpus.splits)}")
+    dialogues = seeded_part(corpus[split], args.part, args.dev_fraction, args.split_seed)
+    from tqdm.auto import tqdm
+
+    gold, predicted, texts = [], [], []
+    for dialogue in tqdm(dialogues, desc="parsing", unit="dialogue", disable=not sys.stderr.isatty()):
+        gold.extend(t.acts for t in dialogue.user_turns)
+        texts.extend(t.text for t in dialogue.user_turns)
+        predicted.extend(nlu.parse_dialogue(dialogue))
+    scores = score_acts(gold, predicted)
+    where = f"{args.data} [{split}" + (f", {args.part} part" if args.part != "all" else "") + "]"
+    print_act_report(scores, title=f"{where} with {args.model}", errors=act_errors(gold, predicted, texts, args.errors))
+    if args.json:
+        path = Path(args.json)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {
+            "model": str(args.model),
+            "data": str(args.data),
+            "corpus": name,
+            "split": split,
+            "part": args.part,
+            "dev_fraction": args.dev_fraction,
+            "split_seed": args.split_seed,
+            "dialogues": len(dialogues),
+            **scores.to_dict(),
+        }
+        path.write_text(json.dumps(payload, indent=2, ensure_ascii=False))
+        print(f"scores written to {path}")
+    return 0

@@ -1,0 +1,97 @@
+"""Training an :class:`~tod.nlu.acts.ActNLU` on dialogues (MultiWOZ, CrossWOZ, ...).
+
+The same loop as the intent/slot model (:func:`tod.nlu.training.fit`): the act labels and tags come
+from the training dialogues only, the value map too (:func:`tod.nlu.act_data.value_map`), and the
+epoch kept is the best on dev by act F1, then utterance accuracy (ConvLab-3's definitions).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable, Sequence
+
+import torch
+
+from tod.dialogue import Dialogue
+from tod.errors import ConfigError
+from tod.evaluation.acts import score_acts
+from tod.nlu.act_data import ActExample, act_examples, value_map
+from tod.nlu.acts import ActNLU
+from tod.nlu.config import TrainConfig
+from tod.nlu.labels import OUTSIDE, LabelVocab
+from tod.nlu.training import DevResult, EpochRecord, TrainingSet, fit, gold_tags, seed_everything
+
+
+def act_vocabularies(examples: Sequence[ActExample]) -> tuple[LabelVocab, LabelVocab]:
+    """Labels (acts without a span) and BIO tags seen in the training examples."""
+    labels = LabelVocab.build(label for e in examples for label in e.labels)
+    tags = LabelVocab.build((t for e in examples for t in e.tags), first=(OUTSIDE,))
+    return labels, tags
+
+
+def evaluate_acts(nlu: ActNLU, examples: Sequence[ActExample]):
+    """ConvLab-3 act scores of ``nlu`` on prepared examples (their gold acts)."""
+    rows = nlu.predict([list(e.tokens) for e in examples], [list(e.context) for e in examples])
+    from tod.nlu.act_data import acts_from_prediction
+
+    predicted = [
+        acts_from_prediction(e.text, e.starts, e.ends, tags, [label.label for label in labels], nlu.values)
+        for e, (tags, _, labels, _) in zip(examples, rows)
+    ]
+    return score_acts([e.gold for e in examples], predicted)
+
+
+def train_act_nlu(
+    train: Sequence[Dialogue],
+    dev: Sequence[Dialogue] | None,
+    config: TrainConfig,
+    *,
+    corpus: str = "",
+    data_checksum: str | None = None,
+    progress: bool = True,
+    log: Callable[[str], None] = print,
+    bar_position: int = 0,
+    bar_label: str = "training",
+    on_final: Callable[[ActNLU], None] | None = None,
+) -> tuple[ActNLU, list[EpochRecord]]:
+    """Train on the user turns of ``train``; keep the best epoch on ``dev`` (the last without dev)."""
+    model_config = config.model if config.model.multi_label else replace(config.model, multi_label=True)
+    config = replace(config, model=model_config)
+    examples = act_examples(train, context_turns=model_config.context_turns)
+    if not examples:
+        raise ConfigError("no user turns to train on: the training dialogues are empty")
+    dev_examples = act_examples(dev, context_turns=model_config.context_turns) if dev else []
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    seed_everything(config.seed)
+    labels, tags = act_vocabularies(examples)
+    nlu = ActNLU.from_encoder(config.encoder, labels, tags, model_config, values=value_map(train), corpus=corpus)
+    nlu.meta["task"] = "dialogue acts"
+    targets = torch.zeros((len(examples), len(labels)))
+    for row, example in enumerate(examples):
+        for label in example.labels:
+            targets[row, labels.index(label)] = 1.0
+    tag_ids = [[tags.index(t) for t in e.tags] for e in examples]
+    use_context = model_config.context_turns > 0
+
+    def inputs(batch_ids: list[int]):
+        batch = nlu.words.encode(
+            [list(examples[i].tokens) for i in batch_ids],
+            [list(examples[i].context) for i in batch_ids] if use_context else None,
+        )
+        return batch, targets[batch_ids], gold_tags(batch, [tag_ids[i] for i in batch_ids])
+
+    def evaluate() -> DevResult:
+        scores = evaluate_acts(nlu, dev_examples)
+        summary = {"act_f1": scores.f1, "utterance_accuracy": scores.utterance_accuracy}
+        return DevResult(scores, (scores.f1, scores.utterance_accuracy), scores.headline(), summary)
+
+    lengths = [len(e.tokens) + sum(len(c.split()) for c in e.context) for e in examples]
+    data = TrainingSet(lengths, inputs, evaluate if dev_examples else None, len(dev_examples))
+    trained, history = fit(
+        nlu, data, config, data_checksum=data_checksum, progress=progress, log=log,
+        bar_position=bar_position, bar_label=bar_label, on_final=on_final,
+    )
+    trained.meta.update({"task": "dialogue acts", "corpus": corpus, "train_dialogues": len(train),
+                         "dev_dialogues": len(dev) if dev else 0})
+    return trained, history  # type: ignore[return-value]

@@ -1,0 +1,168 @@
+"""ActNLU: dialogue-act understanding (MultiWOZ, CrossWOZ, any corpus with act annotations).
+
+The joint model of :mod:`tod.nlu.jointbert` with two changes: the intent head is multi-label (one
+sigmoid per act that has no span in the text: ``request+hotel+phone+?``, ``thank+general++``), and
+the BIO tags name acts (``B-inform+hotel+area``: the tagged words are the value). The previous
+turns can be given to the encoder after the utterance (``context_turns``). Use it from Python::
+
+    nlu = ActNLU.load("models/multiwoz-acts")
+    nlu.parse("I need a cheap hotel in the north", context=["Hello, how can I help?"]).acts
+
+Train it with :func:`tod.nlu.act_training.train_act_nlu` or ``tod train nlu --corpus multiwoz``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Sequence
+
+import torch
+
+from tod.data.tokens import tokenize
+from tod.dialogue import USER, Dialogue
+from tod.errors import ModelDirError
+from tod.nlu.act_data import ValueMap, acts_from_prediction
+from tod.nlu.jointbert import JointBertNLU
+from tod.nlu.labels import OUTSIDE, tag_spans
+from tod.registry import register_nlu
+from tod.types import DialogueAct, IntentScore, NLUResult, SlotSpan
+
+KIND = "jointbert-acts"
+ACTS_FILE = "acts.json"
+#: A label (an act without a span) is predicted when its probability is above this.
+THRESHOLD = 0.5
+
+
+@register_nlu(KIND)
+class ActNLU(JointBertNLU):
+    """Dialogue acts from one utterance and, optionally, the turns before it."""
+
+    KIND = KIND
+
+    def __init__(self, *args: Any, values: ValueMap | None = None, corpus: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.values = values or ValueMap({}, False)
+        self.corpus = corpus
+
+    # ------------------------------------------------------------------ inference
+    @torch.inference_mode()
+    def predict(
+        self, sentences: Sequence[Sequence[str]], contexts: Sequence[Sequence[str]] | None = None, batch_size: int = 64
+    ) -> list[tuple[tuple[str, ...], tuple[float, ...], tuple[IntentScore, ...]]]:
+        """For pre-split utterances: BIO tags, their probabilities, and the labels above the threshold."""
+        if self.config.context_turns == 0:
+            contexts = None
+        elif contexts is None:
+            contexts = [()] * len(sentences)
+        was_training = self.model.training
+        if was_training:
+            self.model.eval()
+        def length(i: int) -> int:
+            return len(sentences[i]) + (sum(len(c) for c in contexts[i]) // 5 if contexts else 0)
+
+        order = sorted(range(len(sentences)), key=length)
+        out: list[Any] = [None] * len(sentences)
+        try:
+            for start in range(0, len(order), batch_size):
+                chunk = order[start : start + batch_size]
+                rows = self._predict_rows(
+                    [sentences[i] for i in chunk],
+                    [list(contexts[i])[-self.config.context_turns :] for i in chunk] if contexts else None,
+                )
+                for i, row in zip(chunk, rows):
+                    out[i] = row
+        finally:
+            if was_training:
+                self.model.train()
+        return out
+
+    def _predict_rows(self, sentences: Sequence[Sequence[str]], contexts: Sequence[Sequence[str]] | None) -> list[Any]:
+        batch = self.words.encode(sentences, contexts)
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+            output = self.model(
+                batch.input_ids.to(self.device),
+                batch.attention_mask.to(self.device),
+                batch.word_index.to(self.device),
+                batch.word_mask.to(self.device),
+                token_type_ids=None if batch.token_type_ids is None else batch.token_type_ids.to(self.device),
+            )
+        label_probs = output.intent_logits.float().sigmoid().cpu()
+        slot_scores = output.slot_scores.float()
+        paths = self.model.decode(slot_scores, batch.word_mask.to(self.device))
+        word_probs = slot_scores.softmax(-1).cpu()
+        rows = []
+        for b, words in enumerate(sentences):
+            path = paths[b]
+            tags = [self.tags.labels[t] for t in path] + [OUTSIDE] * (len(words) - len(path))
+            probs = [float(word_probs[b, w, t]) for w, t in enumerate(path)] + [1.0] * (len(words) - len(path))
+            chosen = (label_probs[b] > THRESHOLD).nonzero().flatten().tolist()
+            labels = sorted(
+                (IntentScore(self.intents.labels[i], float(label_probs[b, i])) for i in chosen), key=lambda x: -x.score
+            )
+            # how sure the model is of its label decisions: the least certain yes/no among all labels
+            certainty = float(torch.maximum(label_probs[b], 1 - label_probs[b]).min()) if len(self.intents) else 1.0
+            rows.append((tuple(tags), tuple(probs), tuple(labels), certainty))
+        return rows
+
+    def parse(self, text: str, state: object | None = None, context: Sequence[str] = ()) -> NLUResult:
+        """The acts of ``text``; ``context`` is the previous turns' texts, oldest first."""
+        return self.parse_batch([text], [context])[0]
+
+    def parse_batch(  # type: ignore[override]
+        self, texts: Sequence[str], contexts: Sequence[Sequence[str]] | None = None, batch_size: int = 64
+    ) -> list[NLUResult]:
+        if not all(isinstance(t, str) for t in texts):
+            raise TypeError("parse expects text strings")
+        if contexts is not None and len(contexts) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(contexts)} contexts")
+        tokens = [tokenize(t)[: self.words.max_length] for t in texts]
+        nonempty = [i for i, words in enumerate(tokens) if words]
+        rows = self.predict(
+            [[w.text for w in tokens[i]] for i in nonempty],
+            [list(contexts[i]) for i in nonempty] if contexts is not None else None,
+            batch_size,
+        )
+        results = [NLUResult(text=t) for t in texts]
+        for i, row in zip(nonempty, rows):
+            results[i] = self._result(texts[i], tokens[i], *row)
+        return results
+
+    def _result(self, text: str, words: list, tags, probs, labels, certainty: float) -> NLUResult:
+        starts, ends = [w.start for w in words], [w.end for w in words]
+        acts = acts_from_prediction(text, starts, ends, tags, [label.label for label in labels], self.values)
+        slots = []
+        for label, first, last in tag_spans(tags):
+            start, end = words[first].start, words[last].end
+            conf = sum(probs[first : last + 1]) / (last - first + 1)
+            slots.append(SlotSpan(label, text[start:end], start, end, conf))
+        return NLUResult(
+            text=text,
+            intents=tuple(labels),
+            slots=tuple(slots),
+            acts=tuple(acts),
+            confidence=certainty * min(probs),
+            tokens=tuple(w.text for w in words),
+            tags=tuple(tags),
+        )
+
+    def parse_dialogue(self, dialogue: Dialogue, speaker: str = USER) -> list[tuple[DialogueAct, ...]]:
+        """Predicted acts of every ``speaker`` turn of ``dialogue``, in order, each with its own context."""
+        indices = [i for i, t in enumerate(dialogue.turns) if t.speaker == speaker]
+        k = self.config.context_turns
+        contexts = [[t.text for t in dialogue.turns[max(0, i - k) : i]] if k else [] for i in indices]
+        results = self.parse_batch([dialogue.turns[i].text for i in indices], contexts)
+        return [r.acts for r in results]
+
+    # ------------------------------------------------------------------ persistence
+    def _save_extra(self, directory: Path) -> None:
+        payload = {"values": self.values.to_dict(), "corpus": self.corpus, "threshold": THRESHOLD}
+        (directory / ACTS_FILE).write_text(json.dumps(payload, ensure_ascii=False, indent=1))
+
+    @classmethod
+    def _load_extra(cls, directory: Path) -> dict[str, Any]:
+        try:
+            payload = json.loads((directory / ACTS_FILE).read_text(encoding="utf-8"))
+            return {"values": ValueMap.from_dict(payload["values"]), "corpus": str(payload.get("corpus", ""))}
+        except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise ModelDirError(f"{directory}: unreadable {ACTS_FILE} ({exc})") from exc
