@@ -56,7 +56,10 @@ class Turn:
     ``state`` is the belief after the latest user turn up to this point (so a user turn and the
     system reply that follows it carry the same state), or ``None`` where the corpus has no state
     annotation. ``entities`` are, per domain, the database entities the system had selected when it
-    spoke (CrossWOZ's ``selectedResults``); empty where the corpus does not say.
+    spoke (CrossWOZ's ``selectedResults``); empty where the corpus does not say. ``query_state``
+    (system turns) is the belief the system's last database query of the turn used, where the
+    corpus records it and it may differ from ``state`` (CrossWOZ's ``sys_state``: after a failed
+    query the wizard relaxes constraints); ``None`` elsewhere.
     """
 
     speaker: str
@@ -65,6 +68,7 @@ class Turn:
     spans: tuple[ActSpan, ...] = ()
     state: BeliefState | None = None
     entities: FrozenMap[str, tuple[str, ...]] = field(default_factory=FrozenMap)
+    query_state: BeliefState | None = None
 
     def __post_init__(self) -> None:
         if self.speaker not in SPEAKERS:
@@ -86,12 +90,14 @@ class Turn:
             "spans": [s.to_dict() for s in self.spans],
             "state": None if self.state is None else self.state.to_dict(),
             "entities": {k: list(v) for k, v in self.entities.items()},
+            "query_state": None if self.query_state is None else self.query_state.to_dict(),
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Turn:
         what = "Turn"
         state = optional(data, "state", dict, what, None)
+        query_state = optional(data, "query_state", dict, what, None)
         entities = optional(data, "entities", dict, what, {})
         return cls(
             speaker=require(data, "speaker", str, what),
@@ -100,6 +106,7 @@ class Turn:
             spans=tuple(ActSpan.from_dict(s) for s in optional(data, "spans", list, what, [])),
             state=None if state is None else BeliefState.from_dict(state),
             entities=FrozenMap({k: string_list(v, f"{what}.entities") for k, v in entities.items()}),
+            query_state=None if query_state is None else BeliefState.from_dict(query_state),
         )
 
 

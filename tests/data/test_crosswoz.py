@@ -203,3 +203,15 @@ def test_real_val_counts_goals_spans_and_speed():
             assert turn.state is not None
     with_value, found = span_coverage(val)
     assert found > 0.85 * with_value
+
+
+def test_real_system_turns_record_the_query_state_the_wizard_relaxed():
+    root = require_shared("crosswoz", "val.json.zip")
+    dialogues = load_crosswoz(root)["val"]
+    system = [t for d in dialogues for t in d.system_turns]
+    assert all(t.query_state is not None for t in system)
+    # after a failed search the wizard sometimes changes constraints: sys_state differs from sys_state_init
+    relaxed = sum(t.query_state.constraint_triples() != t.state.constraint_triples() for t in system)
+    assert 0 < relaxed < len(system)
+    d = dialogues[0]
+    assert Dialogue.from_json(d.to_json()) == d

@@ -170,14 +170,16 @@ def parse_goal(rows: Any, description: Any, inv: CrossWOZInventory) -> Goal:
     return Goal(subgoals, tuple(description))
 
 
-def _state(raw: Any, requested: Mapping[str, list[str]], inv: CrossWOZInventory) -> BeliefState:
+def _state(
+    raw: Any, requested: Mapping[str, list[str]], inv: CrossWOZInventory, key: str = "sys_state_init"
+) -> BeliefState:
     if not isinstance(raw, dict):
-        raise SchemaError(f"sys_state_init: expected an object of domains, found {type(raw).__name__}")
+        raise SchemaError(f"{key}: expected an object of domains, found {type(raw).__name__}")
     beliefs: dict[str, DomainBelief] = {}
     for domain in dict.fromkeys([*raw, *requested]):
         slots = raw.get(domain, {})
         if not isinstance(slots, dict):
-            raise SchemaError(f"sys_state_init[{domain!r}]: expected an object of slots, found {slots!r:.60}")
+            raise SchemaError(f"{key}[{domain!r}]: expected an object of slots, found {slots!r:.60}")
         constraints = {s: inv.text(v) for s, v in slots.items() if s != inv.selected_results_key}
         beliefs[domain] = DomainBelief({s: v for s, v in constraints.items() if v}, requested.get(domain, ()))
     return BeliefState(beliefs)
@@ -227,10 +229,11 @@ def parse_dialogue(did: str, raw: Any, split: str, path: str, inv: CrossWOZInven
                 continue
             state = _state(message.get("sys_state_init"), pending, inv)
             entities = _entities(message.get("sys_state", {}), inv)
+            query_state = _state(message["sys_state"], {}, inv, "sys_state") if "sys_state" in message else None
             if turns and turns[-1].speaker == USER:
                 previous = turns[-1]
                 turns[-1] = Turn(previous.speaker, previous.text, previous.acts, previous.spans, state)
-            turns.append(Turn(SYSTEM, message["content"], acts, spans, state, entities))
+            turns.append(Turn(SYSTEM, message["content"], acts, spans, state, entities, query_state))
             pending = {}
         turn = None
         return Dialogue(did, turns, goal, "crosswoz", split, {"type": raw["type"]})

@@ -1,0 +1,109 @@
+"""Handler of ``tod evaluate dst``: the rule tracker on a corpus split, with gold or NLU acts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from tod.data.corpus import load_corpus
+from tod.data.split import split_dialogues
+from tod.dialogue import Dialogue
+from tod.domain.loader import load_domain
+from tod.dst.rule import RuleDST, RuleOptions
+from tod.dst.values import ValueNormaliser
+from tod.errors import ConfigError
+from tod.evaluation import dst as dst_metrics
+from tod.evaluation.dst import PROTOCOLS, ActSource, DSTScores, fit_rule_options
+
+_BOOLS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
+def parse_options(pairs: list[str]) -> dict[str, bool]:
+    """``["accept_offered_names=false", ...]`` as a dict, checked against :class:`RuleOptions`."""
+    known = [f.name for f in fields(RuleOptions)]
+    found: dict[str, bool] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or name not in known or value.lower() not in _BOOLS:
+            raise ConfigError(f"--option: expected NAME=true|false with NAME one of {known}, found {pair!r}")
+        found[name] = _BOOLS[value.lower()]
+    return found
+
+
+def load_nlu(model_dir: str) -> ActSource:
+    """The act model saved in ``model_dir`` (imported only when asked for: it needs torch)."""
+    if not Path(model_dir).is_dir():
+        raise ConfigError(f"--nlu {model_dir} is not a directory; expected a model saved by 'tod train nlu'")
+    from tod.nlu.acts import ActNLU
+
+    return ActNLU.load(model_dir)
+
+
+def _dialogues(args: argparse.Namespace) -> tuple[tuple[Dialogue, ...], tuple[Dialogue, ...]]:
+    """(the dialogues to evaluate, the rest of the split: the part options may be fitted on)."""
+    path = Path(args.data)
+    if not path.exists():
+        raise ConfigError(f"--data {path} does not exist; expected the {args.corpus} corpus directory or a split file")
+    dialogues = load_corpus(args.corpus, path, splits=[args.split])[args.split]
+    if args.dev_fraction is None:
+        return dialogues, ()
+    if args.dev_fraction <= 0:
+        raise ConfigError(f"--dev-fraction must be in (0, 1) to leave a dev part, found {args.dev_fraction}")
+    parts = split_dialogues(dialogues, {"train": 1 - args.dev_fraction, "dev": args.dev_fraction}, args.split_seed)
+    return parts["dev"], parts["train"]
+
+
+def _print(scores: dict[str, DSTScores]) -> None:
+    names = list(scores)
+    print(f"{'':<22}" + "".join(f"{n:>14}" for n in names))
+    for key, label in (
+        ("joint_goal_accuracy", "joint goal acc"),
+        ("slot_accuracy", "slot acc"),
+        ("slot_f1", "slot F1"),
+    ):
+        print(f"{label:<22}" + "".join(f"{100 * getattr(scores[n], key):>14.2f}" for n in names))
+    print(f"{'turns':<22}" + "".join(f"{scores[n].turns:>14}" for n in names))
+    domains = sorted({d for s in scores.values() for d in s.per_domain})
+    for domain in domains:
+        cells = [s.per_domain.get(domain, {}).get("joint_accuracy") for s in scores.values()]
+        print(f"{'  ' + domain:<22}" + "".join(f"{100 * c:>14.2f}" if c is not None else f"{'-':>14}" for c in cells))
+
+
+def evaluate_dst(args: argparse.Namespace) -> int:
+    """``tod evaluate dst``: print the table, write ``--json``; 0 on success."""
+    fixed = parse_options(args.option)
+    domain_data = args.domain_data or str(Path(args.data).parent if Path(args.data).is_file() else Path(args.data))
+    domain = load_domain(args.domain or args.corpus, data_dir=domain_data)
+    started = time.perf_counter()
+    dialogues, rest = _dialogues(args)
+    options = fit_rule_options(domain, rest, fixed) if rest else RuleOptions(**fixed)
+    nlu = load_nlu(args.nlu) if args.nlu else None
+    protocols = PROTOCOLS if args.protocol == "both" else (args.protocol,)
+    tracker = RuleDST(domain, options)
+    scores = dst_metrics.evaluate_dst(
+        tracker, dialogues, ValueNormaliser(domain), protocols, nlu, progress=len(dialogues) > 50
+    )
+    elapsed = time.perf_counter() - started
+    acts = f"NLU {args.nlu}" if args.nlu else "gold acts"
+    print(f"DST rule tracker on {args.corpus} {args.split} ({len(dialogues)} dialogues, {acts}), options {options}")
+    _print(scores)
+    if args.json:
+        first = scores[protocols[0]].to_dict()
+        payload: dict[str, Any] = {
+            **first,
+            "corpus": args.corpus,
+            "split": args.split,
+            "dialogues": len(dialogues),
+            "acts": acts,
+            "dev_fraction": args.dev_fraction,
+            "split_seed": args.split_seed if args.dev_fraction is not None else None,
+            "options": options.to_dict(),
+            "seconds": round(elapsed, 2),
+            "protocols": {name: s.to_dict() for name, s in scores.items()},
+        }
+        Path(args.json).write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return 0
