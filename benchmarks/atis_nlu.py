@@ -17,13 +17,12 @@ import datetime as dt
 import json
 import shlex
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from machine_info import machine
+from benchlib import machine, run
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -34,44 +33,6 @@ ANCHORS = {
     "monologg/JointBERT (BERT-base)": (97.87, 95.59, 88.24),
     "OpenSLU (BERT-base)": (97.9, 95.8, 88.6),
 }
-
-
-def tree_rss_mib(root: int) -> float:
-    """Resident memory of a process and all its descendants, summed (Linux /proc)."""
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = dict(
-                line.split(":", 1) for line in (entry / "status").read_text().splitlines() if ":" in line
-            )
-            parents[int(entry.name)] = int(fields["PPid"])
-            rss[int(entry.name)] = int(fields.get("VmRSS", "0 kB").split()[0])
-        except (OSError, KeyError, ValueError):
-            continue
-    total, stack = 0, [root]
-    while stack:
-        pid = stack.pop()
-        total += rss.get(pid, 0)
-        stack.extend(child for child, parent in parents.items() if parent == pid)
-    return total / 1024
-
-
-def run(cmd: list[str]) -> tuple[float, float]:
-    """Run a command; return (wall seconds, peak MiB of RSS summed over it and its workers)."""
-    print("$ " + shlex.join(cmd), flush=True)
-    start = time.perf_counter()
-    process = subprocess.Popen(cmd)
-    peak = 0.0
-    while process.poll() is None:
-        peak = max(peak, tree_rss_mib(process.pid))
-        time.sleep(0.5)
-    wall = time.perf_counter() - start
-    if process.returncode:
-        raise subprocess.CalledProcessError(process.returncode, cmd)
-    return wall, peak
 
 
 def latency(model_dir: Path, texts: list[str], threads: int | None) -> dict[str, float]:

@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from machine_info import machine
+from benchlib import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from machine_info import machine
+from benchlib import machine
 
 from tod.domain.database import Database, open_database
 

@@ -17,7 +17,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from machine_info import machine
+from benchlib import machine
 
 from tod.data.corpus import load_corpus
 from tod.data.split import split_dialogues

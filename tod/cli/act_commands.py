@@ -51,8 +51,6 @@ def train_acts(args: argparse.Namespace, config) -> int:
         how = f"{args.dev_fraction:.0%} of {train_split} held out by dialogue ID (seed {args.split_seed})"
     context = ACT_CONTEXT if args.context_turns is None else args.context_turns
     config = replace(config, members=1, model=replace(config.model, multi_label=True, context_turns=context))
-    if args.members > 1:
-        print("tod: note: dialogue-act models train one member (--members is for intent/slot models)", file=sys.stderr)
     print(
         f"training dialogue acts on {len(train)} {args.corpus} dialogues ({train_split}), selecting on {len(dev)} "
         f"({how}); encoder {config.encoder}, {config.epochs} epochs, context {context} turns, seed {config.seed}",

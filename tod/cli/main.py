@@ -115,7 +115,8 @@ def _add_train_nlu(commands: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--members", type=positive_int, default=d.members, metavar="K",
         help="train K runs in parallel processes (same start, different batch order) and keep the best of "
-        "them and their weight average on dev: a model soup, one model's inference cost",
+        "them and their weight average on dev: a model soup, one model's inference cost (intent/slot models; "
+        "a dialogue-act model trains one run)",
     )
     p.add_argument("--max-length", type=positive_int, default=d.model.max_length, help="sub-tokens per utterance")
     acts = p.add_argument_group(

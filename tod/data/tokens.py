@@ -17,7 +17,7 @@ from tod.nlu.tokenize import split_words
 
 # CJK radicals .. unified ideographs (kana, bopomofo, CJK punctuation included), hangul
 # syllables, compatibility ideographs, fullwidth forms, supplementary ideographs.
-_CJK = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0002fa1f]")
+CJK_CHARACTER = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0002fa1f]")
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Token:
 
 def _split_cjk(text: str, start: int, end: int) -> Iterable[tuple[int, int]]:
     piece = start  # start of the pending run of non-CJK characters
-    for match in _CJK.finditer(text, start, end):
+    for match in CJK_CHARACTER.finditer(text, start, end):
         if match.start() > piece:
             yield piece, match.start()
         yield match.start(), match.end()

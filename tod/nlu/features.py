@@ -12,6 +12,8 @@ from typing import Sequence
 
 import torch
 
+from tod.data.tokens import CJK_CHARACTER as _CJK
+
 
 @dataclass
 class Batch:
@@ -42,6 +44,11 @@ class WordEncoder:
         self.pad_id = pad if pad is not None else 0
         unk = tokenizer.unk_token_id
         self.unk = [unk if unk is not None else self.pad_id]
+        # SentencePiece tokenisers (XLM-R, multilingual e5) split a lone CJK character into a bare
+        # word marker and the character ("▁", "好"): the marker would double the length of Chinese
+        # input and be the piece the slot head reads. It is dropped for CJK words.
+        marker = tokenizer.convert_tokens_to_ids("\u2581") if hasattr(tokenizer, "convert_tokens_to_ids") else None
+        self.bare_marker = marker if isinstance(marker, int) and marker != unk else None
 
     def word_ids(self, words: Sequence[str]) -> list[list[int]]:
         missing = [w for w in dict.fromkeys(words) if w not in self._cache]
@@ -50,6 +57,8 @@ class WordEncoder:
                 self._cache.clear()
             encoded = self.tokenizer(missing, add_special_tokens=False)["input_ids"]
             for word, ids in zip(missing, encoded):
+                if self.bare_marker is not None and len(ids) > 1 and ids[0] == self.bare_marker and _CJK.match(word):
+                    ids = ids[1:]
                 self._cache[word] = ids or self.unk
         return [self._cache[w] for w in words]
 

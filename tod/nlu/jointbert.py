@@ -19,6 +19,7 @@ from typing import Any, Iterator, Sequence
 
 import torch
 
+from tod.data.tokens import tokenize
 from tod.encoders import resolve_encoder
 from tod.errors import ConfigError, ModelDirError
 from tod.nlu.config import JointNLUConfig
@@ -27,7 +28,6 @@ from tod.nlu.labels import OUTSIDE, LabelVocab, tag_spans
 from tod.nlu.model import JointModel
 from tod.nlu.precision import resolve_precision
 from tod.nlu.store import atomic_directory, verify
-from tod.nlu.tokenize import split_words
 from tod.registry import register_nlu
 from tod.types import MULTI_INTENT_SEPARATOR, DialogueAct, IntentScore, NLUResult, SlotSpan
 
@@ -209,7 +209,7 @@ class JointBertNLU:
         if not all(isinstance(t, str) for t in texts):
             raise TypeError("parse expects text strings")
         # Every word takes at least one sub-token, so words past max_length can never be read.
-        split = [split_words(t)[: self.words.max_length] for t in texts]
+        split = [tokenize(t)[: self.words.max_length] for t in texts]
         nonempty = [i for i, words in enumerate(split) if words]
         preds = self.predict_words([[w.text for w in split[i]] for i in nonempty], batch_size)
         results = [NLUResult(text=t) for t in texts]
