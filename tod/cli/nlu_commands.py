@@ -33,12 +33,13 @@ def check_output_dir(out: Path, overwrite: bool) -> None:
 
 
 def train_nlu(args: argparse.Namespace) -> int:
+    from tod.cli.main import ACT_EPOCHS
     from tod.data.seqio import corpus_checksum, load_seq_corpus
     from tod.nlu.config import JointNLUConfig, TrainConfig
 
     config = TrainConfig(
         encoder=args.encoder,
-        epochs=args.epochs,
+        epochs=args.epochs or (ACT_EPOCHS if getattr(args, "corpus", None) else TrainConfig().epochs),
         batch_size=args.batch_size,
         lr=args.lr,
         head_lr=args.head_lr,
