@@ -29,6 +29,13 @@ def act_vocabularies(examples: Sequence[ActExample]) -> tuple[LabelVocab, LabelV
     return labels, tags
 
 
+def positive_weights(targets: torch.Tensor) -> torch.Tensor:
+    """``max(1, ln(N / count))`` per label: a rare act's positives weigh more (as ConvLab's BERTNLU
+    weighs them, on a natural-log scale), so the head does not learn to never predict it."""
+    counts = targets.sum(0).clamp(min=1.0)
+    return torch.log(targets.size(0) / counts).clamp(min=1.0)
+
+
 def evaluate_acts(nlu: ActNLU, examples: Sequence[ActExample]):
     """ConvLab-3 act scores of ``nlu`` on prepared examples (their gold acts)."""
     rows = nlu.predict([list(e.tokens) for e in examples], [list(e.context) for e in examples])
@@ -71,6 +78,7 @@ def train_act_nlu(
     for row, example in enumerate(examples):
         for label in example.labels:
             targets[row, labels.index(label)] = 1.0
+    nlu.model.label_pos_weight = positive_weights(targets)
     tag_ids = [[tags.index(t) for t in e.tags] for e in examples]
     use_context = model_config.context_turns > 0
 

@@ -62,6 +62,9 @@ class JointModel(nn.Module):
         self.use_crf = crf
         self.slot_loss_weight = slot_loss_weight
         self.multi_label = multi_label
+        # Per-label weight of positive examples in the multi-label loss (training only; see
+        # tod.nlu.act_training): rare acts would otherwise be learned as "never".
+        self.label_pos_weight: torch.Tensor | None = None
         self.dropout = nn.Dropout(dropout)
         self.intent_head = nn.Linear(hidden, len(intents))
         self.slot_context = slot_context
@@ -119,7 +122,15 @@ class JointModel(nn.Module):
         loss = None
         if intent_labels is not None and tag_labels is not None:
             if self.multi_label:
-                intent_loss = nn.functional.binary_cross_entropy_with_logits(intent_logits, intent_labels.float())
+                # Summed over labels, averaged over the batch: a mean over hundreds of mostly-absent
+                # labels would make each act's signal hundreds of times weaker than the tags'.
+                weight = self.label_pos_weight
+                intent_loss = nn.functional.binary_cross_entropy_with_logits(
+                    intent_logits,
+                    intent_labels.float(),
+                    reduction="sum",
+                    pos_weight=None if weight is None else weight.to(intent_logits.device),
+                ) / intent_logits.size(0)
             else:
                 intent_loss = nn.functional.cross_entropy(intent_logits, intent_labels)
             with torch.autocast(emissions.device.type, enabled=False):
