@@ -15,7 +15,7 @@ import torch
 from tod.dialogue import Dialogue
 from tod.errors import ConfigError
 from tod.evaluation.acts import score_acts
-from tod.nlu.act_data import ActExample, act_examples, value_map
+from tod.nlu.act_data import ActExample, act_examples, acts_from_prediction, value_map
 from tod.nlu.acts import ActNLU
 from tod.nlu.config import TrainConfig
 from tod.nlu.labels import OUTSIDE, LabelVocab
@@ -36,16 +36,40 @@ def positive_weights(targets: torch.Tensor) -> torch.Tensor:
     return torch.log(targets.size(0) / counts).clamp(min=1.0)
 
 
-def evaluate_acts(nlu: ActNLU, examples: Sequence[ActExample]):
-    """ConvLab-3 act scores of ``nlu`` on prepared examples (their gold acts)."""
-    rows = nlu.predict([list(e.tokens) for e in examples], [list(e.context) for e in examples])
-    from tod.nlu.act_data import acts_from_prediction
+#: Thresholds tried for the label head after training (the best on dev is kept).
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
-    predicted = [
-        acts_from_prediction(e.text, e.starts, e.ends, tags, [label.label for label in labels], nlu.values)
-        for e, (tags, _, labels, _) in zip(examples, rows)
-    ]
-    return score_acts([e.gold for e in examples], predicted)
+
+def evaluate_acts(nlu: ActNLU, examples: Sequence[ActExample], thresholds: Sequence[float] | None = None):
+    """ConvLab-3 act scores of ``nlu`` on prepared examples (their gold acts).
+
+    With ``thresholds``, a dict threshold -> scores (the model is run once)."""
+    rows = nlu.predict([list(e.tokens) for e in examples], [list(e.context) for e in examples])
+    gold = [e.gold for e in examples]
+
+    def scores_at(threshold: float):
+        predicted = [
+            acts_from_prediction(
+                e.text, e.starts, e.ends, row[0],
+                [nlu.intents.labels[i] for i in (row[4] > threshold).nonzero().flatten().tolist()], nlu.values,
+            )
+            for e, row in zip(examples, rows)
+        ]
+        return score_acts(gold, predicted)
+
+    if thresholds is None:
+        return scores_at(nlu.threshold)
+    return {t: scores_at(t) for t in thresholds}
+
+
+def tune_threshold(nlu: ActNLU, examples: Sequence[ActExample], log: Callable[[str], None]) -> float:
+    """Set ``nlu.threshold`` to the label threshold with the best dev act F1 (then utterance accuracy)."""
+    by_threshold = evaluate_acts(nlu, examples, THRESHOLDS)
+    best = max(by_threshold, key=lambda t: (by_threshold[t].f1, by_threshold[t].utterance_accuracy, -abs(t - 0.5)))
+    log("label threshold on dev: " + ", ".join(f"{t:.1f}: F1 {100 * s.f1:.2f}" for t, s in by_threshold.items())
+        + f"; kept {best:.1f}")
+    nlu.threshold = best
+    return best
 
 
 def train_act_nlu(
@@ -102,4 +126,8 @@ def train_act_nlu(
     )
     trained.meta.update({"task": "dialogue acts", "corpus": corpus, "train_dialogues": len(train),
                          "dev_dialogues": len(dev) if dev else 0})
+    if dev_examples:
+        threshold = tune_threshold(trained, dev_examples, log)  # type: ignore[arg-type]
+        scores = evaluate_acts(trained, dev_examples)  # type: ignore[arg-type]
+        trained.meta.update({"label_threshold": threshold, "dev_metrics": scores.to_dict()})
     return trained, history  # type: ignore[return-value]

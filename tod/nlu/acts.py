@@ -30,7 +30,8 @@ from tod.types import DialogueAct, IntentScore, NLUResult, SlotSpan
 
 KIND = "jointbert-acts"
 ACTS_FILE = "acts.json"
-#: A label (an act without a span) is predicted when its probability is above this.
+#: A label (an act without a span) is predicted when its probability is above the model's threshold:
+#: this one by default; training tunes it on dev (:func:`tod.nlu.act_training.tune_threshold`).
 THRESHOLD = 0.5
 
 
@@ -40,17 +41,26 @@ class ActNLU(JointBertNLU):
 
     KIND = KIND
 
-    def __init__(self, *args: Any, values: ValueMap | None = None, corpus: str = "", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        values: ValueMap | None = None,
+        corpus: str = "",
+        threshold: float = THRESHOLD,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.values = values or ValueMap({}, False)
         self.corpus = corpus
+        self.threshold = threshold
 
     # ------------------------------------------------------------------ inference
     @torch.inference_mode()
     def predict(
         self, sentences: Sequence[Sequence[str]], contexts: Sequence[Sequence[str]] | None = None, batch_size: int = 64
     ) -> list[tuple[tuple[str, ...], tuple[float, ...], tuple[IntentScore, ...]]]:
-        """For pre-split utterances: BIO tags, their probabilities, and the labels above the threshold."""
+        """For pre-split utterances: BIO tags, their probabilities, the labels above the threshold, the
+        certainty of the label decisions, and every label's probability (a tensor)."""
         if self.config.context_turns == 0:
             contexts = None
         elif contexts is None:
@@ -96,13 +106,13 @@ class ActNLU(JointBertNLU):
             path = paths[b]
             tags = [self.tags.labels[t] for t in path] + [OUTSIDE] * (len(words) - len(path))
             probs = [float(word_probs[b, w, t]) for w, t in enumerate(path)] + [1.0] * (len(words) - len(path))
-            chosen = (label_probs[b] > THRESHOLD).nonzero().flatten().tolist()
+            chosen = (label_probs[b] > self.threshold).nonzero().flatten().tolist()
             labels = sorted(
                 (IntentScore(self.intents.labels[i], float(label_probs[b, i])) for i in chosen), key=lambda x: -x.score
             )
             # how sure the model is of its label decisions: the least certain yes/no among all labels
             certainty = float(torch.maximum(label_probs[b], 1 - label_probs[b]).min()) if len(self.intents) else 1.0
-            rows.append((tuple(tags), tuple(probs), tuple(labels), certainty))
+            rows.append((tuple(tags), tuple(probs), tuple(labels), certainty, label_probs[b]))
         return rows
 
     def parse(self, text: str, state: object | None = None, context: Sequence[str] = ()) -> NLUResult:
@@ -128,7 +138,7 @@ class ActNLU(JointBertNLU):
             results[i] = self._result(texts[i], tokens[i], *row)
         return results
 
-    def _result(self, text: str, words: list, tags, probs, labels, certainty: float) -> NLUResult:
+    def _result(self, text: str, words: list, tags, probs, labels, certainty: float, _all=None) -> NLUResult:
         starts, ends = [w.start for w in words], [w.end for w in words]
         acts = acts_from_prediction(text, starts, ends, tags, [label.label for label in labels], self.values)
         slots = []
@@ -156,13 +166,20 @@ class ActNLU(JointBertNLU):
 
     # ------------------------------------------------------------------ persistence
     def _save_extra(self, directory: Path) -> None:
-        payload = {"values": self.values.to_dict(), "corpus": self.corpus, "threshold": THRESHOLD}
+        payload = {"values": self.values.to_dict(), "corpus": self.corpus, "threshold": self.threshold}
         (directory / ACTS_FILE).write_text(json.dumps(payload, ensure_ascii=False, indent=1))
 
     @classmethod
     def _load_extra(cls, directory: Path) -> dict[str, Any]:
         try:
             payload = json.loads((directory / ACTS_FILE).read_text(encoding="utf-8"))
-            return {"values": ValueMap.from_dict(payload["values"]), "corpus": str(payload.get("corpus", ""))}
+            threshold = float(payload.get("threshold", THRESHOLD))
+            if not 0.0 < threshold < 1.0:
+                raise ValueError(f"threshold must be in (0, 1), found {threshold}")
+            return {
+                "values": ValueMap.from_dict(payload["values"]),
+                "corpus": str(payload.get("corpus", "")),
+                "threshold": threshold,
+            }
         except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise ModelDirError(f"{directory}: unreadable {ACTS_FILE} ({exc})") from exc

@@ -183,7 +183,8 @@ def fit(
 
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=total, disable=not progress, unit="step", dynamic_ncols=True, desc=bar_label,
+    # disable=None: no bar when stderr is not a terminal (logs and pipes get the epoch lines only)
+    bar = tqdm(total=total, disable=None if progress else True, unit="step", dynamic_ncols=True, desc=bar_label,
                position=bar_position)
     say = bar.write if progress else log
     for epoch in range(1, config.epochs + 1):
