@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Iterator, Mapping, TypeVar
 
 from tod.errors import SchemaError
 
+J = TypeVar("J", bound="JsonValue")
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -116,3 +118,18 @@ class FrozenMap(Mapping[K, V]):
 
 def freeze_str_map(data: Mapping[str, str] | None) -> FrozenMap[str, str]:
     return data if isinstance(data, FrozenMap) else FrozenMap(data or {})
+
+
+class JsonValue:
+    """``to_json``/``from_json`` for a typed value that has ``to_dict``/``from_dict``."""
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)  # type: ignore[attr-defined]
+
+    @classmethod
+    def from_json(cls: type[J], text: str) -> J:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SchemaError(f"{cls.__name__}: not valid JSON ({exc})") from exc
+        return cls.from_dict(data)  # type: ignore[attr-defined, no-any-return]

@@ -6,11 +6,10 @@ consume. Every value is frozen and round-trips through JSON (``to_dict``/``from_
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from tod._schema import FrozenMap, freeze_str_map, optional, require, string_list, string_map
+from tod._schema import FrozenMap, JsonValue, freeze_str_map, optional, require, string_list, string_map
 from tod.acts import DialogueAct
 from tod.belief import BeliefState
 from tod.errors import SchemaError
@@ -220,7 +219,7 @@ class Goal:
 
 
 @dataclass(frozen=True)
-class Dialogue:
+class Dialogue(JsonValue):
     """A dialogue from a corpus (or a simulation): its ID, turns, goal and where it came from.
 
     ``info`` holds descriptive corpus fields as strings (CrossWOZ's ``type``, MultiWOZ's goal
@@ -278,13 +277,3 @@ class Dialogue:
             info=FrozenMap(string_map(optional(data, "info", dict, what, {}), f"{what}.info")),
         )
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, text: str) -> Dialogue:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SchemaError(f"Dialogue: not valid JSON ({exc})") from exc
-        return cls.from_dict(data)

@@ -9,10 +9,10 @@ these; nothing here imports a heavy dependency.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from tod._schema import JsonValue
 from tod._schema import number as _number
 from tod._schema import require as _require
 from tod.acts import REQUESTED, DialogueAct
@@ -105,7 +105,7 @@ class SlotSpan:
 
 
 @dataclass(frozen=True)
-class NLUResult:
+class NLUResult(JsonValue):
     """What an NLU component understood from one user utterance.
 
     ``intents`` is sorted by score, best first; ``slots`` are ordered by position; ``acts`` is the
@@ -156,13 +156,3 @@ class NLUResult:
             tags=tuple(data.get("tags", ())),
         )
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, text: str) -> NLUResult:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SchemaError(f"NLUResult: not valid JSON ({exc})") from exc
-        return cls.from_dict(data)

@@ -89,14 +89,7 @@ class ActNLU(JointBertNLU):
 
     def _predict_rows(self, sentences: Sequence[Sequence[str]], contexts: Sequence[Sequence[str]] | None) -> list[Any]:
         batch = self.words.encode(sentences, contexts)
-        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16"):
-            output = self.model(
-                batch.input_ids.to(self.device),
-                batch.attention_mask.to(self.device),
-                batch.word_index.to(self.device),
-                batch.word_mask.to(self.device),
-                token_type_ids=None if batch.token_type_ids is None else batch.token_type_ids.to(self.device),
-            )
+        output = self._forward(batch)
         label_probs = output.intent_logits.float().sigmoid().cpu()
         slot_scores = output.slot_scores.float()
         paths = self.model.decode(slot_scores, batch.word_mask.to(self.device))

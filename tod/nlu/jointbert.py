@@ -175,15 +175,20 @@ class JointBertNLU:
                 self.model.train()
         return out  # type: ignore[return-value]
 
-    def _predict_batch(self, sentences: Sequence[Sequence[str]]) -> list[WordPrediction]:
-        batch = self.words.encode(sentences)
+    def _forward(self, batch: Any) -> Any:
+        """The model's output on an encoded batch, in the inference precision."""
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16"):
-            output = self.model(
+            return self.model(
                 batch.input_ids.to(self.device),
                 batch.attention_mask.to(self.device),
                 batch.word_index.to(self.device),
                 batch.word_mask.to(self.device),
+                token_type_ids=None if batch.token_type_ids is None else batch.token_type_ids.to(self.device),
             )
+
+    def _predict_batch(self, sentences: Sequence[Sequence[str]]) -> list[WordPrediction]:
+        batch = self.words.encode(sentences)
+        output = self._forward(batch)
         intent_probs = output.intent_logits.float().softmax(-1).cpu()
         slot_scores = output.slot_scores.float()
         paths = self.model.decode(slot_scores, batch.word_mask.to(self.device))
