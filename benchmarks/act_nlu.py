@@ -51,8 +51,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split-seed", default="13")
     parser.add_argument("--keep", metavar="DIR", help="keep the trained model here (default: a temporary dir)")
     parser.add_argument("--no-record", action="store_true", help="print only; do not write benchmarks/results")
+    parser.add_argument(
+        "--record-from", metavar="LOG",
+        help="only write benchmarks/results from the JSON a run of this script printed (e.g. a --no-record run's log)",
+    )
+    parser.add_argument("--note", help="with --record-from: a remark recorded with the result")
     parser.add_argument("train_args", nargs="*", help="extra 'tod train nlu' options, after --")
     args = parser.parse_args(argv)
+    if args.record_from:
+        text = Path(args.record_from).read_text(encoding="utf-8", errors="replace")
+        result = json.loads(text[text.rindex("\n{") + 1 :])
+        if args.note:
+            result["note"] = args.note
+        record(result)
+        return 0
     data = Path(args.data or ROOT.parent / "shared" / "data" / args.corpus)
     split = ["--dev-fraction", args.dev_fraction, "--split-seed", args.split_seed]
     with tempfile.TemporaryDirectory(prefix="tod-act-bench-") as scratch:
@@ -72,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         meta = json.loads((model / "meta.json").read_text())
     result = {
         "benchmark": f"act_nlu_{args.corpus}",
+        "corpus": args.corpus,
         "command": "python benchmarks/act_nlu.py " + shlex.join(argv if argv is not None else sys.argv[1:]),
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine(),
@@ -94,40 +107,48 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(json.dumps(result, indent=2, ensure_ascii=False))
     if not args.no_record:
-        name = f"act_nlu_{args.corpus}"
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-        m = result["machine"]
-        lines = [
-            f"# {name}: dialogue-act NLU and NLU -> RuleDST on {args.corpus}",
-            "",
-            f"- date: {result['date']}; machine: {m['cpu']}, {m['cores']} cores, GPU: {m.get('gpu') or 'none'}",
-            f"- command: `{result['command']}`",
-            f"- which ran: `{result['train_command']}`, then `{result['evaluate_commands'][0]}` and "
-            f"`{result['evaluate_commands'][1]}`",
-            f"- protocol: {result['protocol']} ({result['dev_utterances']} user turns)",
-            "",
-            "| system | act F1 / utterance acc | joint goal acc (NLU -> RuleDST, cumulative) |",
-            "|---|---|---|",
-            f"| tod ActNLU ({args.encoder}) + RuleDST, dev part of val | {result['dev_act_f1']:.2f} / "
-            f"{result['dev_utterance_accuracy']:.2f} | "
-            f"{result['dev_dst'].get('cumulative', {}).get('joint_goal_accuracy', float('nan')):.2f} |",
-            *(f"| {k} | {v} | |" for k, v in ANCHORS[args.corpus].items()),
-            "",
-            f"- act precision {result['dev_act_precision']:.2f}, recall {result['dev_act_recall']:.2f}; kept "
-            f"{result['selected']}",
-            "- DST on the dev part: "
-            + "; ".join(f"{p}: JGA {s['joint_goal_accuracy']:.2f}, slot acc {s['slot_accuracy']:.2f}, "
-                        f"slot F1 {s['slot_f1']:.2f}" for p, s in result["dev_dst"].items()),
-            f"- training wall time {train_wall / 60:.1f} min, peak memory {train_peak:.0f} MiB (RSS of the "
-            "training process tree, sampled every 0.5 s); evaluation "
-            f"{result['evaluate_wall_s']:.0f} s",
-            "- anchors are trained on the full official train splits and tested on test; these numbers are on a "
-            "dev part of val after training on 80% of val, so they are not directly comparable",
-            "",
-        ]
-        (RESULTS / f"{name}.md").write_text("\n".join(lines))
+        record(result)
     return 0
+
+
+def record(result: dict) -> None:
+    """Write ``benchmarks/results/act_nlu_<corpus>.{json,md}`` from a result this script printed."""
+    corpus = result.get("corpus") or result["benchmark"].removeprefix("act_nlu_")
+    name = f"act_nlu_{corpus}"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    m = result["machine"]
+    lines = [
+        f"# {name}: dialogue-act NLU and NLU -> RuleDST on {corpus}",
+        "",
+        f"- date: {result['date']}; machine: {m['cpu']}, {m['cores']} cores, GPU: {m.get('gpu') or 'none'}",
+        f"- command: `{result['command']}`",
+        f"- which ran: `{result['train_command']}`, then `{result['evaluate_commands'][0]}` and "
+        f"`{result['evaluate_commands'][1]}`",
+        f"- protocol: {result['protocol']} ({result['dev_utterances']} user turns)",
+        "",
+        "| system | act F1 / utterance acc | joint goal acc (NLU -> RuleDST, cumulative) |",
+        "|---|---|---|",
+        f"| tod ActNLU ({result['train_config']['encoder']}) + RuleDST, dev part of val | "
+        f"{result['dev_act_f1']:.2f} / "
+        f"{result['dev_utterance_accuracy']:.2f} | "
+        f"{result['dev_dst'].get('cumulative', {}).get('joint_goal_accuracy', float('nan')):.2f} |",
+        *(f"| {k} | {v} | |" for k, v in ANCHORS[corpus].items()),
+        "",
+        f"- act precision {result['dev_act_precision']:.2f}, recall {result['dev_act_recall']:.2f}; kept "
+        f"{result['selected']}",
+        "- DST on the dev part: "
+        + "; ".join(f"{p}: JGA {s['joint_goal_accuracy']:.2f}, slot acc {s['slot_accuracy']:.2f}, "
+                    f"slot F1 {s['slot_f1']:.2f}" for p, s in result["dev_dst"].items()),
+        f"- training wall time {result['train_wall_s'] / 60:.1f} min, peak memory "
+        f"{result['train_peak_rss_mib']:.0f} MiB (RSS of the training process tree, sampled every 0.5 s); evaluation "
+        f"{result['evaluate_wall_s']:.0f} s",
+        "- anchors are trained on the full official train splits and tested on test; these numbers are on a "
+        "dev part of val after training on 80% of val, so they are not directly comparable",
+        *([f"- note: {result['note']}"] if result.get("note") else []),
+        "",
+    ]
+    (RESULTS / f"{name}.md").write_text("\n".join(lines))
 
 
 if __name__ == "__main__":
