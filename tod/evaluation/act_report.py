@@ -36,20 +36,20 @@ def breakdown_table(title: str, rows: dict[str, dict[str, float]]) -> Table:
 
 def summary_table(scores: ActScores, title: str = "") -> Table:
     """The headline numbers of ``scores`` as a two-column table."""
-    from rich.markup import escape
-    from rich.table import Table
+    from tod.evaluation.report import metric_table
 
-    summary = Table(title=escape(title or "Dialogue act evaluation"), title_justify="left")
-    summary.add_column("metric")
-    summary.add_column("value", justify="right")
-    summary.add_row("utterances", str(scores.utterances))
-    summary.add_row("act precision", f"{100 * scores.precision:.2f}")
-    summary.add_row("act recall", f"{100 * scores.recall:.2f}")
-    summary.add_row("act F1", f"{100 * scores.f1:.2f}")
-    summary.add_row("utterance accuracy", f"{100 * scores.utterance_accuracy:.2f}")
-    summary.add_row("true / false positives", f"{scores.tp} / {scores.fp}")
-    summary.add_row("false negatives", str(scores.fn))
-    return summary
+    return metric_table(
+        title or "Dialogue act evaluation",
+        [
+            ("utterances", str(scores.utterances)),
+            ("act precision", f"{100 * scores.precision:.2f}"),
+            ("act recall", f"{100 * scores.recall:.2f}"),
+            ("act F1", f"{100 * scores.f1:.2f}"),
+            ("utterance accuracy", f"{100 * scores.utterance_accuracy:.2f}"),
+            ("true / false positives", f"{scores.tp} / {scores.fp}"),
+            ("false negatives", str(scores.fn)),
+        ],
+    )
 
 
 def print_act_report(

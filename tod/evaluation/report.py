@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from tod.evaluation.nlu import ErrorExample, NLUScores
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 def _table(title: str, rows: dict[str, dict[str, float]]):
@@ -25,23 +28,38 @@ def _table(title: str, rows: dict[str, dict[str, float]]):
     return table
 
 
-def print_nlu_report(scores: NLUScores, title: str = "", errors: Sequence[ErrorExample] = ()) -> None:
-    from rich.console import Console
+def metric_table(title: str, rows: Iterable[tuple[str, str]]) -> Table:
+    """A two-column (metric, value) table; ``title`` is shown as written (no rich markup)."""
+    from rich.markup import escape
     from rich.table import Table
 
+    table = Table(title=escape(title), title_justify="left")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+def print_nlu_report(scores: NLUScores, title: str = "", errors: Sequence[ErrorExample] = ()) -> None:
+    from rich.console import Console
+
     console = Console()
-    summary = Table(title=title or "NLU evaluation", title_justify="left")
-    summary.add_column("metric")
-    summary.add_column("value", justify="right")
-    summary.add_row("examples", str(scores.examples))
-    summary.add_row("intent accuracy", f"{100 * scores.intent_accuracy:.2f}")
-    summary.add_row("slot precision", f"{100 * scores.slot_precision:.2f}")
-    summary.add_row("slot recall", f"{100 * scores.slot_recall:.2f}")
-    summary.add_row("slot F1", f"{100 * scores.slot_f1:.2f}")
-    summary.add_row("sentence accuracy", f"{100 * scores.sentence_accuracy:.2f}")
-    summary.add_row("gold intents unseen in training", str(scores.unseen_gold_intents))
-    summary.add_row("gold tags unseen in training", str(scores.unseen_gold_tags))
-    console.print(summary)
+    console.print(
+        metric_table(
+            title or "NLU evaluation",
+            [
+                ("examples", str(scores.examples)),
+                ("intent accuracy", f"{100 * scores.intent_accuracy:.2f}"),
+                ("slot precision", f"{100 * scores.slot_precision:.2f}"),
+                ("slot recall", f"{100 * scores.slot_recall:.2f}"),
+                ("slot F1", f"{100 * scores.slot_f1:.2f}"),
+                ("sentence accuracy", f"{100 * scores.sentence_accuracy:.2f}"),
+                ("gold intents unseen in training", str(scores.unseen_gold_intents)),
+                ("gold tags unseen in training", str(scores.unseen_gold_tags)),
+            ],
+        )
+    )
     console.print(_table("per intent", scores.per_intent))
     console.print(_table("per slot (seqeval)", scores.per_slot))
     from rich.markup import escape
