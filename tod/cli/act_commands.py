@@ -8,27 +8,18 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from tod.data.corpus import Corpus, load_corpus
+from tod.cli.data_commands import open_corpus
+from tod.data.split import train_dev_parts
 from tod.dialogue import Dialogue
 from tod.errors import ConfigError
 
 
-def _corpus(args: argparse.Namespace, name: str) -> Corpus:
-    path = Path(args.data)
-    if not path.exists():
-        raise ConfigError(f"--data {path} does not exist; expected the {name} corpus directory or a split file")
-    return load_corpus(name, path)
-
-
 def seeded_part(dialogues: tuple[Dialogue, ...], part: str, fraction: float, seed: int) -> tuple[Dialogue, ...]:
-    """The ``train`` or ``dev`` part of a seeded split by dialogue ID (``all``: every dialogue)."""
-    from tod.data.split import split_dialogues
-
+    """The ``train`` or ``dev`` part of :func:`tod.data.split.train_dev_parts` (``all``: every dialogue)."""
     if part == "all":
         return dialogues
-    if not 0 < fraction < 1:
-        raise ConfigError(f"--dev-fraction must be in (0, 1) to split by dialogue ID, found {fraction}")
-    return split_dialogues(dialogues, {"train": 1 - fraction, "dev": fraction}, seed)[part]
+    train, dev = train_dev_parts(dialogues, fraction, seed)
+    return dev if part == "dev" else train
 
 
 def train_acts(args: argparse.Namespace, config) -> int:
@@ -38,7 +29,7 @@ def train_acts(args: argparse.Namespace, config) -> int:
 
     out = Path(args.out)
     check_output_dir(out, args.overwrite)
-    corpus = _corpus(args, args.corpus)
+    corpus = open_corpus(args.data, args.corpus)
     train_split = args.train_split or ("train" if "train" in corpus.splits else "val")
     dialogues = corpus[train_split]
     if args.dev_split:
@@ -46,8 +37,7 @@ def train_acts(args: argparse.Namespace, config) -> int:
     elif train_split == "train" and "val" in corpus.splits:
         train, dev, how = dialogues, corpus["val"], "split val"
     else:
-        train = seeded_part(dialogues, "train", args.dev_fraction, args.split_seed)
-        dev = seeded_part(dialogues, "dev", args.dev_fraction, args.split_seed)
+        train, dev = train_dev_parts(dialogues, args.dev_fraction, args.split_seed)
         how = f"{args.dev_fraction:.0%} of {train_split} held out by dialogue ID (seed {args.split_seed})"
     context = ACT_CONTEXT if args.context_turns is None else args.context_turns
     config = replace(config, members=1, model=replace(config.model, multi_label=True, context_turns=context))
@@ -87,7 +77,7 @@ def evaluate_acts(args: argparse.Namespace, nlu) -> int:
     name = args.corpus or nlu.corpus
     if not name:
         raise ConfigError("the model does not say which corpus it was trained on: give --corpus")
-    corpus = _corpus(args, name)
+    corpus = open_corpus(args.data, name)
     split = args.split if args.split in corpus.splits else None
     if split is None:
         raise ConfigError(f"--split {args.split}: the corpus at {args.data} has splits {list(corpus.splits)}")

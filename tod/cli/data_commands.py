@@ -26,12 +26,17 @@ _COUNT_ROWS = (
 )
 
 
-def _load(args: argparse.Namespace, lenient: bool) -> tuple[Corpus, float]:
-    path = Path(args.data)
+def open_corpus(data: str, name: str, splits: list[str] | None = None, lenient: bool = False) -> Corpus:
+    """The corpus ``name`` at ``--data``; a missing path is a ConfigError saying what was expected."""
+    path = Path(data)
     if not path.exists():
-        raise ConfigError(f"--data {path} does not exist; expected the {args.corpus} corpus directory or a split file")
+        raise ConfigError(f"--data {path} does not exist; expected the {name} corpus directory or a split file")
+    return load_corpus(name, path, splits=splits, lenient=lenient)
+
+
+def _load(args: argparse.Namespace, lenient: bool) -> tuple[Corpus, float]:
     started = time.perf_counter()
-    corpus = load_corpus(args.corpus, path, splits=args.split, lenient=lenient)
+    corpus = open_corpus(args.data, args.corpus, args.split, lenient)
     return corpus, time.perf_counter() - started
 
 

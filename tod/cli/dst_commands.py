@@ -9,8 +9,8 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from tod.data.corpus import load_corpus
-from tod.data.split import split_dialogues
+from tod.cli.data_commands import open_corpus
+from tod.data.split import train_dev_parts
 from tod.dialogue import Dialogue
 from tod.domain.loader import load_domain
 from tod.dst.rule import RuleDST, RuleOptions
@@ -45,16 +45,11 @@ def load_nlu(model_dir: str) -> ActSource:
 
 def _dialogues(args: argparse.Namespace) -> tuple[tuple[Dialogue, ...], tuple[Dialogue, ...]]:
     """(the dialogues to evaluate, the rest of the split: the part options may be fitted on)."""
-    path = Path(args.data)
-    if not path.exists():
-        raise ConfigError(f"--data {path} does not exist; expected the {args.corpus} corpus directory or a split file")
-    dialogues = load_corpus(args.corpus, path, splits=[args.split])[args.split]
+    dialogues = open_corpus(args.data, args.corpus, [args.split])[args.split]
     if args.dev_fraction is None:
         return dialogues, ()
-    if args.dev_fraction <= 0:
-        raise ConfigError(f"--dev-fraction must be in (0, 1) to leave a dev part, found {args.dev_fraction}")
-    parts = split_dialogues(dialogues, {"train": 1 - args.dev_fraction, "dev": args.dev_fraction}, args.split_seed)
-    return parts["dev"], parts["train"]
+    train, dev = train_dev_parts(dialogues, args.dev_fraction, args.split_seed)
+    return dev, train
 
 
 def _print(scores: dict[str, DSTScores]) -> None:

@@ -62,3 +62,17 @@ def split_dialogues(
             part_of[did] = name
         start = max(start, end)
     return {name: tuple(d for d in items if part_of[d.id] == name) for name in names}
+
+
+def train_dev_parts(
+    dialogues: Iterable[Dialogue], dev_fraction: float, seed: int
+) -> tuple[tuple[Dialogue, ...], tuple[Dialogue, ...]]:
+    """``(train, dev)``: :func:`split_dialogues` with ``dev_fraction`` of the dialogues held out.
+
+    The one split every command uses for "train on part of a split, report on the rest", so
+    training, ``tod evaluate nlu --part dev`` and ``tod evaluate dst --dev-fraction`` agree.
+    """
+    if isinstance(dev_fraction, bool) or not 0 < dev_fraction < 1:
+        raise ConfigError(f"the dev fraction must be in (0, 1) to leave a dev part, found {dev_fraction!r}")
+    parts = split_dialogues(dialogues, {"train": 1 - dev_fraction, "dev": dev_fraction}, seed)
+    return parts["train"], parts["dev"]

@@ -50,8 +50,9 @@ def evaluate_acts(nlu: ActNLU, examples: Sequence[ActExample], thresholds: Seque
     def scores_at(threshold: float):
         predicted = [
             acts_from_prediction(
-                e.text, e.starts, e.ends, row[0],
-                [nlu.intents.labels[i] for i in (row[4] > threshold).nonzero().flatten().tolist()], nlu.values,
+                e.text, e.starts, e.ends, row.tags,
+                [nlu.intents.labels[i] for i in (row.label_probs > threshold).nonzero().flatten().tolist()],
+                nlu.values,
             )
             for e, row in zip(examples, rows)
         ]
@@ -62,14 +63,15 @@ def evaluate_acts(nlu: ActNLU, examples: Sequence[ActExample], thresholds: Seque
     return {t: scores_at(t) for t in thresholds}
 
 
-def tune_threshold(nlu: ActNLU, examples: Sequence[ActExample], log: Callable[[str], None]) -> float:
-    """Set ``nlu.threshold`` to the label threshold with the best dev act F1 (then utterance accuracy)."""
+def tune_threshold(nlu: ActNLU, examples: Sequence[ActExample], log: Callable[[str], None]):
+    """Set ``nlu.threshold`` to the label threshold with the best dev act F1 (then utterance
+    accuracy); return the dev scores at that threshold."""
     by_threshold = evaluate_acts(nlu, examples, THRESHOLDS)
     best = max(by_threshold, key=lambda t: (by_threshold[t].f1, by_threshold[t].utterance_accuracy, -abs(t - 0.5)))
     log("label threshold on dev: " + ", ".join(f"{t:.1f}: F1 {100 * s.f1:.2f}" for t, s in by_threshold.items())
         + f"; kept {best:.1f}")
     nlu.threshold = best
-    return best
+    return by_threshold[best]
 
 
 def train_act_nlu(
@@ -127,7 +129,6 @@ def train_act_nlu(
     trained.meta.update({"task": "dialogue acts", "corpus": corpus, "train_dialogues": len(train),
                          "dev_dialogues": len(dev) if dev else 0})
     if dev_examples:
-        threshold = tune_threshold(trained, dev_examples, log)  # type: ignore[arg-type]
-        scores = evaluate_acts(trained, dev_examples)  # type: ignore[arg-type]
-        trained.meta.update({"label_threshold": threshold, "dev_metrics": scores.to_dict()})
+        scores = tune_threshold(trained, dev_examples, log)  # type: ignore[arg-type]
+        trained.meta.update({"label_threshold": trained.threshold, "dev_metrics": scores.to_dict()})
     return trained, history  # type: ignore[return-value]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import torch
 
@@ -33,6 +33,16 @@ ACTS_FILE = "acts.json"
 #: A label (an act without a span) is predicted when its probability is above the model's threshold:
 #: this one by default; training tunes it on dev (:func:`tod.nlu.act_training.tune_threshold`).
 THRESHOLD = 0.5
+
+
+class ActRow(NamedTuple):
+    """The model's reading of one pre-split utterance."""
+
+    tags: tuple[str, ...]  # one BIO tag per word
+    tag_probs: tuple[float, ...]  # the probability of each word's tag
+    labels: tuple[IntentScore, ...]  # the act labels above the threshold, most probable first
+    certainty: float  # the least certain yes/no among all label decisions
+    label_probs: torch.Tensor  # every label's probability (for tuning the threshold)
 
 
 @register_nlu(KIND)
@@ -58,9 +68,8 @@ class ActNLU(JointBertNLU):
     @torch.inference_mode()
     def predict(
         self, sentences: Sequence[Sequence[str]], contexts: Sequence[Sequence[str]] | None = None, batch_size: int = 64
-    ) -> list[tuple[tuple[str, ...], tuple[float, ...], tuple[IntentScore, ...]]]:
-        """For pre-split utterances: BIO tags, their probabilities, the labels above the threshold, the
-        certainty of the label decisions, and every label's probability (a tensor)."""
+    ) -> list[ActRow]:
+        """The model's reading of pre-split utterances, in input order."""
         if self.config.context_turns == 0:
             contexts = None
         elif contexts is None:
@@ -87,7 +96,9 @@ class ActNLU(JointBertNLU):
                 self.model.train()
         return out
 
-    def _predict_rows(self, sentences: Sequence[Sequence[str]], contexts: Sequence[Sequence[str]] | None) -> list[Any]:
+    def _predict_rows(
+        self, sentences: Sequence[Sequence[str]], contexts: Sequence[Sequence[str]] | None
+    ) -> list[ActRow]:
         batch = self.words.encode(sentences, contexts)
         output = self._forward(batch)
         label_probs = output.intent_logits.float().sigmoid().cpu()
@@ -105,7 +116,7 @@ class ActNLU(JointBertNLU):
             )
             # how sure the model is of its label decisions: the least certain yes/no among all labels
             certainty = float(torch.maximum(label_probs[b], 1 - label_probs[b]).min()) if len(self.intents) else 1.0
-            rows.append((tuple(tags), tuple(probs), tuple(labels), certainty, label_probs[b]))
+            rows.append(ActRow(tuple(tags), tuple(probs), tuple(labels), certainty, label_probs[b]))
         return rows
 
     def parse(self, text: str, state: object | None = None, context: Sequence[str] = ()) -> NLUResult:
@@ -128,10 +139,11 @@ class ActNLU(JointBertNLU):
         )
         results = [NLUResult(text=t) for t in texts]
         for i, row in zip(nonempty, rows):
-            results[i] = self._result(texts[i], tokens[i], *row)
+            results[i] = self._result(texts[i], tokens[i], row)
         return results
 
-    def _result(self, text: str, words: list, tags, probs, labels, certainty: float, _all=None) -> NLUResult:
+    def _result(self, text: str, words: list, row: ActRow) -> NLUResult:
+        tags, probs, labels = row.tags, row.tag_probs, row.labels
         starts, ends = [w.start for w in words], [w.end for w in words]
         acts = acts_from_prediction(text, starts, ends, tags, [label.label for label in labels], self.values)
         slots = []
@@ -144,7 +156,7 @@ class ActNLU(JointBertNLU):
             intents=tuple(labels),
             slots=tuple(slots),
             acts=tuple(acts),
-            confidence=certainty * min(probs),
+            confidence=row.certainty * min(probs),
             tokens=tuple(w.text for w in words),
             tags=tuple(tags),
         )
