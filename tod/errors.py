@@ -60,3 +60,8 @@ class RegistryError(TodError, KeyError):
 
 class ConfigError(TodError, ValueError):
     """A configuration value (CLI argument, YAML entry) is invalid."""
+
+
+class ParadiseError(TodError, ValueError):
+    """PARADISE evaluation got data it cannot use: no attributes for κ, too few rated dialogues,
+    a malformed or mismatched satisfaction model."""
