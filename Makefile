@@ -10,13 +10,14 @@ TORCH  := torch==2.13.0
 export OMP_WAIT_POLICY ?= PASSIVE
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: install test test-fast bench-atis bench-data clean help
+.PHONY: install test test-fast bench-atis bench-data bench-paradise clean help
 
 help:
 	@echo "make test        create .venv if missing, install, run the whole test suite"
 	@echo "make test-fast   the tests without the slow ones (real encoder, real corpora)"
 	@echo "make bench-atis  train + evaluate JointBertNLU on ATIS, record benchmarks/results/atis_nlu.*"
 	@echo "make bench-data  corpus load times and database query speed, record benchmarks/results/"
+	@echo "make bench-paradise  PARADISE on the USS ratings, record benchmarks/results/paradise_uss.*"
 	@echo "make install     only create .venv and install tod with its dev extra"
 
 $(STAMP): pyproject.toml
@@ -36,6 +37,9 @@ test-fast: $(STAMP)
 
 bench-atis: $(STAMP)
 	$(PY) benchmarks/atis_nlu.py
+
+bench-paradise: $(STAMP)
+	$(PY) benchmarks/paradise_uss.py
 
 bench-data: $(STAMP)
 	$(PY) benchmarks/corpus_load.py && $(PY) benchmarks/db_query.py

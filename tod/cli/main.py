@@ -20,6 +20,7 @@ EPILOG = """examples:
   tod parse --model models/atis "show me flights from boston to denver"
   tod data stats multiwoz --data ../shared/data/multiwoz
   tod data validate crosswoz --data ../shared/data/crosswoz
+  tod evaluate paradise --ratings ../shared/data/uss/MWOZ.txt --out reports/paradise
 """
 
 #: Previous turns an act model reads by default: the system turn the user answers and the user turn
@@ -234,6 +235,62 @@ def _add_evaluate_dst(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(handler="tod.cli.dst_commands:evaluate_dst")
 
 
+def _add_evaluate_paradise(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "paradise",
+        help="PARADISE: task success κ, dialogue costs and a satisfaction regression on real ratings",
+        description=(
+            "Fit PARADISE (Walker et al. 1997) on rated dialogues: user satisfaction regressed on the Z-scores of "
+            "task success κ (from the attribute-value matrix) and the dialogue costs (turns, nooffers, re-prompts, "
+            "confirmations, fallbacks, repairs, repetitions). Reports the weights with confidence intervals, R², the "
+            "cross-validated Spearman correlation of predicted with rated satisfaction (bootstrap interval) against "
+            "a turns-only baseline, optionally the transfer from another rated set, and the predicted performance "
+            "of other dialogues (corpora, simulations). Writes report.md, PNG plots, paradise.json (keys r2, "
+            "spearman, weights), features.csv and the reloadable model paradise_model.json to --out. "
+            "See docs/paradise.md for every definition."
+        ),
+        epilog=(
+            "examples:\n"
+            "  tod evaluate paradise --ratings ../shared/data/uss/MWOZ.txt --out reports/paradise\n"
+            "  tod evaluate paradise --ratings ../shared/data/uss/MWOZ.txt --transfer-from ../shared/data/uss/SGD.txt "
+            "--dialogues ../shared/data/multiwoz --corpus multiwoz --split val --out reports/paradise\n"
+            "  tod evaluate paradise --model reports/paradise/paradise_model.json --dialogues sims/ --out reports/sims"
+        ),
+        formatter_class=lambda prog: argparse.RawDescriptionHelpFormatter(prog, width=100),
+    )
+    p.add_argument(
+        "--ratings", metavar="FILE", help="rated dialogues in the USS format (e.g. ../shared/data/uss/MWOZ.txt)"
+    )
+    p.add_argument(
+        "--transfer-from", metavar="FILE",
+        help="another USS rating file: fit on it and report how well it predicts --ratings",
+    )
+    p.add_argument("--model", metavar="FILE", help="apply this saved paradise_model.json instead of fitting one")
+    p.add_argument(
+        "--dialogues", action="append", default=[], metavar="PATH",
+        help="dialogues to predict performance for (repeatable): tod dialogue files (.jsonl/.json or a directory "
+        "of them), or a corpus with --corpus",
+    )
+    p.add_argument("--corpus", choices=ACT_CORPORA, help="corpus format of every --dialogues path")
+    p.add_argument("--split", help="with --corpus: only this split (default: every split found)")
+    p.add_argument(
+        "--kappa", choices=("acts", "goal"), default="acts",
+        help="κ source: 'acts' (a success proxy from act labels; rating files have no goals) or 'goal' (goal "
+        "against final belief state) (default: acts)",
+    )
+    p.add_argument("--act-classes", metavar="FILE", help="a YAML act-class table replacing the shipped one")
+    p.add_argument("--folds", type=_checked(int, lambda v: v >= 2, "a number >= 2"), default=10,
+                   help="cross-validation folds (default: 10)")
+    p.add_argument(
+        "--seed", type=non_negative_int, default=13, help="seed of the folds and the bootstrap (default: 13)"
+    )
+    p.add_argument("--bootstrap", type=positive_int, default=1000, help="bootstrap resamples (default: 1000)")
+    p.add_argument("--confidence", type=_checked(float, lambda v: 0.5 <= v < 1.0, "a level in [0.5, 1)"),
+                   default=0.95, help="level of every interval (default: 0.95)")
+    p.add_argument("--out", required=True, metavar="DIR", help="where to write the report")
+    p.set_defaults(handler="tod.cli.paradise_commands:evaluate_paradise")
+
+
 def _add_data(commands: argparse._SubParsersAction) -> None:
     data = commands.add_parser(
         "data",
@@ -314,6 +371,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate_commands = evaluate.add_subparsers(dest="component", metavar="COMPONENT")
     _add_evaluate_nlu(evaluate_commands)
     _add_evaluate_dst(evaluate_commands)
+    _add_evaluate_paradise(evaluate_commands)
     _add_data(commands)
 
     parse = commands.add_parser(
@@ -341,6 +399,7 @@ def _resolve(handler: str) -> Callable[[argparse.Namespace], int]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # the command as given, for reports
     handler = getattr(args, "handler", None)
     if handler is None:
         # "tod" or "tod train" alone: show the help of the level the user reached
