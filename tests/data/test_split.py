@@ -61,3 +61,15 @@ def test_bad_fractions_are_config_errors(fractions, message):
 def test_duplicate_ids_are_rejected():
     with pytest.raises(CorpusError, match="'D001' occurs more than once"):
         split_dialogues(DIALOGUES + make(["D001"]), {"all": 1.0}, seed=0)
+
+
+def test_sample_dialogues_is_seeded_by_id_and_order_free():
+    from tod.data.split import sample_dialogues
+
+    dialogues = tuple(Dialogue(f"D{i:03d}", ()) for i in range(40))
+    sample = sample_dialogues(dialogues, 10, seed=4)
+    assert len(sample) == 10 and len({d.id for d in sample}) == 10
+    assert {d.id for d in sample_dialogues(dialogues[::-1], 10, seed=4)} == {d.id for d in sample}
+    assert {d.id for d in sample_dialogues(dialogues, 10, seed=5)} != {d.id for d in sample}
+    assert sample_dialogues(dialogues, 40, seed=4) == dialogues
+    assert sample_dialogues(dialogues, 99, seed=4) == dialogues

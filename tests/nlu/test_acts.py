@@ -140,11 +140,14 @@ def test_cli_trains_and_evaluates_acts(tiny_encoder_dir, tmp_path, capsys):
     (data / "val.json").write_text(FIXTURE.read_text(encoding="utf-8"), encoding="utf-8")
     out = tmp_path / "model"
     argv = ["train", "nlu", "--corpus", "multiwoz", "--data", str(data), "--out", str(out), "--encoder",
-            str(tiny_encoder_dir), "--epochs", "2", "--batch-size", "4", "--threads", "1", "--quiet",
-            "--dev-fraction", "0.34", "--context-turns", "1", "--precision", "fp32"]
+            str(tiny_encoder_dir), "--epochs", "2", "--batch-size", "2", "--threads", "1", "--quiet",
+            "--dev-fraction", "0.34", "--context-turns", "1", "--precision", "fp32", "--max-examples", "4"]
     assert main(argv) == 0
     meta = json.loads((out / "meta.json").read_text())
     assert meta["train_dialogues"] == 2 and meta["dev_dialogues"] == 1 and meta["corpus"] == "multiwoz"
+    # 2 epochs within 4 examples: each epoch takes 2 of the training turns (one batch)
+    assert meta["train_examples"] > 2 and meta["epoch_examples"] == 2
+    assert meta["train_config"]["max_examples"] == 4
     scores = tmp_path / "scores.json"
     assert main(["evaluate", "nlu", "--model", str(out), "--data", str(data), "--split", "val", "--part", "dev",
                  "--dev-fraction", "0.34", "--json", str(scores)]) == 0

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from tod.cli.data_commands import open_corpus
-from tod.data.split import train_dev_parts
+from tod.data.split import sample_dialogues, train_dev_parts
 from tod.dialogue import Dialogue
 from tod.errors import ConfigError
 
@@ -39,6 +39,9 @@ def train_acts(args: argparse.Namespace, config) -> int:
     else:
         train, dev = train_dev_parts(dialogues, args.dev_fraction, args.split_seed)
         how = f"{args.dev_fraction:.0%} of {train_split} held out by dialogue ID (seed {args.split_seed})"
+    if len(dev) > args.max_dev_dialogues:
+        dev = sample_dialogues(dev, args.max_dev_dialogues, args.split_seed)
+        how += f", a sample of {len(dev)} dialogues by ID (seed {args.split_seed}, --max-dev-dialogues)"
     context = ACT_CONTEXT if args.context_turns is None else args.context_turns
     config = replace(config, members=1, model=replace(config.model, multi_label=True, context_turns=context))
     print(

@@ -33,7 +33,7 @@ def check_output_dir(out: Path, overwrite: bool) -> None:
 
 
 def train_nlu(args: argparse.Namespace) -> int:
-    from tod.cli.main import ACT_EPOCHS
+    from tod.cli.main import ACT_EPOCHS, ACT_MAX_EXAMPLES
     from tod.data.seqio import corpus_checksum, load_seq_corpus
     from tod.nlu.config import JointNLUConfig, TrainConfig
 
@@ -50,6 +50,7 @@ def train_nlu(args: argparse.Namespace) -> int:
         freeze_embeddings=args.freeze_embeddings,
         average_last=args.average_last,
         members=args.members,
+        max_examples=args.max_examples or (ACT_MAX_EXAMPLES if getattr(args, "corpus", None) else None),
         model=JointNLUConfig(
             pooling=args.pooling,
             crf=args.crf,

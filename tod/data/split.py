@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
 from tod.dialogue import Dialogue
 from tod.errors import ConfigError, CorpusError
@@ -76,3 +76,12 @@ def train_dev_parts(
         raise ConfigError(f"the dev fraction must be in (0, 1) to leave a dev part, found {dev_fraction!r}")
     parts = split_dialogues(dialogues, {"train": 1 - dev_fraction, "dev": dev_fraction}, seed)
     return parts["train"], parts["dev"]
+
+
+def sample_dialogues(dialogues: Sequence[Dialogue], count: int, seed: int) -> tuple[Dialogue, ...]:
+    """``count`` of ``dialogues`` (all of them when there are no more), chosen by dialogue ID with
+    ``seed`` as :func:`split_dialogues` chooses, so independent of input order."""
+    if count >= len(dialogues):
+        return tuple(dialogues)
+    share = count / len(dialogues)
+    return split_dialogues(dialogues, {"sample": share, "rest": 1.0 - share}, seed)["sample"]

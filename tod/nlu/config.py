@@ -81,6 +81,11 @@ class TrainConfig:
     # about 1.5x faster on CPUs with AVX-512 BF16 or AMX, and on recent GPUs; "auto" picks bf16
     # where the hardware has it and fp32 elsewhere (bf16 emulated in software is slow).
     precision: str = "auto"
+    # cap on the training examples seen over all epochs (None: no cap). With more examples than
+    # max_examples // epochs, each epoch is the next slice of one seeded shuffled order of all of
+    # them (reshuffled when used up), so training time stays bounded as the data grows while
+    # every example is seen once before any is seen twice.
+    max_examples: int | None = None
     model: JointNLUConfig = JointNLUConfig()
 
     def __post_init__(self) -> None:
@@ -95,6 +100,10 @@ class TrainConfig:
             (self.members >= 1, f"members must be >= 1, found {self.members}"),
             (self.average_last >= 0, f"average_last must be >= 0, found {self.average_last}"),
             (self.threads is None or self.threads >= 1, f"threads must be >= 1, found {self.threads}"),
+            (
+                self.max_examples is None or self.max_examples >= 1,
+                f"max_examples must be >= 1, found {self.max_examples}",
+            ),
         ]
         for ok, message in checks:
             if not ok:

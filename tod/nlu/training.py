@@ -62,6 +62,39 @@ def length_batches(lengths: Sequence[int], batch_size: int, rng: random.Random) 
     return batches
 
 
+def epoch_size(examples: int, config: TrainConfig) -> int:
+    """Examples per epoch: all of them, or ``max_examples // epochs`` (at least one batch) when fewer."""
+    if config.max_examples is None or examples * config.epochs <= config.max_examples:
+        return examples
+    return min(examples, max(config.batch_size, config.max_examples // config.epochs))
+
+
+class EpochSampler:
+    """Hands out epochs of ``size`` examples: consecutive slices of a seeded shuffled order of all
+    ``count`` examples, reshuffled when used up (every example once before any twice). With
+    ``size == count`` every epoch is the whole set, batched exactly as :func:`length_batches` does."""
+
+    def __init__(self, count: int, size: int, rng: random.Random) -> None:
+        self.count, self.size, self.rng = count, size, rng
+        self.order: list[int] = []
+
+    def batches(self, lengths: Sequence[int], batch_size: int) -> list[list[int]]:
+        if self.size >= self.count:
+            return length_batches(lengths, batch_size, self.rng)
+        chosen: list[int] = []
+        while len(chosen) < self.size:
+            if not self.order:
+                fresh = list(range(self.count))
+                self.rng.shuffle(fresh)
+                taken = set(chosen)  # no example twice in one epoch: this epoch's go last
+                self.order = [i for i in fresh if i not in taken] + [i for i in fresh if i in taken]
+            take = min(self.size - len(chosen), len(self.order))
+            chosen.extend(self.order[:take])
+            del self.order[:take]
+        local = length_batches([lengths[i] for i in chosen], batch_size, self.rng)
+        return [[chosen[i] for i in batch] for batch in local]
+
+
 @dataclass(frozen=True)
 class DevResult:
     """A dev evaluation: the scores (their ``to_dict()`` goes to the metadata), the selection key
@@ -163,9 +196,12 @@ def fit(
         model.encoder.get_input_embeddings().weight.requires_grad_(False)
 
     optimizer = _optimizer(model, config)
-    total = math.ceil(len(data.lengths) / config.batch_size) * config.epochs
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _linear_schedule(total, int(total * config.warmup)))
     rng = random.Random(data_seed)
+    sampler = EpochSampler(len(data.lengths), epoch_size(len(data.lengths), config), rng)
+    total = math.ceil(sampler.size / config.batch_size) * config.epochs
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _linear_schedule(total, int(total * config.warmup)))
+    if sampler.size < len(data.lengths):
+        log(f"{len(data.lengths)} training examples; {sampler.size} per epoch (--max-examples {config.max_examples})")
     history: list[EpochRecord] = []
     best: _Candidate | None = None
     average = _WeightAverage(first_epoch=config.epochs - config.average_last + 1) if config.average_last > 1 else None
@@ -191,7 +227,7 @@ def fit(
         epoch_start = time.time()
         model.train()
         losses = []
-        for batch_ids in length_batches(data.lengths, config.batch_size, rng):
+        for batch_ids in sampler.batches(data.lengths, config.batch_size):
             batch, intent_targets, tag_targets = data.inputs(batch_ids)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
                 out = model(
@@ -248,6 +284,7 @@ def fit(
         "seed": config.seed,
         "data_checksum": data_checksum,
         "train_examples": len(data.lengths),
+        "epoch_examples": sampler.size,
         "dev_examples": data.dev_examples,
         "selected": best.label,
         "best_epoch": min(best.epoch, config.epochs),
