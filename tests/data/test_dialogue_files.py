@@ -271,7 +271,7 @@ def test_non_utf8_bytes(tmp_path):
     path = write(tmp_path / "d.jsonl", good + b'{"id": "caf\xe9", "turns": []}\n')
     error = corpus_error(path)
     assert error.path == str(path)
-    assert str(error).startswith(f"{path}:2: not UTF-8 text (invalid continuation byte at byte {len(good) + 11})")
+    assert str(error).startswith(f"{path}:2: expected UTF-8 text, found byte 0xe9 that cannot be decoded")
 
 
 def test_non_utf8_bytes_name_the_line(tmp_path):
@@ -306,4 +306,4 @@ def test_a_directory_named_like_a_dialogue_file(tmp_path):
     (folder / "inner.jsonl").mkdir(parents=True)
     error = corpus_error(folder)
     assert error.path == str(folder / "inner.jsonl")
-    assert "cannot read" in str(error)
+    assert "found a directory" in str(error)

@@ -50,7 +50,7 @@ def test_odd_dialogue_raises_with_line_or_is_skipped(tmp_path):
 
 def test_bad_utf8_names_file_and_line(tmp_path):
     path = write(tmp_path, "dev_dialogues_001.txt", b"a\nb\n\n\nc \xff\nd\n")
-    with pytest.raises(CorpusError, match="not UTF-8") as caught:
+    with pytest.raises(CorpusError, match="expected UTF-8 text") as caught:
         load_mwz22_text(tmp_path, lenient=True)
     assert (caught.value.path, caught.value.line) == (str(path), 5)
 

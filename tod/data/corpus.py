@@ -114,6 +114,28 @@ class SkipLog:
         self.skipped.append(SkippedDialogue(error.path or "", dialogue, str(error), error.turn))
 
 
+def read_text(path: Path, expected: str) -> str:
+    """The UTF-8 text of ``path``; a CorpusError saying ``expected`` (e.g. "a USS rating file") when it
+    is missing or a directory, and naming the line of the first byte that cannot be decoded."""
+    if path.is_dir():
+        raise CorpusError(f"expected {expected}, found a directory", str(path))
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise CorpusError(f"expected {expected}, found nothing there", str(path)) from exc
+    except OSError as exc:
+        raise CorpusError(f"cannot read the file: {exc}", str(path)) from exc
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise CorpusError(
+            f"expected UTF-8 text, found byte {raw[exc.start]:#04x} that cannot be decoded ({exc.reason})",
+            str(path),
+            line,
+        ) from exc
+
+
 def read_json(path: Path, member: str | None = None) -> Any:
     """JSON from ``path``, or from ``member`` of the zip archive at ``path``, with clear errors.
 

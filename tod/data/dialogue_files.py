@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from tod.data.corpus import read_text
 from tod.dialogue import Dialogue
 from tod.errors import CorpusError, SchemaError
 
@@ -44,15 +45,7 @@ def load_dialogues(path: str | Path) -> tuple[Dialogue, ...]:
 def _read(file: Path) -> Iterable[tuple[int | None, Dialogue]]:
     if file.suffix not in SUFFIXES:
         raise CorpusError(f"expected a {' or '.join(SUFFIXES)} file of tod dialogues", str(file))
-    try:
-        raw = file.read_bytes()
-    except OSError as error:
-        raise CorpusError(f"cannot read: {error.strerror}", str(file)) from error
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        raise CorpusError(f"not UTF-8 text ({error.reason} at byte {error.start})", str(file), line) from error
+    text = read_text(file, "a file of tod dialogues")
     if file.suffix == ".jsonl":
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip():

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from tod.data.corpus import Corpus, SkipLog, register_corpus
+from tod.data.corpus import Corpus, SkipLog, read_text, register_corpus
 from tod.dialogue import SPEAKERS, Dialogue, Turn
 from tod.errors import CorpusError
 
@@ -27,18 +27,7 @@ BRACKETS = str.maketrans("", "", "[]")
 
 def _decode(path: Path) -> list[str]:
     """The file's lines, decoded as UTF-8; CorpusError with the line of the first bad byte otherwise."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise CorpusError(f"cannot read: {exc}", str(path)) from exc
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise CorpusError(
-            f"not UTF-8 text: byte {raw[exc.start]:#04x} cannot be decoded ({exc.reason})", str(path), line
-        ) from exc
-    return text.splitlines()
+    return read_text(path, "a MultiWOZ 2.2 text file").splitlines()
 
 
 def _blocks(lines: list[str]) -> Iterator[tuple[int, list[str]]]:

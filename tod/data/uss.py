@@ -32,6 +32,7 @@ from typing import Any, Mapping
 
 from tod._schema import JsonValue, require
 from tod.acts import DialogueAct
+from tod.data.corpus import read_text
 from tod.dialogue import SYSTEM, USER, Dialogue, Turn
 from tod.errors import CorpusError, SchemaError
 
@@ -157,23 +158,7 @@ def _parse_acts(column: str) -> tuple[DialogueAct, ...]:
 
 def _read_lines(path: Path) -> list[str]:
     """The file's lines decoded as UTF-8, without line ends; CorpusError where it cannot be read."""
-    if path.is_dir():
-        raise CorpusError("expected a USS rating file (e.g. MWOZ.txt), found a directory", str(path))
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise CorpusError("expected a USS rating file (e.g. MWOZ.txt), found nothing there", str(path)) from exc
-    except OSError as exc:
-        raise CorpusError(f"cannot read the file: {exc}", str(path)) from exc
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise CorpusError(
-            f"expected UTF-8 text, found byte {raw[exc.start]:#04x} that cannot be decoded ({exc.reason})",
-            str(path),
-            line,
-        ) from exc
+    text = read_text(path, "a USS rating file (e.g. MWOZ.txt)")
     # Split on "\n" only: str.splitlines would also split inside a text at "\x0b", "\x1c", "\u2028" ...
     return [line.removesuffix("\r") for line in text.removeprefix("\ufeff").split("\n")]
 
