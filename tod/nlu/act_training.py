@@ -74,12 +74,6 @@ def tune_threshold(nlu: ActNLU, examples: Sequence[ActExample], log: Callable[[s
     return by_threshold[best]
 
 
-def _within(example: ActExample, labels: frozenset[str], tags: frozenset[str]) -> ActExample:
-    known_tags = tuple(t if t in tags else OUTSIDE for t in example.tags)
-    known_labels = tuple(label for label in example.labels if label in labels)
-    return replace(example, tags=known_tags, labels=known_labels)
-
-
 def train_act_nlu(
     train: Sequence[Dialogue],
     dev: Sequence[Dialogue] | None,
@@ -92,14 +86,8 @@ def train_act_nlu(
     bar_position: int = 0,
     bar_label: str = "training",
     on_final: Callable[[ActNLU], None] | None = None,
-    extra_examples: Sequence[ActExample] = (),
 ) -> tuple[ActNLU, list[EpochRecord]]:
-    """Train on the user turns of ``train``; keep the best epoch on ``dev`` (the last without dev).
-
-    ``extra_examples`` (e.g. turns of unlabelled dialogues labelled by another model, see
-    :mod:`tod.nlu.pseudo`) are trained on too; the label and tag vocabularies and the value map come
-    from ``train`` alone, and an extra example's labels or tags outside them are dropped (tags read ``O``).
-    """
+    """Train on the user turns of ``train``; keep the best epoch on ``dev`` (the last without dev)."""
     model_config = config.model if config.model.multi_label else replace(config.model, multi_label=True)
     config = replace(config, model=model_config)
     examples = act_examples(train, context_turns=model_config.context_turns)
@@ -110,8 +98,6 @@ def train_act_nlu(
         torch.set_num_threads(config.threads)
     seed_everything(config.seed)
     labels, tags = act_vocabularies(examples)
-    known = frozenset(labels.labels), frozenset(tags.labels)
-    examples = examples + [_within(e, *known) for e in extra_examples]
     nlu = ActNLU.from_encoder(config.encoder, labels, tags, model_config, values=value_map(train), corpus=corpus)
     nlu.meta["task"] = "dialogue acts"
     targets = torch.zeros((len(examples), len(labels)))
