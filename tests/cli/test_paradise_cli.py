@@ -236,3 +236,61 @@ def test_real_uss_mwoz_with_transfer_from_sgd(tmp_path, capsys):
     assert (transfer["source"], transfer["target"]) == ("SGD", "MWOZ")
     assert -1 <= transfer["spearman_own_statistics"]["value"] <= 1 and transfer["features"]
     assert {p.name for p in out.iterdir()} == OUT_FILES
+
+
+def goal_rated(n: int = 40, seed: int = 7) -> tuple[RatedDialogue, ...]:
+    """Hotel dialogues with a goal (area, stars) and a final belief that gets 0-2 of them right;
+    satisfaction rises with what the belief got right (so with goal κ), not with length."""
+    import random
+
+    from tod.belief import BeliefState, DomainBelief
+    from tod.dialogue import SYSTEM, Dialogue, Goal, SubGoal, Turn
+
+    rng = random.Random(seed)
+    rated = []
+    for i in range(n):
+        area, stars = rng.choice(["north", "south", "east"]), rng.choice(["3", "4", "5"])
+        right = rng.randint(0, 2)
+        got = {"area": area if right >= 1 else "centre", "stars": stars if right == 2 else "2"}
+        state = BeliefState({"hotel": DomainBelief(constraints=got)})
+        turns = []
+        for j in range(rng.randint(2, 4)):
+            turns.append(
+                Turn(USER, f"a hotel please {j}", (DialogueAct("inform", "hotel", "area", area),), state=state)
+            )
+            turns.append(Turn(SYSTEM, "the acorn", (DialogueAct("inform", "hotel", "name", "acorn"),), state=state))
+        goal = Goal((SubGoal("hotel", constraints={"area": area, "stars": stars}),))
+        dialogue = Dialogue(f"G-{i:03d}", tuple(turns), goal=goal)
+        level = 2 + right + (1 if rng.random() < 0.2 else 0)
+        ratings = tuple(max(1, min(5, level + rng.choice([-1, 0, 0, 1]))) for _ in range(3))
+        turn_ratings = tuple((3, 3, 3) if t.speaker == USER else () for t in turns)
+        rated.append(RatedDialogue(dialogue, turn_ratings, ratings))
+    return tuple(rated)
+
+
+def test_rated_dialogue_files_with_goals_fit_with_goal_kappa(tmp_path, capsys):
+    ratings = write_dialogues(tmp_path / "rated.jsonl", goal_rated())
+    out = tmp_path / "goal"
+    assert (
+        paradise("--ratings", str(ratings), "--kappa", "goal", "--folds", "5", "--bootstrap", "100", "--out", str(out))
+        == 0
+    )
+    report = json.loads((out / "paradise.json").read_text())
+    assert report["kappa_source"] == "goal" and report["dialogues"] == 40
+    assert (
+        report["weights"]["kappa"] > 0
+        and report["spearman"] > report["cross_validation"]["turns_only"]["spearman"]["value"]
+    )
+    model = json.loads((out / "paradise_model.json").read_text())
+    assert model["kappa_source"] == "goal" and 0 <= model["kappa_expected"] < 1
+
+
+def test_rated_dialogue_files_round_trip_and_reject_plain_dialogues(tmp_path):
+    from tod.data.dialogue_files import load_rated_dialogues
+    from tod.errors import CorpusError
+
+    rated = goal_rated(5)
+    assert load_rated_dialogues(write_dialogues(tmp_path / "r.jsonl", rated)) == rated
+    plain = write_dialogues(tmp_path / "plain.jsonl", [r.dialogue for r in rated])
+    with pytest.raises(CorpusError, match=r"plain\.jsonl:1: dialogue G-000: not a rated dialogue"):
+        load_rated_dialogues(plain)

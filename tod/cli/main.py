@@ -276,11 +276,14 @@ def _add_evaluate_paradise(commands: argparse._SubParsersAction) -> None:
         formatter_class=lambda prog: argparse.RawDescriptionHelpFormatter(prog, width=100),
     )
     p.add_argument(
-        "--ratings", metavar="FILE", help="rated dialogues in the USS format (e.g. ../shared/data/uss/MWOZ.txt)"
+        "--ratings", metavar="FILE",
+        help="rated dialogues: a USS rating file (e.g. ../shared/data/uss/MWOZ.txt), or tod rated-dialogue "
+        "records (RatedDialogue.to_dict() as .jsonl/.json, or a directory of them), which may carry goals "
+        "and belief states for --kappa goal",
     )
     p.add_argument(
         "--transfer-from", metavar="FILE",
-        help="another USS rating file: fit on it and report how well it predicts --ratings",
+        help="other rated dialogues (as --ratings): fit on them and report how well they predict --ratings",
     )
     p.add_argument("--model", metavar="FILE", help="apply this saved paradise_model.json instead of fitting one")
     p.add_argument(

@@ -12,11 +12,20 @@ from tod.errors import ConfigError
 
 
 def _rated(path: str, options, classes):
-    from tod.data.uss import load_uss
+    """Rated dialogues from a USS rating file, or from tod's rated-dialogue files (.jsonl/.json, or a
+    directory of them), which can carry goals and belief states for ``--kappa goal``."""
     from tod.evaluation.paradise.study import rated_set
 
-    rated = load_uss(path)
-    return rated_set(Path(path).stem, rated, options, classes)
+    where = Path(path)
+    if where.is_dir() or where.suffix in (".jsonl", ".json"):
+        from tod.data.dialogue_files import load_rated_dialogues
+
+        rated = load_rated_dialogues(where)
+    else:
+        from tod.data.uss import load_uss
+
+        rated = load_uss(where)
+    return rated_set(where.stem, rated, options, classes)
 
 
 def _dialogue_sets(args: argparse.Namespace) -> list[tuple[str, tuple[Dialogue, ...]]]:

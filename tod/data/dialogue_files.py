@@ -3,7 +3,8 @@
 This is what tod writes for dialogues it produces (simulations, chat logs) and what the evaluation
 commands read besides the corpus formats: a ``.jsonl`` file (one dialogue per line), a ``.json``
 file (a list of dialogues, or ``{"dialogues": [...]}``), or a directory of such files (read in
-name order).
+name order). Rated dialogues (``RatedDialogue.to_dict()``: a dialogue with its satisfaction
+ratings) are stored the same way and read by :func:`load_rated_dialogues`.
 """
 
 from __future__ import annotations
@@ -11,45 +12,77 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from tod.data.corpus import read_text
+from tod.data.uss import RatedDialogue
 from tod.dialogue import Dialogue
 from tod.errors import CorpusError, SchemaError
 
 SUFFIXES = (".jsonl", ".json")
 
 
+@dataclass(frozen=True)
+class _Kind:
+    """A record kind: its name in messages, its parser, and the dialogue ID of a record."""
+
+    name: str  # "tod dialogue"
+    plural: str  # "tod dialogues"
+    thing: str  # what one JSON object is: "dialogue"
+    parse: Callable[[Any], Any]
+    ident: Callable[[Any], str]
+
+
+_DIALOGUES = _Kind("tod dialogue", "tod dialogues", "dialogue", Dialogue.from_dict, lambda dialogue: dialogue.id)
+_RATED = _Kind(
+    "rated dialogue (RatedDialogue.to_dict())",
+    "rated dialogues (RatedDialogue.to_dict())",
+    "rated dialogue",
+    RatedDialogue.from_dict,
+    lambda rated: rated.dialogue.id,
+)
+
+
 def load_dialogues(path: str | Path) -> tuple[Dialogue, ...]:
     """Every dialogue in ``path`` (a file or a directory of files); duplicate IDs are an error."""
-    path = Path(path)
+    return _load(Path(path), _DIALOGUES)
+
+
+def load_rated_dialogues(path: str | Path) -> tuple[RatedDialogue, ...]:
+    """Every rated dialogue in ``path`` (as :func:`load_dialogues` reads dialogues)."""
+    return _load(Path(path), _RATED)
+
+
+def _load(path: Path, kind: _Kind) -> tuple[Any, ...]:
     if not path.exists():
-        raise CorpusError("no such file or directory; expected tod dialogues as .jsonl or .json", str(path))
+        raise CorpusError(f"no such file or directory; expected {kind.plural} as .jsonl or .json", str(path))
     files = sorted(p for p in path.iterdir() if p.suffix in SUFFIXES) if path.is_dir() else [path]
     if not files:
         raise CorpusError(f"no {' or '.join(SUFFIXES)} files in this directory", str(path))
-    dialogues: list[Dialogue] = []
+    records: list[Any] = []
     seen: dict[str, str] = {}
     for file in files:
-        for line, dialogue in _read(file):
-            if dialogue.id in seen:
-                raise CorpusError(f"dialogue ID {dialogue.id!r} already read from {seen[dialogue.id]}", str(file), line)
-            seen[dialogue.id] = str(file)
-            dialogues.append(dialogue)
-    if not dialogues:
+        for line, record in _read(file, kind):
+            ident = kind.ident(record)
+            if ident in seen:
+                raise CorpusError(f"dialogue ID {ident!r} already read from {seen[ident]}", str(file), line)
+            seen[ident] = str(file)
+            records.append(record)
+    if not records:
         raise CorpusError("no dialogues found", str(path))
-    return tuple(dialogues)
+    return tuple(records)
 
 
-def _read(file: Path) -> Iterable[tuple[int | None, Dialogue]]:
+def _read(file: Path, kind: _Kind) -> Iterable[tuple[int | None, Any]]:
     if file.suffix not in SUFFIXES:
-        raise CorpusError(f"expected a {' or '.join(SUFFIXES)} file of tod dialogues", str(file))
-    text = read_text(file, "a file of tod dialogues")
+        raise CorpusError(f"expected a {' or '.join(SUFFIXES)} file of {kind.plural}", str(file))
+    text = read_text(file, f"a file of {kind.plural}")
     if file.suffix == ".jsonl":
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip():
-                yield number, _dialogue(_json(line, file, number), file, number)
+                yield number, _record(_json(line, file, number), file, number, kind)
         return
     data = _json(text, file, None)
     if isinstance(data, dict) and "dialogues" in data:
@@ -59,7 +92,7 @@ def _read(file: Path) -> Iterable[tuple[int | None, Dialogue]]:
             f"expected a list of dialogues or {{'dialogues': [...]}}, found {type(data).__name__}", str(file)
         )
     for item in data:
-        yield None, _dialogue(item, file, None)
+        yield None, _record(item, file, None, kind)
 
 
 def _json(text: str, file: Path, line: int | None) -> Any:
@@ -71,17 +104,20 @@ def _json(text: str, file: Path, line: int | None) -> Any:
         raise CorpusError("JSON nested too deeply to be a dialogue", str(file), line) from None
 
 
-def _dialogue(item: Any, file: Path, line: int | None) -> Dialogue:
+def _record(item: Any, file: Path, line: int | None, kind: _Kind) -> Any:
     if not isinstance(item, dict):
-        raise CorpusError(f"expected a dialogue object, found {type(item).__name__}", str(file), line)
+        raise CorpusError(f"expected a {kind.thing} object, found {type(item).__name__}", str(file), line)
     try:
-        return Dialogue.from_dict(item)
+        return kind.parse(item)
     except SchemaError as error:
-        raise CorpusError(f"not a tod dialogue: {error}", str(file), line, dialogue=str(item.get("id", "?"))) from error
+        inner = item.get("dialogue")
+        ident = item.get("id", inner.get("id", "?") if isinstance(inner, dict) else "?")
+        raise CorpusError(f"not a {kind.name}: {error}", str(file), line, dialogue=str(ident)) from error
 
 
-def write_dialogues(path: str | Path, dialogues: Iterable[Dialogue]) -> Path:
-    """Write ``dialogues`` as JSON Lines to ``path``, atomically (a scratch file renamed into place)."""
+def write_dialogues(path: str | Path, dialogues: Iterable[Dialogue | RatedDialogue]) -> Path:
+    """Write ``dialogues`` (or rated dialogues) as JSON Lines to ``path``, atomically (a scratch file
+    renamed into place)."""
     path = Path(path)
     scratch = path.with_name(f".{path.name}.tmp")
     with scratch.open("w", encoding="utf-8") as handle:
