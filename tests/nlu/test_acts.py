@@ -163,3 +163,29 @@ def test_cli_refuses_mismatched_options(tiny_corpus_dir, tmp_path, capsys):
     assert "--context-turns needs a dialogue corpus" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["train", "nlu", "--corpus", "multiwoz22-text", "--data", ".", "--out", str(tmp_path / "m")])
+
+
+def test_extended_vocabulary_spells_the_training_characters_and_round_trips(tiny_encoder_dir, tmp_path):
+    from dataclasses import replace
+
+    from tod.nlu.act_training import train_act_nlu
+    from tod.nlu.acts import ActNLU
+
+    config = replace(tiny_act_config(tiny_encoder_dir, epochs=30), extend_vocabulary=True)
+    dialogues = [chinese_dialogue()]
+    nlu, _ = train_act_nlu(dialogues, dialogues, config, progress=False, log=lambda _: None)
+    assert nlu.meta["added_characters"] > 0
+    ids = nlu.tokenizer("评分饭店", add_special_tokens=False)["input_ids"]
+    assert nlu.tokenizer.unk_token_id not in ids
+    assert set(nlu.parse(dialogues[0].turns[0].text).acts) == set(dialogues[0].turns[0].acts)
+    nlu.save(tmp_path / "zh")
+    loaded = ActNLU.load(tmp_path / "zh", precision="fp32")
+    assert loaded.parse_dialogue(dialogues[0]) == nlu.parse_dialogue(dialogues[0])
+
+
+def test_extended_vocabulary_needs_trainable_embeddings_and_a_dialogue_corpus(tiny_corpus_dir, tmp_path, capsys):
+    with pytest.raises(ConfigError, match="--no-freeze-embeddings"):
+        TrainConfig(extend_vocabulary=True)
+    argv = ["train", "nlu", "--data", str(tiny_corpus_dir), "--out", str(tmp_path / "m"), "--extend-vocabulary"]
+    assert main(argv) == 2
+    assert "--extend-vocabulary needs a dialogue corpus" in capsys.readouterr().err

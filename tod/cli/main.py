@@ -168,6 +168,11 @@ def _add_train_nlu(commands: argparse._SubParsersAction) -> None:
         "cap otherwise): with more, each epoch takes the next N/epochs of one seeded shuffled order",
     )
     acts.add_argument(
+        "--extend-vocabulary", action="store_true",
+        help="add the training dialogues' CJK characters the encoder cannot spell as new tokens, learned in "
+        "training (an English encoder on Chinese; needs --no-freeze-embeddings)",
+    )
+    acts.add_argument(
         "--max-dev-dialogues", type=positive_int, default=ACT_MAX_DEV_DIALOGUES, metavar="N",
         help="select on a seeded sample of this many dev dialogues when the dev split is larger",
     )

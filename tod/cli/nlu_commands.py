@@ -37,6 +37,8 @@ def train_nlu(args: argparse.Namespace) -> int:
     from tod.data.seqio import corpus_checksum, load_seq_corpus
     from tod.nlu.config import JointNLUConfig, TrainConfig
 
+    if args.extend_vocabulary and not getattr(args, "corpus", None):
+        raise ConfigError("--extend-vocabulary needs a dialogue corpus (--corpus)")
     config = TrainConfig(
         encoder=args.encoder,
         epochs=args.epochs or (ACT_EPOCHS if getattr(args, "corpus", None) else TrainConfig().epochs),
@@ -50,6 +52,7 @@ def train_nlu(args: argparse.Namespace) -> int:
         freeze_embeddings=args.freeze_embeddings,
         average_last=args.average_last,
         members=args.members,
+        extend_vocabulary=args.extend_vocabulary,
         max_examples=args.max_examples or (ACT_MAX_EXAMPLES if getattr(args, "corpus", None) else None),
         model=JointNLUConfig(
             pooling=args.pooling,
@@ -65,6 +68,7 @@ def train_nlu(args: argparse.Namespace) -> int:
         return train_acts(args, config)
     if args.context_turns:
         raise ConfigError("--context-turns needs a dialogue corpus (--corpus)")
+
     out = Path(args.out)
     check_output_dir(out, args.overwrite)
     corpus = load_seq_corpus(args.data)

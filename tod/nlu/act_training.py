@@ -100,6 +100,13 @@ def train_act_nlu(
     labels, tags = act_vocabularies(examples)
     nlu = ActNLU.from_encoder(config.encoder, labels, tags, model_config, values=value_map(train), corpus=corpus)
     nlu.meta["task"] = "dialogue acts"
+    if config.extend_vocabulary:
+        from tod.nlu.vocab import extend_vocabulary
+
+        texts = [turn.text for dialogue in train for turn in dialogue.turns]
+        added = extend_vocabulary(nlu.tokenizer, nlu.model.encoder, texts, seed=config.seed)
+        nlu.meta["added_characters"] = added
+        log(f"vocabulary: {added} characters of the training dialogues added to the encoder's")
     targets = torch.zeros((len(examples), len(labels)))
     for row, example in enumerate(examples):
         for label in example.labels:

@@ -86,6 +86,9 @@ class TrainConfig:
     # them (reshuffled when used up), so training time stays bounded as the data grows while
     # every example is seen once before any is seen twice.
     max_examples: int | None = None
+    # add the CJK characters of the training dialogues that the encoder's tokenizer cannot spell as new
+    # tokens (tod.nlu.vocab), e.g. for an English encoder on Chinese; their embeddings must be trained
+    extend_vocabulary: bool = False
     model: JointNLUConfig = JointNLUConfig()
 
     def __post_init__(self) -> None:
@@ -103,6 +106,11 @@ class TrainConfig:
             (
                 self.max_examples is None or self.max_examples >= 1,
                 f"max_examples must be >= 1, found {self.max_examples}",
+            ),
+            (
+                not (self.extend_vocabulary and self.freeze_embeddings),
+                "extending the vocabulary needs trainable word embeddings (--no-freeze-embeddings): the new "
+                "characters' embeddings start near the known ones and must be learned",
             ),
         ]
         for ok, message in checks:
