@@ -26,15 +26,16 @@ def write_report(study: ParadiseStudy, out: Path, *, command: str = "", extra: d
     out.mkdir(parents=True, exist_ok=True)
     study.model.save(out / MODEL)
     data = {**study.to_dict(), **({"command": command} if command else {}), **(extra or {})}
-    _atomic_text(out / JSON, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    write_text_atomically(out / JSON, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     _write_features(study, out / FEATURES)
     plot_predicted_vs_rated(study, out / SCATTER)
     plot_weights(study, out / WEIGHTS)
-    _atomic_text(out / REPORT, markdown(study, command=command, extra=extra))
+    write_text_atomically(out / REPORT, markdown(study, command=command, extra=extra))
     return out / REPORT
 
 
-def _atomic_text(path: Path, text: str) -> None:
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a scratch file beside ``path`` and rename it into place."""
     scratch = path.with_name(f".{path.name}.tmp")
     scratch.write_text(text, encoding="utf-8")
     os.replace(scratch, path)
