@@ -19,8 +19,6 @@ Two sources, chosen explicitly because κ values from different sources are not 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from tod.acts import DialogueAct
 from tod.belief import BeliefState
 from tod.dialogue import SYSTEM, USER, Dialogue
@@ -131,9 +129,3 @@ def _close(pending: list[str], achieved: str, into: list[AttributeValue]) -> Non
 
 def _norm(value: str) -> str:
     return " ".join(value.lower().split()) or NONE
-
-
-def all_attribute_values(
-    dialogues: Sequence[Dialogue], source: str, classes: ActClasses
-) -> tuple[tuple[AttributeValue, ...], ...]:
-    return tuple(attribute_values(d, source, classes) for d in dialogues)

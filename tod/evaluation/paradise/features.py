@@ -10,7 +10,7 @@ import numpy as np
 
 from tod.dialogue import Dialogue
 from tod.errors import ParadiseError
-from tod.evaluation.paradise.avm import KAPPA_SOURCES, all_attribute_values
+from tod.evaluation.paradise.avm import attribute_values
 from tod.evaluation.paradise.classes import ActClasses, load_act_classes
 from tod.evaluation.paradise.costs import COSTS, ELAPSED, dialogue_costs
 from tod.evaluation.paradise.kappa import ConfusionMatrix, dialogue_kappas
@@ -59,12 +59,10 @@ def dialogue_features(
 
     Per-dialogue κ uses this set's chance agreement P(E), or ``expected`` where given (a fitted
     model's, to score other dialogues on its scale)."""
-    if kappa_source not in KAPPA_SOURCES:
-        raise ParadiseError(f"unknown κ source {kappa_source!r}; expected one of {list(KAPPA_SOURCES)}")
     if not dialogues:
         raise ParadiseError("no dialogues to compute PARADISE features for")
     classes = classes or load_act_classes()
-    avms = all_attribute_values(dialogues, kappa_source, classes)
+    avms = [attribute_values(d, kappa_source, classes) for d in dialogues]
     matrix = ConfusionMatrix.from_values(v for avm in avms for v in avm)
     kappas = dialogue_kappas(avms, expected)
     known = [k for k in kappas if k is not None]

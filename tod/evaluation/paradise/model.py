@@ -37,31 +37,29 @@ FORMAT = "tod-paradise-model/1"
 # --------------------------------------------------------------------------------------------- inputs
 
 
-def _matrix(X: Any, name: str = "X") -> np.ndarray:
+def _array(values: Any, name: str, ndim: int) -> np.ndarray:
+    """``values`` as a finite float array of ``ndim`` dimensions (2: dialogues × features; 1: one per dialogue)."""
+    shape = "a 2-D matrix (dialogues × features)" if ndim == 2 else "a 1-D vector"
     try:
-        array = np.asarray(X, dtype=float)
+        array = np.asarray(values, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise ParadiseError(f"{name} must be a numeric matrix: {exc}") from exc
-    if array.ndim != 2:
-        raise ParadiseError(f"{name} must be a 2-D matrix (dialogues × features), got shape {array.shape}")
+        raise ParadiseError(f"{name} must be {shape} of numbers: {exc}") from exc
+    if array.ndim != ndim:
+        raise ParadiseError(f"{name} must be {shape}, got shape {array.shape}")
     if not np.all(np.isfinite(array)):
-        rows, cols = np.nonzero(~np.isfinite(array))
-        raise ParadiseError(f"{name} has non-finite values (first at row {rows[0]}, column {cols[0]})")
+        where = ", ".join(str(int(i)) for i in np.argwhere(~np.isfinite(array))[0])
+        raise ParadiseError(
+            f"{name} has non-finite values (first at {'row, column' if ndim == 2 else 'index'} {where})"
+        )
     return array
+
+
+def _matrix(X: Any, name: str = "X") -> np.ndarray:
+    return _array(X, name, 2)
 
 
 def _vector(y: Any, name: str) -> np.ndarray:
-    try:
-        array = np.asarray(y, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise ParadiseError(f"{name} must be a numeric vector: {exc}") from exc
-    if array.ndim != 1:
-        raise ParadiseError(f"{name} must be a 1-D vector, got shape {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise ParadiseError(
-            f"{name} has non-finite values (first at index {int(np.nonzero(~np.isfinite(array))[0][0])})"
-        )
-    return array
+    return _array(y, name, 1)
 
 
 def _names(features: Sequence[str], columns: int) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ model (``paradise_model.json``) and the per-dialogue features (``features.csv``)
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 from pathlib import Path
@@ -43,15 +44,12 @@ def write_text_atomically(path: Path, text: str) -> None:
 
 def _write_features(study: ParadiseStudy, path: Path) -> None:
     table = study.ratings.table
-    scratch = path.with_name(f".{path.name}.tmp")
-    with scratch.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["id", *table.features, "satisfaction", "predicted_cv"])
-        for did, row, rated, predicted in zip(
-            table.ids, table.values, study.ratings.satisfaction, study.full.predictions
-        ):
-            writer.writerow([did, *(f"{v:.6g}" for v in row), f"{rated:.6g}", f"{predicted:.6g}"])
-    os.replace(scratch, path)
+    handle = io.StringIO(newline="")
+    writer = csv.writer(handle)
+    writer.writerow(["id", *table.features, "satisfaction", "predicted_cv"])
+    for did, row, rated, predicted in zip(table.ids, table.values, study.ratings.satisfaction, study.full.predictions):
+        writer.writerow([did, *(f"{v:.6g}" for v in row), f"{rated:.6g}", f"{predicted:.6g}"])
+    write_text_atomically(path, handle.getvalue())
 
 
 def _interval(i: Any, digits: int = 3) -> str:

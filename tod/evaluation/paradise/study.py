@@ -194,15 +194,13 @@ def run_study(
 
 def transfer_study(source: RatedSet, target: RatedSet, options: StudyOptions) -> Transfer:
     """Fit on ``source`` and predict ``target``'s satisfaction (features both sets vary in)."""
-    model = fit_paradise(source.table.values, source.satisfaction, source.table.features, confidence=options.confidence)
-    usable = tuple(f for f in model.features if f in target.table.features)
-    if usable != model.features:
-        model = fit_paradise(
-            select_columns(source.table.values, source.table.features, usable),
-            source.satisfaction,
-            usable,
-            confidence=options.confidence,
-        )
+    usable = tuple(f for f in source.table.features if f in target.table.features)
+    model = fit_paradise(
+        select_columns(source.table.values, source.table.features, usable),
+        source.satisfaction,
+        usable,
+        confidence=options.confidence,
+    )
     X = select_columns(target.table.values, target.table.features, model.features)
 
     def interval(predicted: np.ndarray) -> Interval:
