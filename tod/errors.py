@@ -65,3 +65,11 @@ class ConfigError(TodError, ValueError):
 class ParadiseError(TodError, ValueError):
     """PARADISE evaluation got data it cannot use: no attributes for κ, too few rated dialogues,
     a malformed or mismatched satisfaction model."""
+
+
+class NLGError(TodError, ValueError):
+    """Templates that are malformed, or acts no template can express."""
+
+
+class PipelineError(TodError, RuntimeError):
+    """A pipeline stage returned something other than its contract promises."""

@@ -68,3 +68,33 @@ DST_REGISTRY.register_lazy("rule", "tod.dst.rule:RuleDST")
 def register_dst(name: str) -> Callable[[T], T]:
     """Class decorator: make a dialogue state tracker available to pipelines under ``name``."""
     return DST_REGISTRY.register(name)
+
+
+POLICY_REGISTRY = Registry("policy")
+POLICY_REGISTRY.register_lazy("rule", "tod.policy.rule:RulePolicy")
+POLICY_REGISTRY.register_lazy("mle", "tod.policy.mle:MLEPolicy")
+
+
+def register_policy(name: str) -> Callable[[T], T]:
+    """Class decorator: make a dialogue policy available to pipelines under ``name``."""
+    return POLICY_REGISTRY.register(name)
+
+
+NLG_REGISTRY = Registry("NLG")
+NLG_REGISTRY.register_lazy("template", "tod.nlg.template:TemplateNLG")
+
+
+def register_nlg(name: str) -> Callable[[T], T]:
+    """Class decorator: make an NLG component available to pipelines under ``name``."""
+    return NLG_REGISTRY.register(name)
+
+
+FALLBACK_REGISTRY = Registry("fallback")
+FALLBACK_REGISTRY.register_lazy("retrieval", "tod.fallback.retrieval:RetrievalFallback")
+FALLBACK_REGISTRY.register_lazy("openai", "tod.fallback.openai_compat:OpenAIFallback")
+FALLBACK_REGISTRY.register_lazy("local-lm", "tod.fallback.local_lm:LocalLMFallback")
+
+
+def register_fallback(name: str) -> Callable[[T], T]:
+    """Class decorator: make an out-of-task fallback available to pipelines under ``name``."""
+    return FALLBACK_REGISTRY.register(name)

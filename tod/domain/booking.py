@@ -7,6 +7,7 @@ database is ``generated`` (MultiWOZ taxi), the same generated entity (car and ph
 
 from __future__ import annotations
 
+import hashlib
 import random
 import string
 from dataclasses import dataclass
@@ -31,6 +32,17 @@ class Booking:
     entity: Entity
     details: FrozenMap[str, str]
     reference: str
+
+
+def stable_reference(seed: int, *parts: str) -> str:
+    """A reference number (8 upper-case letters and digits) that depends only on ``seed`` and ``parts``.
+
+    For components that must not keep mutable state between turns (a policy serving many
+    conversations, a restarted server): the same booking in the same conversation gets the same
+    reference, different bookings almost surely different ones.
+    """
+    digest = hashlib.sha256("\x1f".join((str(seed), *parts)).encode("utf-8")).digest()
+    return "".join(REFERENCE_ALPHABET[b % len(REFERENCE_ALPHABET)] for b in digest[:REFERENCE_LENGTH])
 
 
 class Booker:

@@ -60,6 +60,8 @@ def slot_key(slot: Slot, value: Any) -> Any:
         return name_key(value) or None
     if slot.kind in ("list", "relation"):
         items = value if isinstance(value, (list, tuple)) else ([] if value is None else [value])
+        if slot.items is not None and isinstance(value, str):
+            items = value.split()  # item lists are written space-separated (CrossWOZ 酒店设施 states)
         return frozenset(k for k in (norm_text(v, slot.synonyms) for v in items) if k)
     key = norm_text(value, slot.synonyms)
     return key or None
