@@ -1,0 +1,306 @@
+"""The rule-based system policy: what the system says next, for any domain, from its ontology and database.
+
+:class:`RulePolicy` reads everything from the dialogue state and the database results; it keeps no
+per-conversation state, so one instance serves any number of conversations and the same state
+always gives the same acts. It emits only acts of :func:`tod.policy.base.system_act_space`. No
+domain or slot is named in code: the roles of slots come from the ontology
+(:mod:`tod.policy.rule_slots`).
+
+**The turn.**
+
+* Acts of a sub-domain the ontology lacks are ignored (``general`` acts aside).
+* *Low confidence.* When ``state.nlu_confidence < confirm_below`` and the user acts inform slots,
+  the system confirms them (``confirm(d, s, v)``, the value as the belief holds it) instead of
+  acting on them. The default, 0.3, is the pipeline's own routing threshold: a parse that certain
+  would be sent to the fallback if it had no sub-domain act. (On MultiWOZ the act NLU reads 55% of
+  turns with confidence >= 0.5, 92% of them exactly right, so roughly 60% of the turns below 0.5 are
+  right (``benchmarks/results/act_nlu_exploration.md``): confirming below 0.5 would confirm almost
+  half of all turns, most of them correctly understood.) States built by hand default to
+  ``nlu_confidence = 0``: evaluations on gold acts should set it to 1.
+* *After a confirm.* ``affirm`` proceeds as if the confirmed informs were said now. ``negate``: the
+  tracker has already applied the values and a bare "no" names no slot to remove, so the policy
+  asks for each confirmed slot again (``request(d, s, ?)``); the user's new value replaces the old.
+* *After an offer to book.* ``affirm`` books (see bookings); ``negate`` gets ``reqmore``.
+* *Focus.* The sub-domains of the latest user acts (several: a multi-domain turn, each answered in
+  the order first mentioned), plus one whose ``offerbook`` the user accepted or whose belief has
+  requested slots. With none, the turn is general: ``bye`` → ``bye``; ``greet`` → ``welcome`` on
+  the first turn, ``greet`` later; ``thank`` or ``negate`` → ``reqmore``, but ``thank`` right after
+  the system's ``reqmore`` → ``bye`` (the user declined more help: MultiWOZ val wizards said goodbye
+  to 83% of such turns, against 59% of other thank-only turns); anything else (nothing
+  understood, a bare ``affirm``) continues the sub-domain last talked about (the question the search
+  needs next) or says ``reqmore``. The answer is never empty.
+* A booking made in the turn is followed by ``reqmore``; a ``bye`` by the user ends every answer.
+
+**One sub-domain** (:mod:`tod.policy.rule_domain`).
+
+* *Entity under discussion:* the one the user names (this turn, else the belief's name constraint;
+  looked up by name, whatever the other constraints say);
+  after ``reqalts`` the first match not offered yet; else the one the system offered last (the first
+  name in the latest system turn that offered one), if it still meets the constraints; else the
+  first match.
+* *Unreadable values* (a number or time the database cannot read) are asked for again.
+* *Requests* ``request(d, s, ?)`` → ``inform(d, s, v)`` about that entity (``recommend`` of its name
+  first when the user has not heard of it). List values give their first ``list_items`` items.
+  Derived slots (CrossWOZ's ``出发地附近地铁站``) are looked up (:func:`~tod.policy.rule_slots.derived_value`).
+* *Search* (the user informed search slots, or nothing was offered yet), by the number of matches:
+  none → ``nooffer(d, s, v)`` per constraint + ``suggest(d, s, v)``, the single-constraint relaxation
+  of :mod:`tod.policy.rule_search`; one → ``recommend`` its name and two describing slots (+
+  ``offerbook(d)`` when the sub-domain takes bookings and this entity is not booked); more than
+  ``max_options`` → ``inform(d, choice, N)`` + ``request`` of the most useful missing slot (entropy
+  of its values over the matches, dontcare slots not asked; see :mod:`tod.policy.rule_slots`); 2 to
+  ``max_options`` → ``select(d, s, v)`` per option by a slot that tells them apart (the name when
+  none does); when no slot is worth asking, or a time bound orders the matches (earliest train
+  after ``leaveAt``), ``inform(d, choice, N)`` + the first one recommended.
+* *An unknown name* → ``nooffer(d, name, v)`` + ``suggest`` of the closest database name.
+* *Bookings* (:mod:`tod.policy.rule_booking`): wanted when the belief has booking details, the user
+  accepted ``offerbook``, asked for the reference, or informed a sub-domain without search slots
+  that takes bookings (taxi). With an entity: every detail → ``book``; missing → ``request``;
+  invalid → ``nobook`` + ``request``. Without one the search goes on and the details wait. A
+  booking already made (a booked entry for the entity that agrees with the details) is not made
+  again; asked for its reference, the system tells it again.
+* *Sub-domains without search slots* (taxi, metro, police, hospital): requests are answered from
+  the one entity (or the named one), missing trip ends are asked for, and after an inform with
+  nothing requested every answerable requestable slot is told.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+from tod.acts import REQUESTED, DialogueAct
+from tod.belief import DONTCARE
+from tod.dialogue import SYSTEM, USER
+from tod.domain.database import Database
+from tod.domain.normalise import norm_text
+from tod.domain.ontology import Schema
+from tod.errors import ConfigError
+from tod.pipeline.context import BuildContext
+from tod.policy.base import GENERAL, system_act_space
+from tod.policy.rule_domain import Decision, DomainRules, DomainTurn, Options
+from tod.policy.rule_slots import SlotRoles, slot_roles
+from tod.registry import register_policy
+from tod.state import DBResults, DialogueState
+
+log = logging.getLogger("tod.policy.rule")
+
+#: System intents that offer an entity by its name.
+OFFER_INTENTS = frozenset({"recommend", "inform", "select", "book"})
+AFFIRM_INTENTS = frozenset({"affirm"})
+NEGATE_INTENTS = frozenset({"negate", "deny"})
+
+
+@register_policy("rule")
+class RulePolicy:
+    """Hand-written dialogue rules over any domain's ontology and database (the rules: module docstring).
+
+    ``confirm_below``: NLU confidence under which informs are confirmed first; ``max_options``: the
+    most matches offered as a choice (more are narrowed by a question); ``list_items``: how many items
+    of a list value are told; ``seed``: booking references and generated entities.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        seed: int = 0,
+        confirm_below: float = 0.3,
+        max_options: int = 3,
+        list_items: int = 3,
+    ) -> None:
+        _check(confirm_below, max_options, list_items)
+        self.database = database
+        self.domain = database.domain
+        self.confirm_below = float(confirm_below)
+        self.max_options = max_options
+        self.list_items = list_items
+        self.seed = seed
+        self.space = frozenset(system_act_space(self.domain))
+        tables = set(database.subdomains)
+        self.roles: dict[str, SlotRoles] = {
+            name: slot_roles(schema, database.table(name) if name in tables else None)
+            for name, schema in self.domain.schemas.items()
+        }
+        separator = "、" if self.domain.language.startswith("zh") else ", "
+        self.rules = DomainRules(database, self.roles, Options(seed, max_options, list_items, separator))
+
+    @classmethod
+    def from_config(
+        cls, context: BuildContext, *, confirm_below: float = 0.3, max_options: int = 3, list_items: int = 3
+    ) -> RulePolicy:
+        """The policy for ``context``'s database, seeded by ``context.seed``."""
+        return cls(
+            context.database,
+            seed=context.seed,
+            confirm_below=confirm_below,
+            max_options=max_options,
+            list_items=list_items,
+        )
+
+    # -- the protocol -------------------------------------------------------------------------------
+
+    def predict(self, state: DialogueState, db_results: DBResults) -> list[DialogueAct]:
+        """The system's acts for the next turn (never empty)."""
+        schemas = self.domain.schemas
+        acts = [a for a in state.user_acts if a.domain in schemas or a.domain in (GENERAL, "")]
+        general = {a.intent for a in acts if a.domain not in schemas}
+        if not acts and not any(t.speaker == USER for t in state.history):
+            return [DialogueAct("welcome", GENERAL)]
+        confirms = self._confirms(state, acts)
+        if confirms:
+            return self._checked(confirms)
+        previous = state.system_acts
+        confirmed = [a for a in previous if a.intent == "confirm" and a.domain in schemas and a.slot]
+        out: list[DialogueAct] = []
+        if confirmed and general & NEGATE_INTENTS:
+            said = {(a.domain, a.slot) for a in acts if a.intent == "inform"}
+            again = dict.fromkeys((a.domain, a.slot) for a in confirmed if (a.domain, a.slot) not in said)
+            out += [DialogueAct("request", d, s, REQUESTED) for d, s in again]
+        elif confirmed and general & AFFIRM_INTENTS:
+            acts = [DialogueAct("inform", a.domain, a.slot, a.value) for a in confirmed] + acts
+        accepted = {a.domain for a in previous if a.intent == "offerbook"} if general & AFFIRM_INTENTS else set()
+        accepted &= set(schemas)
+        focus = list(dict.fromkeys([a.domain for a in acts if a.domain in schemas]))
+        focus += [d for d in sorted(accepted) if d not in focus]
+        focus += [d for d in state.belief if d in schemas and state.belief[d].requested and d not in focus]
+        booked = False
+        for domain in focus:
+            decision = self._decide(domain, state, db_results, acts, domain in accepted)
+            out += decision.acts
+            booked = booked or decision.booked
+        if "bye" in general:
+            return self._checked([*out, DialogueAct("bye", GENERAL)])
+        if booked:
+            out.append(DialogueAct("reqmore", GENERAL))
+        if not out:
+            out = self._general_answer(state, db_results, general)
+        return self._checked(out)
+
+    # -- the pieces of a turn -----------------------------------------------------------------------
+
+    def _confirms(self, state: DialogueState, acts: list[DialogueAct]) -> list[DialogueAct]:
+        if state.nlu_confidence >= self.confirm_below:
+            return []
+        out = []
+        for act in acts:
+            if act.intent != "inform" or act.domain not in self.domain.schemas or not act.slot:
+                continue
+            if ("confirm", act.domain, act.slot) not in self.space:
+                continue
+            belief = state.belief[act.domain]
+            value = belief.constraints.get(act.slot) or belief.booking.get(act.slot) or act.value
+            if value:
+                out.append(DialogueAct("confirm", act.domain, act.slot, value))
+        return out
+
+    def _decide(
+        self, domain: str, state: DialogueState, db_results: DBResults, acts: list[DialogueAct], accepted: bool
+    ) -> Decision:
+        schema = self.domain.schemas[domain]
+        roles = self.roles[domain]
+        belief = state.belief[domain]
+        mine = [a for a in acts if a.domain == domain]
+        requested = [a.slot for a in mine if a.intent == "request" and a.slot] + list(belief.requested)
+        informed = any(a.intent == "select" or a.intent == "inform" and _searchable(schema, a.slot) for a in mine)
+        named_now = [a.value for a in mine if a.intent == "inform" and a.slot == roles.name and _given(a.value)]
+        held = belief.constraints.get(roles.name or "", "")
+        named = named_now[-1] if named_now else (held if _given(held) else None)
+        offered, last = self._offers(state, domain, roles.name)
+        turn = DomainTurn(
+            domain=domain,
+            belief=belief,
+            results=db_results.get(domain),
+            requested=tuple(dict.fromkeys(requested)),
+            informed=informed,
+            named=named,
+            named_now=bool(named_now),
+            reqalts=any(a.intent == "reqalts" for a in mine),
+            affirmed_offer=accepted,
+            offered=offered,
+            last_offered=last,
+            mentioned=tuple(self._mentions(state, domain).items()),
+            turn_count=state.turn_count,
+        )
+        return self.rules.decide(turn)
+
+    def _offers(self, state: DialogueState, domain: str, name_slot: str | None) -> tuple[tuple[str, ...], str | None]:
+        """Every name the system offered in ``domain`` (oldest first), and the first of the latest turn offering one."""
+        if name_slot is None:
+            return (), None
+        turns = [t.acts for t in state.history if t.speaker == SYSTEM]
+        if state.system_acts and (not turns or turns[-1] != state.system_acts):
+            turns.append(state.system_acts)
+        offered: list[str] = []
+        last = None
+        for acts in turns:
+            names = [a.value for a in acts if a.intent in OFFER_INTENTS and (a.domain, a.slot) == (domain, name_slot)]
+            names = [n for n in names if n]
+            offered += names
+            last = names[0] if names else last
+        return tuple(dict.fromkeys(offered)), last
+
+    @staticmethod
+    def _mentions(state: DialogueState, domain: str) -> dict[str, int]:
+        """Slot -> the index of the latest user turn that informed it (the current turn last)."""
+        found: dict[str, int] = {}
+        turns = [t.acts for t in state.history if t.speaker == USER] + [state.user_acts]
+        for index, acts in enumerate(turns):
+            for act in acts:
+                if act.intent == "inform" and act.domain == domain and act.slot:
+                    found[act.slot] = index
+        return found
+
+    def _general_answer(self, state: DialogueState, db_results: DBResults, general: set[str]) -> list[DialogueAct]:
+        if "greet" in general:
+            return [DialogueAct("welcome" if state.turn_count <= 1 else "greet", GENERAL)]
+        if "thank" in general and any(a.intent == "reqmore" for a in state.system_acts):
+            return [DialogueAct("bye", GENERAL)]  # "anything else?" - "no, thanks"
+        if general & ({"thank"} | NEGATE_INTENTS):
+            return [DialogueAct("reqmore", GENERAL)]
+        last = self._last_domain(state)
+        if last is not None and self.roles[last].search:
+            decision = self._decide(last, state, db_results, [], False)
+            asks = [a for a in decision.acts if a.intent == "request"]
+            if asks:
+                return list(decision.acts)
+        return [DialogueAct("reqmore", GENERAL)]
+
+    def _last_domain(self, state: DialogueState) -> str | None:
+        for turn in reversed(state.history):
+            for act in reversed(turn.acts):
+                if act.domain in self.domain.schemas:
+                    return act.domain
+        return None
+
+    def _checked(self, acts: list[DialogueAct]) -> list[DialogueAct]:
+        """``acts`` without repeats; an act outside the act space (a bug) is dropped with a warning."""
+        kept = []
+        for act in dict.fromkeys(acts):
+            if (act.intent, act.domain, act.slot) in self.space:
+                kept.append(act)
+            else:
+                log.warning("rule policy: dropped %s, which is outside the system act space", act)
+        return kept or [DialogueAct("reqmore", GENERAL)]
+
+
+def _given(value: str) -> bool:
+    """Whether a name value names something (not empty, not dontcare)."""
+    return bool(value.strip()) and norm_text(value) != DONTCARE
+
+
+def _searchable(schema: Schema, slot: str) -> bool:
+    """Whether informing ``slot`` changes the search (an informable slot or an item slot), not a booking detail."""
+    spec = schema.slot(slot)
+    if spec is not None:
+        return spec.informable
+    return any(s.items is not None and slot.startswith(s.name + s.items.separator) for s in schema.slots.values())
+
+
+def _check(confirm_below: float, max_options: int, list_items: int) -> None:
+    if isinstance(confirm_below, bool) or not isinstance(confirm_below, (int, float)) or math.isnan(confirm_below):
+        raise ConfigError(f"rule policy: confirm_below must be a number in [0, 1], found {confirm_below!r}")
+    if not 0.0 <= confirm_below <= 1.0:
+        raise ConfigError(f"rule policy: confirm_below must be a number in [0, 1], found {confirm_below!r}")
+    for name, value in (("max_options", max_options), ("list_items", list_items)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"rule policy: {name} must be a whole number >= 1, found {value!r}")

@@ -1,0 +1,285 @@
+"""The rule policy's decision for one sub-domain in focus (see :mod:`tod.policy.rule` for the rules in full)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from tod.acts import REQUESTED, DialogueAct
+from tod.belief import DomainBelief
+from tod.domain.booking import Booker
+from tod.domain.database import Database
+from tod.policy.base import CHOICE, REFERENCE
+from tod.policy.rule_booking import (
+    booking_acts,
+    booking_details,
+    existing_booking,
+    generated_entity,
+    missing_details,
+    restate_booking,
+)
+from tod.policy.rule_search import Search
+from tod.policy.rule_slots import Row, SlotRoles, derived_value, most_useful_slot
+from tod.state import DomainResults
+
+
+class Source(Enum):
+    """Where the entity under discussion comes from."""
+
+    NAMED = "named"  # the user named it (this turn, or the belief's name constraint)
+    UNKNOWN_NAME = "unknown name"  # the user named an entity the database does not have
+    OFFERED = "offered"  # the system offered it earlier and it still meets the constraints
+    ALTERNATIVE = "alternative"  # the user asked for another one (reqalts): the first match not offered yet
+    NO_ALTERNATIVE = "no alternative"  # ... and every match was offered already
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class DomainTurn:
+    """What the latest user turn (and the history) says about one sub-domain."""
+
+    domain: str
+    belief: DomainBelief
+    results: DomainResults | None
+    requested: tuple[str, ...] = ()
+    informed: bool = False
+    named: str | None = None
+    named_now: bool = False
+    reqalts: bool = False
+    affirmed_offer: bool = False
+    offered: tuple[str, ...] = ()  # every name the system offered, oldest first
+    last_offered: str | None = None
+    mentioned: tuple[tuple[str, int], ...] = ()  # slot -> the index of the user turn that gave it last
+    turn_count: int = 0
+
+
+@dataclass(frozen=True)
+class Decision:
+    acts: tuple[DialogueAct, ...]
+    booked: bool = False
+
+
+@dataclass(frozen=True)
+class Options:
+    seed: int
+    max_options: int
+    list_items: int
+    separator: str
+
+
+class DomainRules:
+    """Decides the acts about one sub-domain; holds only read-only resources."""
+
+    def __init__(self, database: Database, roles: dict[str, SlotRoles], options: Options) -> None:
+        self.database = database
+        self.roles = roles
+        self.options = options
+        self.booker = Booker(database, options.seed)  # only its check() is used: no random state is drawn
+
+    def decide(self, turn: DomainTurn) -> Decision:
+        roles = self.roles[turn.domain]
+        if not roles.has_table:
+            return Decision(())
+        schema = self.database.table(turn.domain).schema
+        o = self.options
+        search = Search(
+            self.database, roles, turn.belief, turn.results, dict(turn.mentioned), o.list_items, o.separator
+        )
+        ask_again = [s for s in search.unreadable if s in schema.informable]
+        if ask_again:
+            return Decision(tuple(DialogueAct("request", turn.domain, s, REQUESTED) for s in ask_again))
+        entity, source = self._entity(turn, search)
+        requested = [s for s in turn.requested if s != REFERENCE and s in schema.slots]
+        before: list[DialogueAct] = []
+        if roles.bookable:
+            booking = self._booking(turn, search, entity, source, requested)
+            if isinstance(booking, Decision):
+                return booking
+            before = booking
+        if not roles.search:
+            return Decision((*before, *self._lookup(turn, search, entity, source, requested)))
+        return Decision((*before, *self._searching(turn, search, entity, source, requested)))
+
+    # -- the entity under discussion ----------------------------------------------------------------
+
+    def _entity(self, turn: DomainTurn, search: Search) -> tuple[Row | None, Source]:
+        found = self.database.lookup(turn.domain, turn.named) if turn.named else None
+        if found is not None:
+            return found, Source.NAMED
+        if turn.named and turn.named_now:
+            return None, Source.UNKNOWN_NAME
+        if turn.reqalts:
+            seen = {n.casefold() for n in turn.offered}
+            fresh = next((e for e in search.rows if e.name.casefold() not in seen), None)
+            return fresh, Source.ALTERNATIVE if fresh is not None else Source.NO_ALTERNATIVE
+        if turn.last_offered and search.roles.name is not None:
+            still = search.query({**search.active, search.roles.name: turn.last_offered}, top_k=1)
+            if still:
+                return still[0], Source.OFFERED
+        if turn.named:
+            return None, Source.UNKNOWN_NAME
+        return None, Source.NONE
+
+    # -- bookings -----------------------------------------------------------------------------------
+
+    def _booking(
+        self, turn: DomainTurn, search: Search, entity: Row | None, source: Source, requested: list[str]
+    ) -> Decision | list[DialogueAct]:
+        """A decision when the turn is about a booking; otherwise acts to put first (a booking told again)."""
+        roles = self.roles[turn.domain]
+        schema = search.schema
+        details = booking_details(schema, turn.belief)
+        wants = bool(details) or turn.affirmed_offer or REFERENCE in turn.requested
+        wants = wants or (not roles.search and turn.informed)
+        if not wants:
+            return []
+        target: Row | None = None
+        if roles.generated:
+            if not missing_details(schema, details):
+                target = generated_entity(self.database, self.options.seed, turn.domain, details)
+        elif source in (Source.NAMED, Source.OFFERED, Source.ALTERNATIVE):
+            target = entity
+        elif source is Source.NONE and search.count == 1:
+            target = search.best()
+        if target is None and not (roles.generated or not roles.search):
+            return []  # no entity yet: the search goes on, the details are kept
+        done = existing_booking(turn.belief, roles, target, details) if target is not None else None
+        if done is not None:
+            return restate_booking(turn.domain, roles, target, done) if done and REFERENCE in turn.requested else []
+        if target is None:
+            missing = missing_details(schema, details)
+            return Decision(tuple(DialogueAct("request", turn.domain, s, REQUESTED) for s in missing))
+        acts, booked = booking_acts(self.booker, self.options.seed, schema, roles, target, details, turn.turn_count)
+        if booked and roles.generated:
+            told = [s for s in schema.requestable if s not in details]
+            acts += self._inform(turn.domain, target, search, told)
+        acts += self._inform(turn.domain, target, search, [s for s in requested if s != roles.name])
+        return Decision(tuple(acts), booked)
+
+    # -- sub-domains without search slots (taxi, metro, police, hospital) ----------------------------
+
+    def _lookup(
+        self, turn: DomainTurn, search: Search, entity: Row | None, source: Source, requested: list[str]
+    ) -> list[DialogueAct]:
+        roles = self.roles[turn.domain]
+        schema = search.schema
+        given = {**turn.belief.constraints, **turn.belief.booking}
+        details = booking_details(schema, turn.belief)
+        row: Row | None = entity if source is Source.NAMED else None
+        if row is None and roles.generated and roles.bookable and not missing_details(schema, details):
+            row = generated_entity(self.database, self.options.seed, turn.domain, details)
+        elif row is None and search.count == 1:
+            row = search.best()
+        if roles.bookable:
+            missing = missing_details(schema, details)
+        else:
+            missing = [s for s in roles.free if not given.get(s)]
+        if not requested and (not turn.informed or missing):
+            return [DialogueAct("request", turn.domain, s, REQUESTED) for s in missing] if turn.informed else []
+        # what was asked for or, after an inform that completes the trip, everything the system can tell
+        wanted = requested or [s for s in schema.requestable if s != roles.name]
+        answers = []
+        for slot in wanted:
+            if slot in roles.derived:
+                o = self.options
+                value = derived_value(self.database, roles, schema, slot, given, o.list_items, o.separator)
+            elif row is not None:
+                value = row.name if slot == roles.name else search.value(row, slot)
+            else:
+                value = None
+            if value:
+                answers.append(DialogueAct("inform", turn.domain, slot, value))
+        if answers or not requested:
+            return answers
+        if missing:
+            return [DialogueAct("request", turn.domain, s, REQUESTED) for s in missing]
+        name = roles.name
+        if row is None and name is not None and schema.slots[name].informable and search.count > 1:
+            return [DialogueAct("request", turn.domain, name, REQUESTED)]
+        return []
+
+    # -- sub-domains with search slots --------------------------------------------------------------
+
+    def _searching(
+        self, turn: DomainTurn, search: Search, entity: Row | None, source: Source, requested: list[str]
+    ) -> list[DialogueAct]:
+        d = turn.domain
+        roles = self.roles[d]
+        if source is Source.UNKNOWN_NAME and turn.named and roles.name is not None:
+            acts = [DialogueAct("nooffer", d, roles.name, turn.named)]
+            closest = search.closest_name(turn.named)
+            return acts + ([DialogueAct("suggest", d, roles.name, closest)] if closest else [])
+        if source is Source.NO_ALTERNATIVE:
+            return self._nooffer(search, relax=False)
+        if requested:
+            known = source in (Source.NAMED, Source.OFFERED)
+            row = entity if entity is not None else search.best()
+            if row is None:
+                return self._nooffer(search)
+            acts = [] if known or roles.name is None else [DialogueAct("recommend", d, roles.name, row.name)]
+            told = [s for s in requested if known or s != roles.name]
+            return acts + self._inform(d, row, search, told)
+        if source is Source.NAMED and (turn.named_now or not turn.informed):
+            return self._offer(turn, search, entity, "inform") if entity is not None else []
+        if source is Source.ALTERNATIVE and entity is not None:
+            return self._offer(turn, search, entity, "recommend")
+        if source is Source.OFFERED and not turn.informed:
+            return []
+        return self._search(turn, search)
+
+    def _search(self, turn: DomainTurn, search: Search) -> list[DialogueAct]:
+        d, count = turn.domain, search.count
+        roles = self.roles[d]
+        best_match = search.best()
+        if count == 0 or best_match is None:
+            return self._nooffer(search)
+        if count == 1:
+            return self._offer(turn, search, best_match, "recommend")
+        if count > self.options.max_options:
+            skip = set(search.constrained())
+            if search.ordered_slot is not None:  # a time bound orders the matches: other times are not asked
+                skip |= {s for s in roles.ask if search.schema.slots[s].kind == "time"}
+            best = most_useful_slot(roles, search.table, [e.index for e in search.rows], skip)
+            if best is not None:
+                return [DialogueAct("inform", d, CHOICE, str(count)), DialogueAct("request", d, best[0], REQUESTED)]
+        elif search.ordered_slot is None:
+            options = search.first(count)
+            slot = search.distinguishing_slot(options)
+            if slot is None and roles.name is not None and search.schema.slots[roles.name].informable:
+                slot = roles.name
+            if slot is not None:
+                values = [o.name if slot == roles.name else search.value(o, slot) for o in options]
+                return [DialogueAct("select", d, slot, v) for v in values if v]
+        return [DialogueAct("inform", d, CHOICE, str(count)), *self._offer(turn, search, best_match, "recommend")]
+
+    def _offer(self, turn: DomainTurn, search: Search, row: Row, intent: str) -> list[DialogueAct]:
+        d = turn.domain
+        roles = self.roles[d]
+        acts = [DialogueAct(intent, d, roles.name, row.name)] if roles.name is not None else []
+        for slot in search.describing_slots(2):
+            value = search.value(row, slot)
+            if value:
+                acts.append(DialogueAct(intent, d, slot, value))
+        details = booking_details(search.schema, turn.belief)
+        if roles.bookable and existing_booking(turn.belief, roles, row, details) is None:
+            acts.append(DialogueAct("offerbook", d))
+        return acts
+
+    def _nooffer(self, search: Search, relax: bool = True) -> list[DialogueAct]:
+        d = search.roles.domain
+        informable = search.schema.informable
+        acts = [DialogueAct("nooffer", d, s, v) for s, v in search.active.items() if s in informable]
+        acts = acts or [DialogueAct("nooffer", d)]
+        suggestion = search.relaxation() if relax else None
+        if suggestion is not None and suggestion[0] in informable:
+            acts.append(DialogueAct("suggest", d, *suggestion))
+        return acts
+
+    def _inform(self, d: str, row: Row, search: Search, slots: list[str]) -> list[DialogueAct]:
+        roles = self.roles[d]
+        acts = []
+        for slot in slots:
+            value = row.name if slot == roles.name else search.value(row, slot)
+            if value:
+                acts.append(DialogueAct("inform", d, slot, value))
+        return acts
