@@ -1,0 +1,235 @@
+"""Values for predicted act triples: the MLE policy predicts ``(intent, domain, slot)``, this fills ``value``.
+
+* ``inform``/``recommend(d, s)``: slot ``s`` of the entity under discussion (:func:`entity_in_focus`); a
+  list field gives one act per item (at most :data:`MAX_ITEMS`); an item slot (``酒店设施-吹风机``) gives the
+  slot's yes/no word; a slot the database does not hold falls back to the belief's value;
+* ``inform(d, choice)``: the number of matches; ``select(d, s)``: one act per distinct value of ``s``
+  among the matches (two at least);
+* ``request(d, s)``: ``?``; ``nooffer``/``confirm(d, s)``: the belief's value (``nooffer(d)`` has none);
+  ``suggest(d, s)``: ``dontcare`` (drop the constraint) when ``s`` is constrained;
+* ``book(d, ref)``: a reference from :func:`tod.domain.booking.stable_reference` over the sub-domain, the
+  entity and the booking details, made only when the details pass :meth:`Booker.check`; ``book(d, s)``
+  the entity's name or the detail; ``nobook(d, s)`` the detail;
+* acts without a value (``general`` acts, ``offerbook``, ``nooffer(d)``, ``nobook(d)``) as they are.
+
+An act whose value cannot be filled is left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any, Iterable, Mapping, Sequence
+
+from tod.acts import REQUESTED, DialogueAct
+from tod.belief import DONTCARE
+from tod.domain.booking import Booker, stable_reference
+from tod.domain.database import Database
+from tod.domain.matches import query_constraints
+from tod.domain.ontology import Domain, Schema
+from tod.errors import QueryError
+from tod.policy.base import CHOICE, GENERAL, REFERENCE
+from tod.policy.features import Triple, name_slots, offered_names
+from tod.state import DBResults, DialogueState
+
+#: At most this many acts for one list-valued slot (CrossWOZ's nearby places) and options of a select.
+MAX_ITEMS = 5
+MAX_OPTIONS = 3
+#: The order acts are emitted in (then by score): what happened first, then what is offered, then questions.
+INTENT_ORDER = (
+    "greet", "welcome", "nooffer", "nobook", "book", "inform", "recommend", "select",
+    "suggest", "confirm", "offerbook", "request", "reqmore", "bye",
+)
+
+
+@dataclass(frozen=True)
+class FocusEntity:
+    """The entity an act speaks about: its name and read-only fields (from the database or a Match)."""
+
+    name: str
+    fields: Mapping[str, Any]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip() if value is not None else ""
+
+
+def _lookup(database: Database | None, subdomain: str, name: str) -> FocusEntity | None:
+    if database is None or subdomain not in database.subdomains or not name or name == DONTCARE:
+        return None
+    found = database.lookup(subdomain, name)
+    return None if found is None else FocusEntity(found.name, found.fields)
+
+
+def _fits(database: Database | None, subdomain: str, entity: FocusEntity, state: DialogueState) -> bool:
+    """Whether ``entity`` still meets the belief's constraints on ``subdomain``."""
+    if database is None:
+        return False
+    constraints = query_constraints(database, subdomain, dict(state.belief[subdomain].constraints))
+    try:
+        return any(e.name == entity.name for e in database.query(subdomain, constraints))
+    except QueryError:
+        return False
+
+
+def entity_in_focus(
+    state: DialogueState, db_results: DBResults, subdomain: str, domain: Domain, database: Database | None
+) -> FocusEntity | None:
+    """The entity of ``subdomain`` under discussion: the one the user named, else the one booked last, else
+    the one the system named last if it still meets the constraints (or nothing does), else the top match,
+    else (nothing matches) the first match of the constraints relaxed; ``None`` when there is none."""
+    belief = state.belief[subdomain]
+    names = name_slots(domain, subdomain)
+    results = db_results.get(subdomain)
+    for slot in names:
+        named = _lookup(database, subdomain, belief.constraints.get(slot, ""))
+        if named is not None:
+            return named
+    for booked in reversed(belief.booked):
+        for slot in names:
+            named = _lookup(database, subdomain, booked.get(slot, ""))
+            if named is not None:
+                return named
+    offered = _lookup(database, subdomain, offered_names(state, domain).get(subdomain, ""))
+    if offered is not None and (results is None or results.count == 0 or _fits(database, subdomain, offered, state)):
+        return offered
+    if results is not None and results.matches:
+        top = results.matches[0]
+        return FocusEntity(top.name, top.fields)
+    return _relaxed(database, subdomain, state) if results is not None else None
+
+
+def _relaxed(database: Database | None, subdomain: str, state: DialogueState) -> FocusEntity | None:
+    """The first entity that matches once the fewest constraints are dropped (the latest-stated first)."""
+    if database is None:
+        return None
+    constraints = query_constraints(database, subdomain, dict(state.belief[subdomain].constraints))
+    slots = list(constraints)[::-1]
+    for size in range(1, len(slots) + 1):
+        for dropped in combinations(slots, size):
+            kept = {k: v for k, v in constraints.items() if k not in dropped}
+            try:
+                found = database.query(subdomain, kept, top_k=1)
+            except QueryError:
+                continue
+            if found:
+                return FocusEntity(found[0].name, found[0].fields)
+    return None
+
+
+def _belief_value(state: DialogueState, subdomain: str, slot: str) -> str:
+    belief = state.belief[subdomain]
+    return belief.constraints.get(slot) or belief.booking.get(slot) or ""
+
+
+def _slot_values(schema: Schema, entity: FocusEntity | None, slot: str, state: DialogueState) -> list[str]:
+    """The values of ``slot`` to tell about ``entity`` (several for a list field)."""
+    spec = schema.slot(slot)
+    if spec is None:  # an item slot: does the entity's list contain the item?
+        for base in schema.slots.values():
+            if base.items is not None and slot.startswith(base.name + base.items.separator) and entity is not None:
+                item = slot[len(base.name) + len(base.items.separator) :]
+                listed = entity.fields.get(base.field or base.name) or ()
+                listed = listed if isinstance(listed, (list, tuple)) else [listed]
+                has = item in {_text(v) for v in listed}
+                words = base.items.yes if has else base.items.no
+                return [words[0]] if words else []
+        return []
+    if entity is not None:
+        if spec.kind == "name":
+            return [entity.name]
+        raw = entity.fields.get(spec.field) if spec.field else None
+        if isinstance(raw, (list, tuple)):
+            return [t for t in (_text(v) for v in raw[:MAX_ITEMS]) if t]
+        if _text(raw):
+            return [_text(raw)]
+    value = _belief_value(state, schema.name, slot)
+    return [value] if value and value != DONTCARE else []
+
+
+def _booking(
+    subdomain: str, entity: FocusEntity | None, state: DialogueState, schema: Schema,
+    database: Database | None, seed: int,
+) -> tuple[str, dict[str, str]] | None:
+    """(reference, details) of the booking the policy reports, or ``None`` when it cannot be made."""
+    if schema.booking is None or database is None or subdomain not in database.subdomains:
+        return None
+    belief = state.belief[subdomain]
+    details = {s: v for s in schema.booking.slots if (v := belief.booking.get(s) or belief.constraints.get(s))}
+    try:
+        checked = Booker(database).check(subdomain, details)
+    except QueryError:
+        return None
+    generated = schema.database is not None and schema.database.format == "generated"
+    if entity is None and not generated:
+        return None
+    parts = [subdomain, entity.name if entity else "", *(f"{k}={v}" for k, v in sorted(checked.items()))]
+    return stable_reference(seed, *parts), dict(checked)
+
+
+def lexicalise(
+    predicted: Sequence[tuple[Triple, float]],
+    state: DialogueState,
+    db_results: DBResults,
+    domain: Domain,
+    database: Database | None,
+    seed: int = 0,
+) -> list[DialogueAct]:
+    """Acts with values for the ``(triple, score)`` pairs, ordered by :data:`INTENT_ORDER` then score."""
+    rank = {intent: i for i, intent in enumerate(INTENT_ORDER)}
+    ordered = sorted(predicted, key=lambda p: (rank.get(p[0][0], len(rank)), -p[1]))
+    entities: dict[str, FocusEntity | None] = {}
+    acts: dict[DialogueAct, None] = {}
+    for (intent, subdomain, slot), _ in ordered:
+        if subdomain not in entities and subdomain in domain.schemas:
+            entities[subdomain] = entity_in_focus(state, db_results, subdomain, domain, database)
+        for act in _fill(intent, subdomain, slot, state, db_results, domain, database, entities, seed):
+            acts.setdefault(act, None)
+    return list(acts)
+
+
+def _fill(
+    intent: str, subdomain: str, slot: str, state: DialogueState, db_results: DBResults,
+    domain: Domain, database: Database | None, entities: dict[str, FocusEntity | None], seed: int,
+) -> Iterable[DialogueAct]:
+    if subdomain == GENERAL or subdomain not in domain.schemas:
+        return [DialogueAct(intent, subdomain, slot, "")] if subdomain == GENERAL else []
+    schema = domain.schemas[subdomain]
+    entity = entities.get(subdomain)
+    results = db_results.get(subdomain)
+
+    def acts(values: Iterable[str]) -> list[DialogueAct]:
+        return [DialogueAct(intent, subdomain, slot, v) for v in values if v]
+
+    if intent == "request":
+        return [DialogueAct(intent, subdomain, slot, REQUESTED)]
+    if intent in ("offerbook",) or (intent in ("nooffer", "nobook") and not slot):
+        return [DialogueAct(intent, subdomain, "", "")]
+    if intent == "inform" and slot == CHOICE:
+        return acts([str(results.count)] if results is not None else [])
+    if intent in ("inform", "recommend"):
+        return acts(_slot_values(schema, entity, slot, state))
+    if intent == "select":
+        matches = results.matches if results is not None else ()
+        options = [_slot_values(schema, FocusEntity(m.name, m.fields), slot, state)[:1] for m in matches]
+        distinct = list(dict.fromkeys(v for values in options for v in values))[:MAX_OPTIONS]
+        return acts(distinct) if len(distinct) >= 2 else []
+    if intent in ("nooffer", "confirm", "nobook"):
+        value = _belief_value(state, subdomain, slot)
+        return acts([value] if value and (intent != "confirm" or value != DONTCARE) else [])
+    if intent == "suggest":
+        value = state.belief[subdomain].constraints.get(slot, "")
+        return acts([DONTCARE] if value and value != DONTCARE else [])
+    if intent == "book":
+        booking = _booking(subdomain, entity, state, schema, database, seed)
+        if booking is None:
+            return []
+        reference, details = booking
+        if slot == REFERENCE:
+            return acts([reference])
+        if slot in name_slots(domain, subdomain):
+            return acts([entity.name] if entity is not None else [])
+        return acts([details.get(slot, "")])
+    return []
