@@ -1,0 +1,1 @@
+"""Helpers for testing dialogue systems built with tod."""
