@@ -8,9 +8,11 @@ Everything it knows about slots comes from the domain's ontology (:mod:`tod.doma
   normalised to the ontology (:mod:`tod.dst.values`), dontcare spellings included.
 * ``inform(d, <list slot><separator><item>, yes|no)`` (an item slot, CrossWOZ's
   ``酒店设施-早餐服务 = 是``): the item is added to (or removed from) the list slot's value.
-* ``select(d, <source slot>, <source domain>)`` with ``inform(d, <name slot>, n)`` in the same turn:
-  the user wants a ``d`` near ``n`` (CrossWOZ): the constraint goes to ``d``'s relation slot whose
-  target is the source domain, and ``n`` is not ``d``'s name.
+* ``select(d, <source slot>, <source domain>)`` with ``inform(<source domain>, <name slot>, n)`` in
+  the same turn: the user wants a ``d`` near ``n`` (CrossWOZ): the constraint goes to ``d``'s relation
+  slot whose target is the source domain, and ``n`` is not the source domain's name constraint.
+  Without a named source, the source is the source domain's name constraint, else the one entity of
+  it the system offered.
 * ``negate``/``deny(d, s, v)``: the constraint (or booking detail) ``d.s`` is removed when it equals
   ``v`` (or whatever it is when ``v`` is empty); an ``inform`` of the same slot in the turn replaces it.
 * ``request(d, s, ?)``: ``s`` is among ``d``'s requested slots; requested slots reset every turn.
@@ -18,14 +20,15 @@ Everything it knows about slots comes from the domain's ontology (:mod:`tod.doma
 * Acts of a domain the ontology lacks (MultiWOZ's ``booking``, ``general``) apply to the domain
   being talked about, the last real domain of the user's or else the system's acts, when it has
   the slot; acts without a slot (``greet``, ``thank``) change nothing.
-* Corpus conventions acts leave open (accepting an offered name, a name request starting a new
-  search) are :class:`RuleOptions`, fitted on data by :func:`tod.evaluation.dst.fit_rule_options`.
+* Corpus conventions acts leave open (accepting an offered name, a name request or a ``select``
+  starting a new search, a select the acts leave out) are :class:`RuleOptions`, fitted on data by
+  :func:`tod.evaluation.dst.fit_rule_options`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from tod._schema import FrozenMap
 from tod.acts import DialogueAct
@@ -34,6 +37,9 @@ from tod.domain.normalise import norm_text
 from tod.domain.ontology import Domain, Schema
 from tod.dst.values import ValueNormaliser
 from tod.registry import register_dst
+
+if TYPE_CHECKING:
+    from tod.pipeline.context import BuildContext
 
 #: Intents that give a value to a slot, that take one away, that ask for a slot, that ask for another entity.
 INFORM_INTENTS = frozenset({"inform"})
@@ -71,12 +77,29 @@ class RuleOptions:
     ``adopt_offered_name``: when the system offered exactly one entity and the user goes on talking
     about that domain without naming one, its name becomes the constraint (MultiWOZ).
     ``request_name_starts_search``: the user asking for a name asks for a new entity, so the domain's
-    earlier constraints are dropped (CrossWOZ: "recommend me a hotel with ...").
+    earlier constraints are dropped (CrossWOZ: "recommend me a hotel with ..."), unless the system has
+    just offered several entities of the domain: then the user asks which of them fits.
+    ``select_starts_search``: a ``select`` of a domain asks for a new entity of it near another one
+    (CrossWOZ: "which of the restaurants near it has ..."), so the domain's earlier constraints are
+    dropped, unless the belief is already near that same entity (the user narrows that search).
+    ``named_item_requests``: asking whether the entity the belief already names has an item
+    (``request(d, <list slot><separator><item>)``) adds the item to the list slot, as a yes would
+    (CrossWOZ's system looks the named entity up with it).
+    ``implicit_select``: a turn that names an entity of one domain, says nothing else of that domain,
+    and gives constraints of another domain with a relation slot to the first, is a ``select`` the acts
+    left out ("a restaurant near <name> with ..."): the name is the relation's value.
+    ``accept_discussed_names``: a name the user gives, not among those offered, for a domain the
+    system's last turn told about (an entity it described, the entities near one) becomes the name
+    constraint; CrossWOZ's system already holds that domain's entities and does not look it up.
     """
 
     accept_offered_names: bool = True
     adopt_offered_name: bool = False
     request_name_starts_search: bool = False
+    select_starts_search: bool = False
+    named_item_requests: bool = False
+    implicit_select: bool = False
+    accept_discussed_names: bool = True
 
     def to_dict(self) -> dict[str, bool]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -94,6 +117,31 @@ class RuleDST:
     def __post_init__(self) -> None:
         self.normaliser = ValueNormaliser(self.domain)
 
+    @classmethod
+    def from_config(
+        cls,
+        context: BuildContext,
+        *,
+        accept_offered_names: bool = True,
+        adopt_offered_name: bool = False,
+        request_name_starts_search: bool = False,
+        select_starts_search: bool = False,
+        named_item_requests: bool = False,
+        implicit_select: bool = False,
+        accept_discussed_names: bool = True,
+    ) -> RuleDST:
+        """The tracker of a pipeline's domain; the parameters are the :class:`RuleOptions`."""
+        options = RuleOptions(
+            accept_offered_names,
+            adopt_offered_name,
+            request_name_starts_search,
+            select_starts_search,
+            named_item_requests,
+            implicit_select,
+            accept_discussed_names,
+        )
+        return cls(context.domain, options)
+
     # -- the protocol -------------------------------------------------------------------------------
 
     def update(
@@ -103,11 +151,13 @@ class RuleDST:
         drafts = {name: _Draft.of(belief) for name, belief in state.domains.items()}
         focus = self._focus(user_acts) or self._focus(system_acts)
         offered = self._offered_names(system_acts)
+        discussed = {act.domain for act in system_acts if act.intent in OFFER_INTENTS}
         acts = list(user_acts)
-        if self.options.request_name_starts_search:
-            for domain in self._name_requests(acts):
-                drafts[domain] = _Draft({}, [], {}, drafts[domain].booked if domain in drafts else ())
+        if self.options.implicit_select:
+            acts += self._implicit_selections(acts)
         near, sources = self._selections(acts, state, offered)
+        for domain in self._new_searches(acts, state, near, offered):
+            drafts[domain] = _Draft({}, [], {}, drafts[domain].booked if domain in drafts else ())
         for act in acts:
             domain = act.domain if act.domain in self.domain.schemas else focus
             if domain is None or (
@@ -117,16 +167,18 @@ class RuleDST:
             if any(act is source for source in sources):
                 continue  # the name of the entity another domain's entity must be near, not this domain's
             draft = drafts.setdefault(domain, _Draft.of(DomainBelief()))
-            self._apply(act, domain, draft, offered.get(domain, ()))
+            self._apply(act, domain, draft, offered.get(domain, ()), domain in discussed)
         for domain, (slot, name) in near.items():
             drafts.setdefault(domain, _Draft.of(DomainBelief())).constraints[slot] = name
         if self.options.adopt_offered_name:
             self._adopt(acts, drafts, offered)
+        if self.options.named_item_requests:
+            self._named_item_requests(acts, state, drafts)
         return BeliefState({name: draft.freeze() for name, draft in drafts.items()})
 
     # -- one act ------------------------------------------------------------------------------------
 
-    def _apply(self, act: DialogueAct, domain: str, draft: _Draft, offered: Sequence[str]) -> None:
+    def _apply(self, act: DialogueAct, domain: str, draft: _Draft, offered: Sequence[str], discussed: bool) -> None:
         schema = self.domain.schemas[domain]
         intent = act.intent
         if intent in REQUEST_INTENTS and act.slot:
@@ -135,14 +187,16 @@ class RuleDST:
             for slot in self._name_slots(schema):
                 draft.constraints.pop(slot, None)
         elif intent in INFORM_INTENTS and act.slot and act.value:
-            self._inform(schema, draft, act.slot, act.value, offered)
+            self._inform(schema, draft, act.slot, act.value, offered, discussed)
         elif intent in NEGATE_INTENTS and act.slot:
             value = self.normaliser.normalise(domain, act.slot, act.value) if act.value else ""
             target = draft.booking if self._is_booking(schema, act.slot) else draft.constraints
             if not value or target.get(act.slot) == value:
                 target.pop(act.slot, None)
 
-    def _inform(self, schema: Schema, draft: _Draft, slot: str, value: str, offered: Sequence[str]) -> None:
+    def _inform(
+        self, schema: Schema, draft: _Draft, slot: str, value: str, offered: Sequence[str], discussed: bool
+    ) -> None:
         spec = schema.slot(slot)
         if spec is None:  # an item slot (酒店设施-早餐服务)
             self._inform_item(schema, draft, slot, value)
@@ -150,7 +204,7 @@ class RuleDST:
         if not (spec.informable or spec.bookable):
             return
         canonical = self.normaliser.normalise(schema.name, slot, value)
-        if spec.kind == "name" and not self.options.accept_offered_names and norm_text(value) in offered:
+        if spec.kind == "name" and self._name_withheld(norm_text(value), offered, discussed):
             return
         if self._is_booking(schema, slot):
             draft.booking[slot] = canonical
@@ -159,6 +213,12 @@ class RuleDST:
             draft.constraints[slot] = " ".join(dict.fromkeys([*items, canonical]))
         else:
             draft.constraints[slot] = canonical
+
+    def _name_withheld(self, name: str, offered: Sequence[str], discussed: bool) -> bool:
+        """Whether a name the user gives is not a constraint, as the options say (see :class:`RuleOptions`)."""
+        if name in offered:
+            return not self.options.accept_offered_names
+        return discussed and not self.options.accept_discussed_names
 
     def _inform_item(self, schema: Schema, draft: _Draft, slot: str, value: str) -> None:
         base = self._base_slot(schema.name, slot)
@@ -178,6 +238,20 @@ class RuleDST:
             draft.constraints[base] = " ".join(current)
         else:
             draft.constraints.pop(base, None)
+
+    def _named_item_requests(self, acts: Sequence[DialogueAct], state: BeliefState, drafts: dict[str, _Draft]) -> None:
+        """Items the user asks about the entity the belief already names become items of their list slot."""
+        for act in acts:
+            schema = self.domain.schemas.get(act.domain)
+            if act.intent not in REQUEST_INTENTS or schema is None or act.domain not in drafts:
+                continue
+            draft = drafts[act.domain]
+            spec = schema.slot(self._base_slot(act.domain, act.slot))
+            if spec is None or spec.items is None or schema.slot(act.slot) is not None or not spec.items.yes:
+                continue
+            before = state[act.domain].constraints
+            if any(before.get(n) and draft.constraints.get(n) == before[n] for n in self._name_slots(schema)):
+                self._inform_item(schema, draft, act.slot, spec.items.yes[0])
 
     # -- what the ontology says ---------------------------------------------------------------------
 
@@ -224,7 +298,7 @@ class RuleDST:
             schema = self.domain.schemas.get(act.domain)
             if act.intent not in SELECT_INTENTS or schema is None or act.value not in self.domain.schemas:
                 continue
-            slots = [n for n, spec in schema.slots.items() if spec.kind == "relation" and spec.target == act.value]
+            slots = self._relation_slots(act.domain, act.value)
             source = self.domain.schemas[act.value]
             names = self._name_slots(source)
             named = [a for a in acts if a.intent in INFORM_INTENTS and a.domain == source.name and a.slot in names]
@@ -242,6 +316,62 @@ class RuleDST:
             if slots:
                 near[act.domain] = (slots[0], self.normaliser.normalise(act.domain, slots[0], name))
         return near, sources
+
+    def _implicit_selections(self, acts: Sequence[DialogueAct]) -> list[DialogueAct]:
+        """``select(t, ·, s)`` acts the turn implies but lacks (see :attr:`RuleOptions.implicit_select`)."""
+        if any(act.intent in SELECT_INTENTS for act in acts):
+            return []
+        found = []
+        for source in self.domain.schemas.values():
+            own = [act for act in acts if act.domain == source.name]
+            names = self._name_slots(source)
+            if not own or any(act.intent not in INFORM_INTENTS or act.slot not in names for act in own):
+                continue
+            for act in acts:
+                schema = self.domain.schemas.get(act.domain)
+                if (
+                    schema is None
+                    or act.domain == source.name
+                    or act.intent not in INFORM_INTENTS
+                    or act.slot in self._name_slots(schema)
+                    or act.domain in {a.domain for a in found}
+                ):
+                    continue
+                if any(spec.kind == "relation" and spec.target == source.name for spec in schema.slots.values()):
+                    found.append(DialogueAct("select", act.domain, "", source.name))
+        return found
+
+    def _relation_slots(self, domain: str, target: str) -> list[str]:
+        """``domain``'s relation slots whose target is the sub-domain ``target``."""
+        schema = self.domain.schemas[domain]
+        return [n for n, spec in schema.slots.items() if spec.kind == "relation" and spec.target == target]
+
+    def _new_searches(
+        self,
+        acts: Sequence[DialogueAct],
+        state: BeliefState,
+        near: dict[str, tuple[str, str]],
+        offered: dict[str, tuple[str, ...]],
+    ) -> list[str]:
+        """The domains whose earlier constraints this turn drops, as the options say (a new entity is asked for).
+
+        Asking for a name right after the system offered several entities of the domain asks which of them
+        fits ("which of the two has ..."), and a ``select`` near the entity the domain's belief is already
+        near narrows that search: neither drops anything.
+        """
+        found = []
+        if self.options.request_name_starts_search:
+            found += [domain for domain in self._name_requests(acts) if len(offered.get(domain, ())) < 2]
+        if self.options.select_starts_search:
+            for act in acts:
+                if act.intent not in SELECT_INTENTS or act.domain not in self.domain.schemas:
+                    continue
+                held = [state[act.domain].constraints.get(slot) for slot in self._relation_slots(act.domain, act.value)]
+                slot, name = near.get(act.domain, ("", ""))
+                same = held and held[0] and (not slot or self.normaliser.normalise(act.domain, slot, held[0]) == name)
+                if not same:
+                    found.append(act.domain)
+        return list(dict.fromkeys(found))
 
     def _name_requests(self, acts: Sequence[DialogueAct]) -> list[str]:
         """The domains whose entity name the user asks for (asking for a new entity)."""
