@@ -1,4 +1,4 @@
-# Two commands for a newcomer: `make test` (and, once the chat exists, `make chat`).
+# Two commands for a newcomer: `make chat` (talk to the built-in city guide) and `make test`.
 # The virtual environment is created on first use; torch is pinned to the local CPU build
 # (torch==2.13.0) before anything else so that no multi-GB CUDA build is pulled.
 
@@ -10,14 +10,18 @@ TORCH  := torch==2.13.0
 export OMP_WAIT_POLICY ?= PASSIVE
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: install test test-fast bench-atis bench-data bench-paradise clean help
+.PHONY: install chat test test-fast bench-atis bench-data bench-paradise bench-pipeline bench-policy clean help
 
 help:
+	@echo "make chat        create .venv if missing, install, and talk to the built-in city guide"
+	@echo "                 (its NLU is trained once, about 3 minutes, then cached in ~/.cache/tod)"
 	@echo "make test        create .venv if missing, install, run the whole test suite"
 	@echo "make test-fast   the tests without the slow ones (real encoder, real corpora)"
 	@echo "make bench-atis  train + evaluate JointBertNLU on ATIS, record benchmarks/results/atis_nlu.*"
 	@echo "make bench-data  corpus load times and database query speed, record benchmarks/results/"
 	@echo "make bench-paradise  PARADISE on the USS ratings, record benchmarks/results/paradise_uss.*"
+	@echo "make bench-policy    the supervised policy on MultiWOZ/CrossWOZ val, record benchmarks/results/policy_mle.*"
+	@echo "make bench-pipeline  latency of a full cityguide turn, hostile inputs, record benchmarks/results/pipeline_latency.*"
 	@echo "make install     only create .venv and install tod with its dev extra"
 
 $(STAMP): pyproject.toml
@@ -28,6 +32,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+chat: $(STAMP)
+	$(VENV)/bin/tod chat $(ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest
@@ -40,6 +47,12 @@ bench-atis: $(STAMP)
 
 bench-paradise: $(STAMP)
 	$(PY) benchmarks/paradise_uss.py
+
+bench-policy: $(STAMP)
+	$(PY) benchmarks/policy_mle.py
+
+bench-pipeline: $(STAMP)
+	$(PY) benchmarks/pipeline_latency.py
 
 bench-data: $(STAMP)
 	$(PY) benchmarks/corpus_load.py && $(PY) benchmarks/db_query.py

@@ -12,7 +12,18 @@ import pytest
 
 from tod.cli.main import main
 
-SUBCOMMANDS = [[], ["train"], ["train", "nlu"], ["evaluate"], ["evaluate", "nlu"], ["parse"]]
+SUBCOMMANDS = [
+    [],
+    ["train"],
+    ["train", "nlu"],
+    ["train", "policy"],
+    ["evaluate"],
+    ["evaluate", "nlu"],
+    ["evaluate", "policy"],
+    ["evaluate", "nlg"],
+    ["chat"],
+    ["parse"],
+]
 
 
 @pytest.mark.parametrize("words", SUBCOMMANDS)

@@ -21,6 +21,10 @@ EPILOG = """examples:
   tod data stats multiwoz --data ../shared/data/multiwoz
   tod data validate crosswoz --data ../shared/data/crosswoz
   tod evaluate paradise --ratings ../shared/data/uss/MWOZ.txt --out reports/paradise
+  tod chat                                     (the built-in city guide; --help for more)
+  tod train policy --corpus multiwoz --data ../shared/data/multiwoz --out models/mwz-policy
+  tod evaluate policy --policy rule --corpus multiwoz --data ../shared/data/multiwoz --json policy.json
+  tod evaluate nlg --corpus multiwoz --data ../shared/data/multiwoz --split val --json nlg.json
 """
 
 #: Previous turns an act model reads by default: the system turn the user answers and the user turn
@@ -389,6 +393,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train_commands = train.add_subparsers(dest="component", metavar="COMPONENT")
     _add_train_nlu(train_commands)
+    from tod.cli.policy_args import add_evaluate_policy, add_train_policy
+
+    add_train_policy(train_commands)
 
     evaluate = commands.add_parser(
         "evaluate", help="evaluate a component", description="Evaluate a saved component on a corpus split."
@@ -397,7 +404,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_evaluate_nlu(evaluate_commands)
     _add_evaluate_dst(evaluate_commands)
     _add_evaluate_paradise(evaluate_commands)
+    from tod.cli.nlg_args import add_evaluate_nlg
+
+    add_evaluate_nlg(evaluate_commands)
+    add_evaluate_policy(evaluate_commands)
     _add_data(commands)
+    from tod.cli.chat_args import add_chat
+
+    add_chat(commands)
 
     parse = commands.add_parser(
         "parse",

@@ -15,7 +15,7 @@ from typing import Iterable, Mapping, Sequence
 
 from tod.acts import DialogueAct
 from tod.data.export import encode_act, span_label, spans_from_tags, tag_turn
-from tod.dialogue import SPEAKERS, USER, Dialogue
+from tod.dialogue import SPEAKERS, USER, Dialogue, Turn
 from tod.errors import ConfigError
 
 
@@ -35,10 +35,25 @@ class ActExample:
     gold: tuple[DialogueAct, ...]  # every act of the turn, as annotated
 
 
+def acts_context(acts: Iterable[DialogueAct]) -> str:
+    """A turn's acts as a short context text: ``request restaurant area ; offerbook restaurant``.
+
+    Values are left out (an offered name says nothing about what the user answers); each act once.
+    """
+    parts = dict.fromkeys(" ".join(p for p in (a.intent, a.domain, a.slot) if p) for a in acts)
+    return " ; ".join(parts)
+
+
+def turn_context(turn: Turn, from_acts: bool) -> str:
+    """What an earlier turn contributes to the context: its words, or its acts (:func:`acts_context`)."""
+    return acts_context(turn.acts) if from_acts else turn.text
+
+
 def act_examples(
-    dialogues: Iterable[Dialogue], *, context_turns: int = 0, speaker: str = USER
+    dialogues: Iterable[Dialogue], *, context_turns: int = 0, context_acts: bool = False, speaker: str = USER
 ) -> list[ActExample]:
-    """An example per turn of ``speaker``, with up to ``context_turns`` previous turns as context."""
+    """An example per turn of ``speaker``, with up to ``context_turns`` previous turns as context
+    (their texts, or their acts with ``context_acts``)."""
     if speaker not in SPEAKERS:
         raise ConfigError(f"speaker must be one of {SPEAKERS}, found {speaker!r}")
     examples = []
@@ -66,7 +81,7 @@ def act_examples(
                     tuple(ends),
                     tuple(tags),
                     labels,
-                    tuple(t.text for t in dialogue.turns[first:index]) if context_turns else (),
+                    tuple(turn_context(t, context_acts) for t in dialogue.turns[first:index]) if context_turns else (),
                     tuple(turn.acts),
                 )
             )
@@ -102,8 +117,10 @@ class ValueMap:
         surfaces = data.get("surfaces", {})
         if not isinstance(surfaces, Mapping) or not isinstance(data.get("lowercase", False), bool):
             raise ConfigError("value map: expected {'surfaces': {label: {surface: value}}, 'lowercase': bool}")
-        return cls({str(k): {str(a): str(b) for a, b in dict(v).items()} for k, v in surfaces.items()},
-                   bool(data.get("lowercase", False)))
+        return cls(
+            {str(k): {str(a): str(b) for a, b in dict(v).items()} for k, v in surfaces.items()},
+            bool(data.get("lowercase", False)),
+        )
 
 
 def value_map(dialogues: Iterable[Dialogue], speaker: str = USER) -> ValueMap:

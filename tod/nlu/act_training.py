@@ -50,7 +50,10 @@ def evaluate_acts(nlu: ActNLU, examples: Sequence[ActExample], thresholds: Seque
     def scores_at(threshold: float):
         predicted = [
             acts_from_prediction(
-                e.text, e.starts, e.ends, row.tags,
+                e.text,
+                e.starts,
+                e.ends,
+                row.tags,
                 [nlu.intents.labels[i] for i in (row.label_probs > threshold).nonzero().flatten().tolist()],
                 nlu.values,
             )
@@ -68,8 +71,11 @@ def tune_threshold(nlu: ActNLU, examples: Sequence[ActExample], log: Callable[[s
     accuracy); return the dev scores at that threshold."""
     by_threshold = evaluate_acts(nlu, examples, THRESHOLDS)
     best = max(by_threshold, key=lambda t: (by_threshold[t].f1, by_threshold[t].utterance_accuracy, -abs(t - 0.5)))
-    log("label threshold on dev: " + ", ".join(f"{t:.1f}: F1 {100 * s.f1:.2f}" for t, s in by_threshold.items())
-        + f"; kept {best:.1f}")
+    log(
+        "label threshold on dev: "
+        + ", ".join(f"{t:.1f}: F1 {100 * s.f1:.2f}" for t, s in by_threshold.items())
+        + f"; kept {best:.1f}"
+    )
     nlu.threshold = best
     return by_threshold[best]
 
@@ -90,10 +96,14 @@ def train_act_nlu(
     """Train on the user turns of ``train``; keep the best epoch on ``dev`` (the last without dev)."""
     model_config = config.model if config.model.multi_label else replace(config.model, multi_label=True)
     config = replace(config, model=model_config)
-    examples = act_examples(train, context_turns=model_config.context_turns)
+    examples = act_examples(train, context_turns=model_config.context_turns, context_acts=model_config.context_acts)
     if not examples:
         raise ConfigError("no user turns to train on: the training dialogues are empty")
-    dev_examples = act_examples(dev, context_turns=model_config.context_turns) if dev else []
+    dev_examples = (
+        act_examples(dev, context_turns=model_config.context_turns, context_acts=model_config.context_acts)
+        if dev
+        else []
+    )
     if config.threads:
         torch.set_num_threads(config.threads)
     seed_everything(config.seed)
@@ -130,11 +140,24 @@ def train_act_nlu(
     lengths = [len(e.tokens) + sum(len(c.split()) for c in e.context) for e in examples]
     data = TrainingSet(lengths, inputs, evaluate if dev_examples else None, len(dev_examples))
     trained, history = fit(
-        nlu, data, config, data_checksum=data_checksum, progress=progress, log=log,
-        bar_position=bar_position, bar_label=bar_label, on_final=on_final,
+        nlu,
+        data,
+        config,
+        data_checksum=data_checksum,
+        progress=progress,
+        log=log,
+        bar_position=bar_position,
+        bar_label=bar_label,
+        on_final=on_final,
     )
-    trained.meta.update({"task": "dialogue acts", "corpus": corpus, "train_dialogues": len(train),
-                         "dev_dialogues": len(dev) if dev else 0})
+    trained.meta.update(
+        {
+            "task": "dialogue acts",
+            "corpus": corpus,
+            "train_dialogues": len(train),
+            "dev_dialogues": len(dev) if dev else 0,
+        }
+    )
     if dev_examples:
         scores = tune_threshold(trained, dev_examples, log)  # type: ignore[arg-type]
         trained.meta.update({"label_threshold": trained.threshold, "dev_metrics": scores.to_dict()})

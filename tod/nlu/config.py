@@ -34,6 +34,9 @@ class JointNLUConfig:
     # previous turns given to the encoder after the utterance, as a second segment (dialogue
     # acts; 0: none)
     context_turns: int = 0
+    # the context turns are given as their dialogue acts ("request restaurant area") instead of
+    # their words: short (fast) and exact where the acts are known (a running system's own turns)
+    context_acts: bool = False
 
     def __post_init__(self) -> None:
         if self.pooling not in ("mean", "cls"):

@@ -55,7 +55,9 @@ class WordEncoder:
         if missing:
             if len(self._cache) + len(missing) > self.cache_size:
                 self._cache.clear()
-            encoded = self.tokenizer(missing, add_special_tokens=False)["input_ids"]
+            # lone surrogates (undecodable input bytes) cannot reach a Rust tokenizer: they become "?"
+            safe = [w.encode("utf-8", "replace").decode("utf-8") for w in missing]
+            encoded = self.tokenizer(safe, add_special_tokens=False)["input_ids"]
             for word, ids in zip(missing, encoded):
                 if self.bare_marker is not None and len(ids) > 1 and ids[0] == self.bare_marker and _CJK.match(word):
                     ids = ids[1:]
@@ -69,7 +71,8 @@ class WordEncoder:
             if text not in self._context_cache:
                 if len(self._context_cache) > self.cache_size:
                     self._context_cache.clear()
-                self._context_cache[text] = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+                safe = text.encode("utf-8", "replace").decode("utf-8")
+                self._context_cache[text] = self.tokenizer(safe, add_special_tokens=False)["input_ids"]
             ids.extend(self._context_cache[text])
             ids.extend(self.suffix)
         return ids

@@ -1,0 +1,65 @@
+"""Arguments of ``tod chat`` (argparse only: nothing heavy is imported here)."""
+
+from __future__ import annotations
+
+import argparse
+
+CHAT_EPILOG = """\
+commands while chatting:
+  /state   the belief state, the last acts and database matches
+  /reset   start a new conversation
+  /debug   toggle printing acts, confidence, route and timings every turn
+  /help    this list
+  /quit    leave (also Ctrl-D or Ctrl-C)
+
+examples:
+  tod chat                                        the built-in city guide (trains its NLU once, ~2 min)
+  echo "a cheap italian restaurant please" | tod chat     one reply per input line
+  tod chat --pipeline multiwoz --data ../shared/data/multiwoz --set nlu.model=models/multiwoz-acts
+  tod chat --set fallback.name=openai --set fallback.url=http://127.0.0.1:8080 --set fallback.model=any
+"""
+
+
+def add_chat(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "chat",
+        help="talk to a task bot in the terminal",
+        description=(
+            "Talk to the system a pipeline file describes (NLU -> DST -> policy -> NLG, with a "
+            "fallback for out-of-task turns). Without --pipeline it is the built-in city guide of "
+            "Harbourton, which needs nothing but tod itself: its NLU is trained on synthesised "
+            "dialogues on the first start (a progress bar shows it) and loaded from the cache later. "
+            "With standard input not a terminal, it reads one user turn per line and prints one "
+            "reply per line, for scripts and tests."
+        ),
+        epilog=CHAT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--pipeline",
+        default="cityguide",
+        metavar="NAME|FILE",
+        help="a ready-made pipeline (cityguide, multiwoz, crosswoz) or a YAML file (default: cityguide)",
+    )
+    p.add_argument(
+        "--data",
+        metavar="PATH",
+        help="the corpus folder with the databases of a third-party domain (overrides the pipeline's data_dir)",
+    )
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="STAGE.PARAM=VALUE",
+        help=(
+            "override a pipeline entry, checked like the file: nlu.model=DIR, policy.confirm_below=0.4, "
+            "routing.min_confidence=0.5, fallback.name=openai, seed=3 (repeatable)"
+        ),
+    )
+    p.add_argument("--debug", action="store_true", help="print the acts, confidence, route and timings of every turn")
+    p.add_argument(
+        "--cache-dir", metavar="DIR", help="where trained models are cached (default: $TOD_CACHE or ~/.cache/tod)"
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar while the NLU trains")
+    p.set_defaults(handler="tod.cli.chat_commands:chat")

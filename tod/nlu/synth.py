@@ -1,0 +1,265 @@
+"""Training dialogues for a domain's act NLU, synthesised from its ontology, database and user templates.
+
+A domain without a corpus (the built-in ``cityguide``, a user's own) still needs an NLU. Each
+synthetic dialogue is two turns: a system turn (what the system plausibly just said, from the
+system templates) and a user turn answering it, generated from sampled user acts by the user-side
+template NLG, which reports where each value is written (the spans the tagger learns from).
+
+The user acts follow the situations of a real conversation: constraints given unprompted or in
+answer to a request, booking details, requests about an entity, asking for alternatives,
+yes/no after an offer, greetings and thanks, two sub-domains at once, and out-of-task small talk
+(``chitchat``), so that the pipeline can route it to the fallback. Values come from the database
+(real entity combinations) and from the ontology's value sets; the numbers and times of booking
+details are drawn in plausible ranges. Everything is seeded: the same domain, templates and seed
+give the same dialogues.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from tod.acts import REQUESTED, DialogueAct
+from tod.belief import DONTCARE
+from tod.dialogue import SYSTEM, USER, ActSpan, Dialogue, Turn
+from tod.domain.database import Database
+from tod.domain.ontology import Schema, Slot
+from tod.policy.base import CHITCHAT, GENERAL
+from tod.policy.base import CHOICE as CHOICE_SLOT
+
+#: user acts -> (text, spans); the user-side template NLG's ``generate_with_spans``.
+UserRenderer = Callable[[Sequence[DialogueAct], int], tuple[str, Sequence[ActSpan]]]
+#: system acts -> text; the system-side template NLG.
+SystemRenderer = Callable[[Sequence[DialogueAct], int], str]
+
+#: Situation -> relative weight. Chosen so that every act kind is well represented.
+SITUATIONS: dict[str, float] = {
+    "inform": 4.0,
+    "answer": 3.0,
+    "booking": 2.0,
+    "request": 3.0,
+    "name_request": 1.5,
+    "reqalts": 0.7,
+    "yes_no": 1.5,
+    "general": 1.5,
+    "chitchat": 2.0,
+    "two_domains": 1.0,
+}
+
+
+@dataclass(frozen=True)
+class SynthOptions:
+    dialogues: int = 3000
+    seed: int = 0
+    dontcare_rate: float = 0.05
+
+
+class Synthesiser:
+    """Samples user acts for ``database``'s domain and renders them with the given template NLGs."""
+
+    def __init__(self, database: Database, user: UserRenderer, system: SystemRenderer, options: SynthOptions) -> None:
+        self.database = database
+        self.domain = database.domain
+        self.user = user
+        self.system = system
+        self.options = options
+        self.subdomains = [d for d in database.subdomains if database.entities(d)]
+        if not self.subdomains:
+            raise ValueError(f"domain {self.domain.name} has no database entities to synthesise from")
+
+    def dialogues(self) -> list[Dialogue]:
+        rng = random.Random(self.options.seed)
+        names, weights = list(SITUATIONS), list(SITUATIONS.values())
+        out = []
+        for index in range(self.options.dialogues):
+            situation = rng.choices(names, weights)[0]
+            system_acts, user_acts = getattr(self, f"_{situation}")(rng)
+            seed = rng.randrange(1 << 30)
+            context = self.system(system_acts, seed) if system_acts else ""
+            text, spans = self.user(user_acts, seed)
+            user_acts, spans = self._unscoped(user_acts, spans)
+            turns = [Turn(SYSTEM, context, tuple(system_acts))] if context else []
+            turns.append(Turn(USER, text, tuple(user_acts), tuple(spans)))
+            out.append(Dialogue(f"synth-{index:05d}", tuple(turns), corpus=f"{self.domain.name}-synthetic"))
+        return out
+
+    def _unscoped(
+        self, acts: Sequence[DialogueAct], spans: Sequence[ActSpan]
+    ) -> tuple[list[DialogueAct], list[ActSpan]]:
+        """Acts whose words do not say the sub-domain lose it: requests, ``reqalts`` and booking details
+        ("what's the phone number?", "for 4 people"). The pipeline gives them the sub-domain in focus
+        (:mod:`tod.pipeline.focus`); training them with one would teach the NLU to guess it."""
+
+        def unscoped(act: DialogueAct) -> DialogueAct:
+            schema = self.domain.schemas.get(act.domain)
+            if schema is None:
+                return act
+            booking = schema.booking.slots if schema.booking is not None else ()
+            if act.intent in ("request", "reqalts") or (act.intent == "inform" and act.slot in booking):
+                return DialogueAct(act.intent, "", act.slot, act.value)
+            return act
+
+        return [unscoped(a) for a in acts], [ActSpan(unscoped(s.act), s.start, s.end) for s in spans]
+
+    # ------------------------------------------------------------------ values
+    def _schema(self, rng: random.Random) -> Schema:
+        return self.domain.schemas[rng.choice(self.subdomains)]
+
+    def _entity_values(self, rng: random.Random, schema: Schema) -> dict[str, str]:
+        entity = rng.choice(self.database.entities(schema.name))
+        values = {}
+        for name, slot in schema.slots.items():
+            if not slot.informable or slot.field is None:
+                continue
+            raw = entity.get(slot.field)
+            if isinstance(raw, (list, tuple)):
+                raw = rng.choice(raw) if raw else None
+            if raw is None or str(raw).strip() == "":
+                continue
+            values[name] = str(raw)
+        return values
+
+    def _booking_value(self, rng: random.Random, slot: Slot) -> str:
+        if slot.kind == "number":
+            return str(rng.choice([1, 2, 2, 2, 3, 4, 4, 5, 6, 7, 8]))
+        if slot.kind == "time":
+            hour, minute = rng.randint(8, 21), rng.choice([0, 0, 15, 30, 45])
+            if rng.random() < 0.4:
+                suffix = "am" if hour < 12 else "pm"
+                shown = hour if hour <= 12 else hour - 12
+                return f"{shown}{suffix}" if minute == 0 else f"{shown}:{minute:02d}{suffix}"
+            return f"{hour:02d}:{minute:02d}"
+        if slot.values:
+            return rng.choice(slot.values)
+        return str(rng.randint(1, 5))
+
+    def _constraints(self, rng: random.Random, schema: Schema, count: int) -> list[DialogueAct]:
+        values = self._entity_values(rng, schema)
+        plain = [s for s in values if schema.slots[s].kind != "name"]
+        chosen = rng.sample(plain, min(count, len(plain)))
+        acts = []
+        for slot in chosen:
+            value = DONTCARE if rng.random() < self.options.dontcare_rate else values[slot]
+            acts.append(DialogueAct("inform", schema.name, slot, value))
+        return acts
+
+    def _name(self, rng: random.Random, schema: Schema) -> DialogueAct | None:
+        slot = next((s for s, x in schema.slots.items() if x.kind == "name" and x.informable), None)
+        if slot is None:
+            return None
+        return DialogueAct("inform", schema.name, slot, rng.choice(self.database.entities(schema.name)).name)
+
+    def _system_turn(self, rng: random.Random) -> list[DialogueAct]:
+        """A plausible system turn of any kind: what a user may answer with thanks, a goodbye or small talk."""
+        schema = self._schema(rng)
+        name_slot = next((s for s, x in schema.slots.items() if x.kind == "name"), "")
+        entity = rng.choice(self.database.entities(schema.name)).name
+        asked = rng.choice(schema.informable) if schema.informable else ""
+        reqmore = DialogueAct("reqmore", GENERAL)
+        options: list[list[DialogueAct]] = [
+            [DialogueAct("welcome", GENERAL)],
+            [reqmore],
+            [
+                DialogueAct("inform", schema.name, CHOICE_SLOT, str(rng.randint(2, 9))),
+                DialogueAct("request", schema.name, asked, REQUESTED),
+            ],
+            [DialogueAct("nooffer", schema.name, asked, ""), DialogueAct("suggest", schema.name, asked, DONTCARE)],
+        ]
+        if name_slot:
+            options.append([DialogueAct("recommend", schema.name, name_slot, entity)])
+            options.append([DialogueAct("inform", schema.name, rng.choice(schema.requestable), "x"), reqmore])
+        if schema.booking is not None and name_slot:
+            options.append(
+                [DialogueAct("recommend", schema.name, name_slot, entity), DialogueAct("offerbook", schema.name)]
+            )
+            options.append(
+                [
+                    DialogueAct("book", schema.name, "ref", "ABCD1234"),
+                    DialogueAct("book", schema.name, name_slot, entity),
+                    *[DialogueAct("book", schema.name, b, "x") for b in schema.booking.slots[:2]],
+                    reqmore,
+                ]
+            )
+        return [a for a in rng.choice(options) if a.intent in ("welcome", "reqmore", "offerbook") or a.slot]
+
+    # ------------------------------------------------------------------ situations
+    def _inform(self, rng: random.Random) -> tuple[list[DialogueAct], list[DialogueAct]]:
+        schema = self._schema(rng)
+        roll = rng.random()
+        opener = [] if roll < 0.4 else [DialogueAct("welcome", GENERAL)] if roll < 0.7 else self._system_turn(rng)
+        return opener, self._constraints(rng, schema, rng.choice([1, 1, 2, 2, 3]))
+
+    def _answer(self, rng: random.Random) -> tuple[list[DialogueAct], list[DialogueAct]]:
+        schema = self._schema(rng)
+        acts = self._constraints(rng, schema, 1)
+        if not acts:
+            return self._inform(rng)
+        asked = [DialogueAct("request", schema.name, acts[0].slot, REQUESTED)]
+        return asked, acts
+
+    def _booking(self, rng: random.Random) -> tuple[list[DialogueAct], list[DialogueAct]]:
+        bookable = [d for d in self.subdomains if self.domain.schemas[d].booking is not None]
+        if not bookable:
+            return self._inform(rng)
+        schema = self.domain.schemas[rng.choice(bookable)]
+        slots = list(schema.booking.slots)  # type: ignore[union-attr]
+        chosen = rng.sample(slots, rng.randint(1, len(slots)))
+        acts = [DialogueAct("inform", schema.name, s, self._booking_value(rng, schema.slots[s])) for s in chosen]
+        if len(chosen) == 1 and rng.random() < 0.7:
+            return [DialogueAct("request", schema.name, chosen[0], REQUESTED)], acts
+        return [DialogueAct("offerbook", schema.name)], acts
+
+    def _request(self, rng: random.Random) -> tuple[list[DialogueAct], list[DialogueAct]]:
+        schema = self._schema(rng)
+        name = rng.choice(self.database.entities(schema.name)).name
+        name_slot = next((s for s, x in schema.slots.items() if x.kind == "name"), "")
+        askable = [s for s in schema.requestable if s != name_slot]
+        asked = rng.sample(askable, min(len(askable), rng.choice([1, 1, 2])))
+        acts = [DialogueAct("request", schema.name, s, REQUESTED) for s in asked]
+        offer = [DialogueAct("recommend", schema.name, name_slot, name)] if name_slot else []
+        return offer, acts
+
+    def _name_request(self, rng: random.Random) -> tuple[list[DialogueAct], list[DialogueAct]]:
+        schema = self._schema(rng)
+        named = self._name(rng, schema)
+        offer, requests = self._request(rng)
+        requests = [a for a in requests if a.domain == schema.name] or [
+            DialogueAct("request", schema.name, s, REQUESTED) for s in schema.requestable[:1]
+        ]
+        return [], ([named] if named else []) + requests
+
+    def _reqalts(self, rng: random.Random) -> tuple[list[DialogueAct], list[DialogueAct]]:
+        offer, _ = self._request(rng)
+        schema_name = offer[0].domain if offer else self._schema(rng).name
+        return offer, [DialogueAct("reqalts", schema_name)]
+
+    def _yes_no(self, rng: random.Random) -> tuple[list[DialogueAct], list[DialogueAct]]:
+        schema = self._schema(rng)
+        if schema.booking is not None and rng.random() < 0.5:
+            asked = [DialogueAct("offerbook", schema.name)]
+        else:
+            asked = [DialogueAct("confirm", a.domain, a.slot, a.value) for a in self._constraints(rng, schema, 1)]
+        return asked, [DialogueAct(rng.choice(["affirm", "negate"]), GENERAL)]
+
+    def _general(self, rng: random.Random) -> tuple[list[DialogueAct], list[DialogueAct]]:
+        intent = rng.choice(["greet", "thank", "bye", "thank", "bye"])
+        before = [] if intent == "greet" and rng.random() < 0.7 else self._system_turn(rng)
+        return before, [DialogueAct(intent, GENERAL)]
+
+    def _chitchat(self, rng: random.Random) -> tuple[list[DialogueAct], list[DialogueAct]]:
+        before = [] if rng.random() < 0.3 else self._system_turn(rng)
+        return before, [DialogueAct(CHITCHAT, GENERAL)]
+
+    def _two_domains(self, rng: random.Random) -> tuple[list[DialogueAct], list[DialogueAct]]:
+        if len(self.subdomains) < 2:
+            return self._inform(rng)
+        first, second = rng.sample(self.subdomains, 2)
+        acts = self._constraints(rng, self.domain.schemas[first], 1)
+        acts += self._constraints(rng, self.domain.schemas[second], rng.choice([1, 2]))
+        return [], acts
+
+
+def synthesise(database: Database, user: UserRenderer, system: SystemRenderer, **options: Any) -> list[Dialogue]:
+    """``SynthOptions(**options)`` dialogues for ``database``'s domain (see the module docstring)."""
+    return Synthesiser(database, user, system, SynthOptions(**options)).dialogues()

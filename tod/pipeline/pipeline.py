@@ -1,0 +1,244 @@
+"""The running system: NLU → DST → policy → NLG, with out-of-task turns routed to the fallback.
+
+:meth:`Pipeline.step` is a pure function of the pipeline's components and a :class:`DialogueState`:
+it returns the next state and the system's turn, and changes nothing else, so one pipeline can
+serve many conversations (each with its own state) and a stored state resumes a conversation.
+:meth:`Pipeline.respond` is the convenience for one conversation: it keeps the state itself.
+
+Routing: a user turn goes to the fallback when the NLU found no act, found ``chitchat`` and no task act,
+or found only general acts (greetings, thanks, yes/no: no sub-domain, no slot) and is less sure of
+them than ``routing.min_confidence``. A fallback turn adds the exchange to the history and changes nothing else: the belief, the
+database results and the acts of the last task turn stay as they were.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass, replace
+from typing import Any, Sequence
+
+from tod._schema import FrozenMap
+from tod.acts import DialogueAct
+from tod.belief import BeliefState, DomainBelief
+from tod.dialogue import SYSTEM, USER, Turn
+from tod.domain.matches import query_belief
+from tod.errors import PipelineError
+from tod.pipeline.config import PipelineConfig, RoutingConfig
+from tod.pipeline.context import BuildContext
+from tod.pipeline.focus import resolve_domains
+from tod.policy.base import CHITCHAT, GENERAL, REFERENCE
+from tod.state import ROUTE_FALLBACK, ROUTE_TASK, DBResults, DialogueState
+from tod.types import NLUResult
+
+log = logging.getLogger("tod.pipeline")
+
+#: The longest user text the stages see; longer input is cut (the NLU reads far less anyway).
+MAX_TEXT = 2000
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_text(text: str) -> str:
+    """User text as the stages see it: valid Unicode, control characters as spaces, whitespace collapsed,
+    length capped."""
+    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates from undecodable bytes
+    return " ".join(_CONTROL.sub(" ", text).split())[:MAX_TEXT]
+
+
+@dataclass(frozen=True)
+class StepTimings:
+    """Seconds spent per stage in the latest step (0 for stages that did not run)."""
+
+    nlu: float = 0.0
+    dst: float = 0.0
+    policy: float = 0.0
+    nlg: float = 0.0
+    fallback: float = 0.0
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """Everything one step produced: the next state, the system turn, what the NLU read and the timings."""
+
+    state: DialogueState
+    turn: Turn
+    nlu: NLUResult
+    timings: StepTimings
+
+    @property
+    def route(self) -> str:
+        return self.state.route
+
+
+def record_bookings(belief: BeliefState, acts: Sequence[DialogueAct], name_slots: dict[str, str]) -> BeliefState:
+    """The belief with the bookings that ``book(d, ref, REF)`` acts report added to ``d``'s booked entities."""
+    for act in acts:
+        if act.intent != "book" or act.slot != REFERENCE or not act.value:
+            continue
+        details = {a.slot: a.value for a in acts if a.intent == "book" and a.domain == act.domain and a.value}
+        current = belief[act.domain]
+        if any(b.get(REFERENCE) == act.value for b in current.booked):
+            continue
+        name = name_slots.get(act.domain)
+        booked = dict(details)
+        if name and name in details:
+            booked["name"] = details[name]
+        belief = belief.with_domain(
+            act.domain,
+            DomainBelief(current.constraints, current.requested, current.booking, (*current.booked, FrozenMap(booked))),
+        )
+    return belief
+
+
+class Pipeline:
+    """One configured system. Build it with :meth:`from_config` or from components directly."""
+
+    def __init__(
+        self,
+        context: BuildContext,
+        nlu: Any,
+        dst: Any,
+        policy: Any,
+        nlg: Any,
+        fallback: Any | None = None,
+        routing: RoutingConfig = RoutingConfig(),
+        name: str = "",
+    ) -> None:
+        self.context = context
+        self.nlu, self.dst, self.policy, self.nlg, self.fallback = nlu, dst, policy, nlg, fallback
+        self.routing = routing
+        self.name = name or context.domain.name
+        self.state = DialogueState()
+        self.last: StepResult | None = None
+        self._name_slots = {
+            d: next((s for s, slot in schema.slots.items() if slot.kind == "name"), "")
+            for d, schema in context.domain.schemas.items()
+        }
+
+    @classmethod
+    def from_config(cls, config: PipelineConfig, *, cache_dir: str | None = None, progress: bool = True) -> Pipeline:
+        """Build every component of ``config`` (already checked by :mod:`tod.pipeline.config`)."""
+        from tod.pipeline.config import STAGES
+
+        context = BuildContext.open(config.domain, config.data_dir, config.seed, cache_dir)
+        built: dict[str, Any] = {}
+        for stage, component in config.components.items():
+            factory = STAGES[stage].get(component.name)
+            params = dict(component.params)
+            if stage == "nlu" and "progress" in _keyword_names(factory.from_config):
+                params.setdefault("progress", progress)
+            built[stage] = factory.from_config(context, **params)
+        return cls(
+            context,
+            built["nlu"],
+            built["dst"],
+            built["policy"],
+            built["nlg"],
+            built.get("fallback"),
+            config.routing,
+            config.name,
+        )
+
+    # ------------------------------------------------------------------ one conversation
+    def respond(self, text: str) -> Turn:
+        """The system's reply to ``text`` in this pipeline's own conversation (see :meth:`step`)."""
+        self.last = self.step(self.state, text)
+        self.state = self.last.state
+        return self.last.turn
+
+    def reset(self) -> None:
+        """Start a new conversation."""
+        self.state = DialogueState()
+        self.last = None
+
+    # ------------------------------------------------------------------ the pure step
+    def step(self, state: DialogueState, text: str) -> StepResult:
+        """The next state and the system turn after the user says ``text`` in ``state``."""
+        if not isinstance(text, str):
+            raise TypeError(f"the user's text must be a string, found {type(text).__name__}")
+        if not isinstance(state, DialogueState):
+            raise TypeError(f"state must be a DialogueState, found {type(state).__name__}")
+        clean = clean_text(text)
+        started = time.perf_counter()
+        result = self.nlu.parse(clean, state) if clean else NLUResult(text="")
+        if not isinstance(result, NLUResult):
+            raise PipelineError(f"NLU {type(self.nlu).__name__}.parse returned {type(result).__name__}, not NLUResult")
+        nlu_time = time.perf_counter() - started
+        user_turn = Turn(USER, clean, tuple(result.acts))
+        if self._out_of_task(result):
+            return self._fallback_step(state, clean, user_turn, result, nlu_time)
+        return self._task_step(state, user_turn, result, nlu_time)
+
+    def _out_of_task(self, result: NLUResult) -> bool:
+        acts = [a for a in result.acts if a.intent != CHITCHAT]
+        if not acts or len(acts) < len(result.acts) and not self._task_acts(acts):
+            return True
+        return result.confidence < self.routing.min_confidence and not self._task_acts(acts)
+
+    def _task_acts(self, acts: Sequence[DialogueAct]) -> bool:
+        """Whether ``acts`` speak about the task: a sub-domain, or a slot (a domain-less request)."""
+        return any(a.domain in self.context.domain.schemas or a.slot for a in acts)
+
+    def _fallback_step(
+        self, state: DialogueState, text: str, user_turn: Turn, result: NLUResult, nlu_time: float
+    ) -> StepResult:
+        started = time.perf_counter()
+        if self.fallback is not None:
+            reply = self.fallback.respond(text, state)
+            if not isinstance(reply, str) or not reply.strip():
+                raise PipelineError(f"fallback {type(self.fallback).__name__}.respond returned {reply!r:.60}")
+        else:
+            reply = self.nlg.generate([DialogueAct("reqmore", GENERAL)], state)
+        system_turn = Turn(SYSTEM, reply, (), state=state.belief)
+        timings = StepTimings(nlu=nlu_time, fallback=time.perf_counter() - started)
+        new_state = replace(
+            state,
+            history=(*state.history, user_turn, system_turn),
+            nlu_confidence=_unit(result.confidence),
+            route=ROUTE_FALLBACK,
+        )
+        return StepResult(new_state, system_turn, result, timings)
+
+    def _task_step(self, state: DialogueState, user_turn: Turn, result: NLUResult, nlu_time: float) -> StepResult:
+        user_acts = resolve_domains([a for a in result.acts if a.intent != CHITCHAT], state, self.context.domain)
+        t0 = time.perf_counter()
+        belief = self.dst.update(state.belief, user_acts, state.system_acts)
+        if not isinstance(belief, BeliefState):
+            raise PipelineError(f"DST {type(self.dst).__name__}.update returned {type(belief).__name__}")
+        db: DBResults = query_belief(self.context.database, belief)
+        t1 = time.perf_counter()
+        during = replace(
+            state,
+            belief=belief,
+            history=(*state.history, user_turn),
+            user_acts=user_acts,
+            db=db,
+            nlu_confidence=_unit(result.confidence),
+            route=ROUTE_TASK,
+        )
+        system_acts = self.policy.predict(during, db)
+        if not isinstance(system_acts, list) or not all(isinstance(a, DialogueAct) for a in system_acts):
+            raise PipelineError(f"policy {type(self.policy).__name__}.predict must return a list of DialogueAct")
+        t2 = time.perf_counter()
+        belief = record_bookings(belief, system_acts, self._name_slots)
+        during = replace(during, belief=belief)
+        text = self.nlg.generate(system_acts, during)
+        if not isinstance(text, str):
+            raise PipelineError(f"NLG {type(self.nlg).__name__}.generate returned {type(text).__name__}, not str")
+        t3 = time.perf_counter()
+        system_turn = Turn(SYSTEM, text, tuple(system_acts), state=belief)
+        over = any(a.intent == "bye" for a in system_acts)
+        new_state = replace(during, history=(*during.history, system_turn), system_acts=tuple(system_acts), over=over)
+        timings = StepTimings(nlu=nlu_time, dst=t1 - t0, policy=t2 - t1, nlg=t3 - t2)
+        return StepResult(new_state, system_turn, result, timings)
+
+
+def _unit(value: float) -> float:
+    return min(1.0, max(0.0, float(value)))
+
+
+def _keyword_names(function: Any) -> set[str]:
+    import inspect
+
+    return {p.name for p in inspect.signature(function).parameters.values() if p.kind is p.KEYWORD_ONLY}
