@@ -34,7 +34,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 chat: $(STAMP)
-	$(VENV)/bin/tod chat $(ARGS)
+	@$(VENV)/bin/tod chat $(ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import platform
 import random
+import sys
 import time
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Sequence
@@ -222,7 +223,7 @@ def fit(
     # disable=None: no bar when stderr is not a terminal (logs and pipes get the epoch lines only)
     bar = tqdm(total=total, disable=None if progress else True, unit="step", dynamic_ncols=True, desc=bar_label,
                position=bar_position)
-    say = bar.write if progress else log
+    say = (lambda line: bar.write(line, file=sys.stderr)) if progress else log  # lines go where the bar is
     for epoch in range(1, config.epochs + 1):
         epoch_start = time.time()
         model.train()
