@@ -62,7 +62,9 @@ def cache_key(context: BuildContext, recipe: SynthRecipe) -> str:
     for module in ("synth.py", "domain_model.py"):  # how the data is made is part of the model
         digest.update((Path(__file__).parent / module).read_bytes())
     for path in _domain_files(context):
-        digest.update(str(path.relative_to(path.anchor)).encode())
+        # where the repository or the corpus lives does not change the model: names relative to them
+        inside = path.is_relative_to(context.domain.directory)
+        digest.update(str(path.relative_to(context.domain.directory) if inside else path.name).encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()[:16]
 
