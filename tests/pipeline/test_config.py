@@ -112,3 +112,11 @@ def test_files_are_found_by_name_or_path_and_bad_files_are_clear(tmp_path: Path)
 def test_the_ready_made_pipelines_are_valid(name):
     config = load_pipeline_config(name)
     assert set(config.components) >= {"nlu", "dst", "policy", "nlg"}
+
+
+def test_the_nlu_refuses_a_bad_thread_count_before_loading_anything():
+    from tod.nlu.acts import ActNLU
+    from tod.pipeline.context import BuildContext
+
+    with pytest.raises(ConfigError, match="threads must be a positive number"):
+        ActNLU.from_config(BuildContext.open("cityguide"), model="/nonexistent", threads=0)

@@ -145,12 +145,15 @@ class ActNLU(JointBertNLU):
         epochs: int = 4,
         context_turns: int = 1,
         encoder: str = "minilm",
+        lr: float = 2e-4,
+        extend_vocabulary: bool = False,
         threads: int | None = 1,
         progress: bool = True,
     ) -> ActNLU:
         """The pipeline's act NLU: the model directory ``model``, or (without one) a model trained on
         ``dialogues`` dialogues synthesised from the domain's ontology, database and user templates
-        (``epochs``, ``context_turns`` previous turns read, the Hugging Face ``encoder``), cached in
+        (``epochs``, ``context_turns`` previous turns read, the Hugging Face ``encoder`` with learning rate
+        ``lr``, ``extend_vocabulary`` to add unknown CJK characters to it), cached in
         ``context.cache_dir`` so that only the first start trains (see :mod:`tod.nlu.domain_model`).
         ``threads``: torch's CPU threads for the process (one utterance at a time runs fastest on one
         thread on a small machine: 8.9 ms against 14.3 ms with two on the 2-core machine, measured
@@ -162,7 +165,14 @@ class ActNLU(JointBertNLU):
         else:
             from tod.nlu.domain_model import SynthRecipe, domain_nlu
 
-            recipe = SynthRecipe(dialogues=dialogues, epochs=epochs, context_turns=context_turns, encoder=encoder)
+            recipe = SynthRecipe(
+                dialogues=dialogues,
+                epochs=epochs,
+                context_turns=context_turns,
+                encoder=encoder,
+                lr=lr,
+                extend_vocabulary=extend_vocabulary,
+            )
             nlu = domain_nlu(context, recipe, progress=progress)  # training, if any, uses every core
         if threads is not None:
             torch.set_num_threads(threads)

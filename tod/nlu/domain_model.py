@@ -38,6 +38,11 @@ class SynthRecipe:
     context_turns: int = 1
     encoder: str = "minilm"
     seed: int = 0
+    #: encoder learning rate (the heads learn at TrainConfig's head_lr)
+    lr: float = 2e-4
+    #: add the synthetic texts' unknown CJK characters to the encoder's vocabulary (trains the word
+    #: embeddings too): how the packaged MiniLM reads Chinese domains
+    extend_vocabulary: bool = False
 
     @property
     def dev_dialogues(self) -> int:
@@ -137,8 +142,11 @@ def train_domain_nlu(
         base,
         encoder=recipe.encoder,
         epochs=recipe.epochs,
+        lr=recipe.lr,
         members=1,
         seed=recipe.seed + 13,
+        extend_vocabulary=recipe.extend_vocabulary,
+        freeze_embeddings=not recipe.extend_vocabulary,
         model=replace(
             base.model, multi_label=True, context_turns=recipe.context_turns, context_acts=True, max_length=96
         ),
