@@ -5,13 +5,13 @@ synthetic dialogue is two turns: a system turn (what the system plausibly just s
 system templates) and a user turn answering it, generated from sampled user acts by the user-side
 template NLG, which reports where each value is written (the spans the tagger learns from).
 
-The user acts follow the situations of a real conversation: constraints given unprompted or in
-answer to a request, booking details, requests about an entity, asking for alternatives,
-yes/no after an offer, greetings and thanks, two sub-domains at once, and out-of-task small talk
-(``chitchat``), so that the pipeline can route it to the fallback. Values come from the database
-(real entity combinations) and from the ontology's value sets; the numbers and times of booking
-details are drawn in plausible ranges. Everything is seeded: the same domain, templates and seed
-give the same dialogues.
+The user acts follow the situations of a real conversation: a sub-domain named alone ("I'm looking
+for a restaurant"), constraints given unprompted or in answer to a request, booking details,
+requests about an entity, asking for alternatives, yes/no after an offer, greetings and thanks,
+two sub-domains at once, and out-of-task small talk (``chitchat``), so that the pipeline can route
+it to the fallback. Values come from the database (real entity combinations) and from the
+ontology's value sets; the numbers and times of booking details are drawn in plausible ranges.
+Everything is seeded: the same domain, templates and seed give the same dialogues.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ SystemRenderer = Callable[[Sequence[DialogueAct], int], str]
 #: Situation -> relative weight. Chosen so that every act kind is well represented.
 SITUATIONS: dict[str, float] = {
     "inform": 4.0,
+    "domain_only": 1.0,
     "answer": 3.0,
     "booking": 2.0,
     "request": 3.0,
@@ -189,6 +190,17 @@ class Synthesiser:
         roll = rng.random()
         opener = [] if roll < 0.4 else [DialogueAct("welcome", GENERAL)] if roll < 0.7 else self._system_turn(rng)
         return opener, self._constraints(rng, schema, rng.choice([1, 1, 2, 2, 3]))
+
+    def _domain_only(self, rng: random.Random) -> tuple[list[DialogueAct], list[DialogueAct]]:
+        """ "I'm looking for a restaurant": the sub-domain and nothing else."""
+        before = (
+            []
+            if rng.random() < 0.5
+            else [DialogueAct("welcome", GENERAL)]
+            if rng.random() < 0.5
+            else self._system_turn(rng)
+        )
+        return before, [DialogueAct("inform", self._schema(rng).name)]
 
     def _answer(self, rng: random.Random) -> tuple[list[DialogueAct], list[DialogueAct]]:
         schema = self._schema(rng)

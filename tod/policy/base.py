@@ -103,7 +103,8 @@ USER_GENERAL_INTENTS = ("greet", "thank", "bye", "affirm", "negate", CHITCHAT)
 def user_act_space(domain: Domain) -> tuple[tuple[str, str, str], ...]:
     """Every (intent, sub-domain, slot) a user act may have in ``domain``, values aside.
 
-    ``inform`` gives an informable slot or a booking detail, ``request`` asks for a requestable
+    ``inform`` gives an informable slot or a booking detail (without a slot: the user wants something
+    of that sub-domain, "I'm looking for a restaurant"), ``request`` asks for a requestable
     slot (value ``?``), ``reqalts`` asks for another entity; ``affirm``/``negate`` answer an
     ``offerbook`` or a ``confirm``. User NLG templates cover all of it; the rule policy understands
     all of it; ``chitchat`` goes to the fallback.
@@ -111,6 +112,7 @@ def user_act_space(domain: Domain) -> tuple[tuple[str, str, str], ...]:
     space: list[tuple[str, str, str]] = [(intent, GENERAL, "") for intent in USER_GENERAL_INTENTS]
     for name, schema in domain.schemas.items():
         booking = list(schema.booking.slots) if schema.booking is not None else []
+        space += [("inform", name, "")]  # "I'm looking for a restaurant": the sub-domain alone
         space += [("inform", name, s) for s in dict.fromkeys([*schema.informable, *booking])]
         space += [("request", name, s) for s in schema.requestable]
         space += [("reqalts", name, "")]
