@@ -86,6 +86,12 @@ def test_overrides_go_through_the_same_checks():
         apply_overrides(dict(BASE), {"colour.red": "1"}, "x")
     with pytest.raises(ConfigError, match="configures no fallback"):
         apply_overrides(dict(BASE), {"fallback.url": "http://x"}, "x")
+    # another component: the old parameters go, the new ones are checked against it
+    raw = {**BASE, "dst": {"name": "rule", "params": {"adopt_offered_name": True}}}
+    swapped = apply_overrides(raw, {"dst.name": "rule", "policy.name": "mle"}, "x")
+    assert swapped["dst"] == {"name": "rule"} and swapped["policy"] == {"name": "mle"}
+    with pytest.raises(ConfigError, match="unknown DST component 'bayes'"):
+        parse_pipeline_config(apply_overrides(dict(BASE), {"dst.name": "bayes"}, "x"))
 
 
 def test_files_are_found_by_name_or_path_and_bad_files_are_clear(tmp_path: Path):

@@ -15,7 +15,8 @@ HELP = "/state  belief, last acts, matches   /reset  new conversation   /debug  
 def parse_overrides(items: list[str]) -> dict[str, str]:
     """``["policy.confirm_below=0.4"]`` -> ``{"policy.confirm_below": "0.4"}``; a malformed item is a ConfigError.
 
-    ``fallback.name=openai`` changes the component; other ``stage.key`` entries are its parameters.
+    ``fallback.name=openai`` changes the component; other ``stage.key`` entries are its parameters
+    (:func:`tod.pipeline.config.apply_overrides`).
     """
     out: dict[str, str] = {}
     for item in items:
@@ -30,22 +31,9 @@ def build_pipeline(args: argparse.Namespace) -> Any:
     from tod.pipeline.config import load_pipeline_config, with_data_dir
     from tod.pipeline.pipeline import Pipeline
 
-    overrides = parse_overrides(args.overrides)
-    renames = {k: v for k, v in overrides.items() if k.endswith(".name")}
-    params = {k: v for k, v in overrides.items() if not k.endswith(".name")}
-    config = load_pipeline_config(args.pipeline, _with_renames(args.pipeline, renames, params))
+    config = load_pipeline_config(args.pipeline, parse_overrides(args.overrides))
     config = with_data_dir(config, args.data)
     return Pipeline.from_config(config, cache_dir=args.cache_dir, progress=not args.no_progress)
-
-
-def _with_renames(pipeline: str, renames: dict[str, str], params: dict[str, str]) -> dict[str, str]:
-    """Component renames become ``stage={name: ..}`` overrides (their old parameters are dropped)."""
-    out: dict[str, str] = {}
-    for key, name in renames.items():
-        stage = key[: -len(".name")]
-        out[stage] = json.dumps({"name": name})
-    out.update(params)
-    return out
 
 
 def _one_line(text: str) -> str:

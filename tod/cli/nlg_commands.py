@@ -46,7 +46,8 @@ def _vocabulary(args: argparse.Namespace, domain: str, language: str) -> tuple[d
 def _examples(turns: tuple[NLGTurn, ...], n: int) -> list[NLGTurn]:
     """Up to ``n`` turns: those with slot errors first, then the rest, each in corpus order."""
     wrong = [t for t in turns if t.errors.missing or t.errors.redundant]
-    return (wrong + [t for t in turns if t not in wrong])[:n] if n else []
+    right = [t for t in turns if not (t.errors.missing or t.errors.redundant)]
+    return (wrong + right)[:n] if n else []
 
 
 def _print(scores: NLGScores, title: str, examples: list[NLGTurn]) -> None:

@@ -58,10 +58,9 @@ def query_belief(database: Database, belief: BeliefState, top_k: int = DEFAULT_T
             continue
         constraints = query_constraints(database, domain, dict(belief[domain].constraints))
         try:
-            database.query(domain, constraints, top_k=0)
-        except QueryError:
-            constraints = readable_constraints(database, domain, constraints)
-        found = database.query(domain, constraints)
+            found = database.query(domain, constraints)
+        except QueryError:  # rare: check each constraint once, then query what can be read
+            found = database.query(domain, readable_constraints(database, domain, constraints))
         matches = tuple(Match(e.name, e.fields) for e in found[:top_k])
         results[domain] = DomainResults(count=len(found), matches=matches)
     return FrozenMap(results)

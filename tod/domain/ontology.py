@@ -138,6 +138,11 @@ class Schema:
     def bookable(self) -> tuple[str, ...]:
         return tuple(n for n, s in self.slots.items() if s.bookable)
 
+    @property
+    def name_slot(self) -> str:
+        """The slot holding the entity's name (kind ``name``), or ``""`` when the sub-domain has none."""
+        return next((n for n, s in self.slots.items() if s.kind == "name"), "")
+
     def slot(self, name: str) -> Slot | None:
         """The slot called ``name``, or ``None``."""
         return self.slots.get(name)

@@ -11,39 +11,17 @@ own work too (socket timeouts, a generation deadline) so an abandoned worker end
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from typing import Callable
 
-LOG = logging.getLogger("tod.fallback")
+from tod.text import clean_text
 
-#: Characters never passed to a back end nor shown to the user: C0/C1 control characters (Unicode
-#: category Cc), lone surrogates (not encodable as UTF-8), bidirectional overrides and isolates
-#: (they can make a reply display as something else), the byte-order mark, interlinear annotation
-#: characters and the non-characters U+FFFE/U+FFFF.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ufff9-\ufffb\ufffe\uffff\ud800-\udfff]")
-_SPACES = re.compile(r"\s+")
+LOG = logging.getLogger("tod.fallback")
 
 #: The longest user text handed to a back end (longer input is cut, not refused).
 MAX_INPUT_CHARS = 1000
 #: The longest reply a fallback gives (longer ones are cut at a word boundary).
 MAX_REPLY_CHARS = 600
-
-
-def clean_text(text: object, max_chars: int = MAX_INPUT_CHARS) -> str:
-    """``text`` made safe to pass on or show: unsafe characters (see ``_UNSAFE``) become spaces,
-    whitespace runs collapse to one space, and text longer than ``max_chars`` is cut at a word
-    boundary with "…" appended. Anything that is not a string gives ``""``."""
-    if not isinstance(text, str):
-        return ""
-    text = _SPACES.sub(" ", _UNSAFE.sub(" ", text)).strip()
-    if len(text) <= max_chars:
-        return text
-    cut = text[: max(max_chars - 1, 0)]
-    space = cut.rfind(" ")
-    if space > max_chars // 2:
-        cut = cut[:space]
-    return cut.rstrip() + "…"
 
 
 #: The reply of last resort, when even a back end's polite answer is empty.

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Sequence
 
 #: The slot spec that consumes every remaining slot act of a group, each rendered as a phrase.
@@ -58,12 +59,14 @@ class SlotSpec:
     def is_glob(self) -> bool:
         return ANY in self.name and not self.is_any
 
+    @cached_property
+    def _name_pattern(self) -> re.Pattern[str]:
+        parts = [re.escape(p) for p in self.name.split(ANY)]
+        return re.compile("(.+)".join(parts) if len(parts) > 1 else parts[0] + "()")
+
     def match_slot(self, slot: str) -> re.Match[str] | None:
         """The match of ``slot`` against this spec's name (group 1: what the first ``*`` covered)."""
-        if not slot:
-            return None
-        parts = [re.escape(p) for p in self.name.split(ANY)]
-        return re.fullmatch("(.+)".join(parts) if len(parts) > 1 else parts[0] + "()", slot)
+        return self._name_pattern.fullmatch(slot) if slot else None
 
     def match_values(self, values: Sequence[str], conditional: frozenset[str] = frozenset()) -> bool:
         """Whether ``values`` meet the condition. Without one, a named slot or glob does not take the

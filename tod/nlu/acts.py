@@ -148,7 +148,6 @@ class ActNLU(JointBertNLU):
         lr: float = 2e-4,
         extend_vocabulary: bool = False,
         threads: int | None = 1,
-        progress: bool = True,
     ) -> ActNLU:
         """The pipeline's act NLU: the model directory ``model``, or (without one) a model trained on
         ``dialogues`` dialogues synthesised from the domain's ontology, database and user templates
@@ -173,7 +172,7 @@ class ActNLU(JointBertNLU):
                 lr=lr,
                 extend_vocabulary=extend_vocabulary,
             )
-            nlu = domain_nlu(context, recipe, progress=progress)  # training, if any, uses every core
+            nlu = domain_nlu(context, recipe, progress=context.progress)  # training, if any, uses every core
         if threads is not None:
             torch.set_num_threads(threads)
         assert isinstance(nlu, ActNLU)

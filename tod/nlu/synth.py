@@ -146,15 +146,15 @@ class Synthesiser:
         return acts
 
     def _name(self, rng: random.Random, schema: Schema) -> DialogueAct | None:
-        slot = next((s for s, x in schema.slots.items() if x.kind == "name" and x.informable), None)
-        if slot is None:
+        slot = schema.name_slot
+        if not slot or not schema.slots[slot].informable:
             return None
         return DialogueAct("inform", schema.name, slot, rng.choice(self.database.entities(schema.name)).name)
 
     def _system_turn(self, rng: random.Random) -> list[DialogueAct]:
         """A plausible system turn of any kind: what a user may answer with thanks, a goodbye or small talk."""
         schema = self._schema(rng)
-        name_slot = next((s for s, x in schema.slots.items() if x.kind == "name"), "")
+        name_slot = schema.name_slot
         entity = rng.choice(self.database.entities(schema.name)).name
         asked = rng.choice(schema.informable) if schema.informable else ""
         reqmore = DialogueAct("reqmore", GENERAL)
@@ -225,7 +225,7 @@ class Synthesiser:
     def _request(self, rng: random.Random) -> tuple[list[DialogueAct], list[DialogueAct]]:
         schema = self._schema(rng)
         name = rng.choice(self.database.entities(schema.name)).name
-        name_slot = next((s for s, x in schema.slots.items() if x.kind == "name"), "")
+        name_slot = schema.name_slot
         askable = [s for s in schema.requestable if s != name_slot]
         asked = rng.sample(askable, min(len(askable), rng.choice([1, 1, 2])))
         acts = [DialogueAct("request", schema.name, s, REQUESTED) for s in asked]

@@ -256,7 +256,9 @@ def load_pipeline_config(
 
 
 def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, str], source: str) -> dict[str, Any]:
-    """``stage.param=value`` (value read as YAML: numbers, booleans, null) and ``key=value`` for top-level keys."""
+    """``stage.param=value`` (value read as YAML: numbers, booleans, null), ``stage.name=component`` (a
+    different component, without the old one's parameters; applied in the order given) and
+    ``key=value`` for top-level keys."""
     import yaml
 
     out = {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in raw.items()}
@@ -275,6 +277,9 @@ def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, str], source
             continue
         if stage not in STAGES:
             raise ConfigError(f"override {key!r}: expected <stage>.<parameter> with a stage of {list(STAGES)}")
+        if param == "name":  # another component: the old one's parameters do not apply to it
+            out[stage] = {"name": value}
+            continue
         entry = out.get(stage)
         if entry is None:
             raise ConfigError(f"override {key!r}: {source} configures no {stage} component")

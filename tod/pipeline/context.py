@@ -13,15 +13,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tod.cache import default_cache_dir
 from tod.domain.database import Database
 from tod.domain.ontology import Domain
-
-
-def default_cache_dir() -> Path:
-    """Where tod keeps what it builds for itself (the synthetic NLU, converted encoders, embeddings):
-    ``$TOD_CACHE``, else ``~/.cache/tod``."""
-    explicit = os.environ.get("TOD_CACHE")
-    return Path(explicit).expanduser() if explicit else Path.home() / ".cache" / "tod"
 
 
 @dataclass(frozen=True)
@@ -32,6 +26,8 @@ class BuildContext:
     database: Database
     seed: int = 0
     cache_dir: Path = field(default_factory=default_cache_dir)
+    #: whether building may show progress bars (training a model on first use)
+    progress: bool = True
 
     @property
     def language(self) -> str:
@@ -44,9 +40,12 @@ class BuildContext:
         data_dir: str | os.PathLike[str] | None = None,
         seed: int = 0,
         cache_dir: str | os.PathLike[str] | None = None,
+        progress: bool = True,
     ) -> BuildContext:
         """Load ``domain`` (a name under ``domains/`` or a path) and its databases."""
         from tod.domain.loader import load_domain
 
         loaded = load_domain(domain, data_dir)
-        return cls(loaded, Database(loaded), seed, Path(cache_dir) if cache_dir is not None else default_cache_dir())
+        return cls(
+            loaded, Database(loaded), seed, Path(cache_dir) if cache_dir is not None else default_cache_dir(), progress
+        )

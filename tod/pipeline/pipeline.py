@@ -5,16 +5,16 @@ it returns the next state and the system's turn, and changes nothing else, so on
 serve many conversations (each with its own state) and a stored state resumes a conversation.
 :meth:`Pipeline.respond` is the convenience for one conversation: it keeps the state itself.
 
-Routing: a user turn goes to the fallback when the NLU found no act, found ``chitchat`` and no task act,
-or found only general acts (greetings, thanks, yes/no: no sub-domain, no slot) and is less sure of
-them than ``routing.min_confidence``. A fallback turn adds the exchange to the history and changes nothing else: the belief, the
-database results and the acts of the last task turn stay as they were.
+Routing: a user turn goes to the fallback when the NLU found no act, found ``chitchat`` and no task
+act, or found only general acts (greetings, thanks, yes/no: no sub-domain, no slot) and is less sure
+of them than ``routing.min_confidence``. A fallback turn adds the exchange to the history and
+changes nothing else: the belief, the database results and the acts of the last task turn stay as
+they were.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import dataclass, replace
 from typing import Any, Sequence
@@ -30,20 +30,19 @@ from tod.pipeline.context import BuildContext
 from tod.pipeline.focus import resolve_domains
 from tod.policy.base import CHITCHAT, GENERAL, REFERENCE
 from tod.state import ROUTE_FALLBACK, ROUTE_TASK, DBResults, DialogueState
+from tod.text import clean_text as safe_text
 from tod.types import NLUResult
 
 log = logging.getLogger("tod.pipeline")
 
 #: The longest user text the stages see; longer input is cut (the NLU reads far less anyway).
 MAX_TEXT = 2000
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def clean_text(text: str) -> str:
-    """User text as the stages see it: valid Unicode, control characters as spaces, whitespace collapsed,
-    length capped."""
-    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates from undecodable bytes
-    return " ".join(_CONTROL.sub(" ", text).split())[:MAX_TEXT]
+    """User text as the stages see it (:func:`tod.text.clean_text`: no control characters, lone
+    surrogates or bidirectional overrides, whitespace collapsed), at most :data:`MAX_TEXT` characters."""
+    return safe_text(text, MAX_TEXT)
 
 
 @dataclass(frozen=True)
@@ -111,24 +110,18 @@ class Pipeline:
         self.name = name or context.domain.name
         self.state = DialogueState()
         self.last: StepResult | None = None
-        self._name_slots = {
-            d: next((s for s, slot in schema.slots.items() if slot.kind == "name"), "")
-            for d, schema in context.domain.schemas.items()
-        }
+        self._name_slots = {d: schema.name_slot for d, schema in context.domain.schemas.items()}
 
     @classmethod
     def from_config(cls, config: PipelineConfig, *, cache_dir: str | None = None, progress: bool = True) -> Pipeline:
         """Build every component of ``config`` (already checked by :mod:`tod.pipeline.config`)."""
         from tod.pipeline.config import STAGES
 
-        context = BuildContext.open(config.domain, config.data_dir, config.seed, cache_dir)
-        built: dict[str, Any] = {}
-        for stage, component in config.components.items():
-            factory = STAGES[stage].get(component.name)
-            params = dict(component.params)
-            if stage == "nlu" and "progress" in _keyword_names(factory.from_config):
-                params.setdefault("progress", progress)
-            built[stage] = factory.from_config(context, **params)
+        context = BuildContext.open(config.domain, config.data_dir, config.seed, cache_dir, progress)
+        built = {
+            stage: STAGES[stage].get(component.name).from_config(context, **component.params)
+            for stage, component in config.components.items()
+        }
         return cls(
             context,
             built["nlu"],
@@ -236,9 +229,3 @@ class Pipeline:
 
 def _unit(value: float) -> float:
     return min(1.0, max(0.0, float(value)))
-
-
-def _keyword_names(function: Any) -> set[str]:
-    import inspect
-
-    return {p.name for p in inspect.signature(function).parameters.values() if p.kind is p.KEYWORD_ONLY}

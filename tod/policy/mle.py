@@ -8,7 +8,7 @@ left it says ``reqmore(general)``. It keeps no state between calls.
 
 Train one with ``tod train policy`` (or :func:`tod.policy.mle_training.train_mle`); in a pipeline::
 
-    policy: {name: mle, model: models/policy-multiwoz}
+    policy: {name: mle, params: {model: models/policy-multiwoz}}
 
 A model directory holds only JSON and a numpy ``.npz`` read with ``allow_pickle=False``: loading one runs
 no pickle.

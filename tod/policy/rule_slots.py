@@ -70,7 +70,7 @@ class SlotRoles:
 def slot_roles(schema: Schema, table: Table | None) -> SlotRoles:
     """The roles of ``schema``'s slots; ``table`` is its database table (``None`` when it has none)."""
     slots = schema.slots
-    name = next((n for n, s in slots.items() if s.kind == "name"), None)
+    name = schema.name_slot or None
     search = tuple(n for n, s in slots.items() if s.informable and s.field is not None and s.kind != "name")
     if table is None:
         search = ()
