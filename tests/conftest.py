@@ -1,4 +1,4 @@
-"""Shared fixtures: the tiny corpus, a tiny randomly initialised BERT, the real-data switch."""
+"""Shared fixtures: the tiny corpus, a tiny randomly initialised BERT, a tiny city guide pipeline, the real-data switch."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
+
+from tod.pipeline.config import load_pipeline_config
+from tod.pipeline.pipeline import Pipeline
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -53,3 +56,25 @@ def tiny_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     BertModel(config, add_pooling_layer=False).save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     return directory
+
+
+# A whole cityguide pipeline whose NLU is a tiny random BERT trained briefly on synthetic dialogues.
+@pytest.fixture(scope="session")
+def tiny_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("tod-cache")
+
+
+@pytest.fixture(scope="session")
+def tiny_pipeline_overrides(tiny_encoder_dir: Path) -> dict[str, str]:
+    return {
+        "nlu.encoder": str(tiny_encoder_dir),
+        "nlu.dialogues": "200",
+        "nlu.epochs": "1",
+        "fallback.encoder": str(tiny_encoder_dir),
+    }
+
+
+@pytest.fixture(scope="session")
+def tiny_pipeline(tiny_pipeline_overrides: dict[str, str], tiny_cache: Path) -> Pipeline:
+    config = load_pipeline_config("cityguide", tiny_pipeline_overrides)
+    return Pipeline.from_config(config, cache_dir=str(tiny_cache), progress=False)

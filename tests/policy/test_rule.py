@@ -193,11 +193,13 @@ def test_many_matches_ask_for_the_slot_that_splits_them_most_evenly(policy: Rule
     assert acts == [A("inform", "restaurant", CHOICE, str(len(matches))), req("restaurant", best)]
 
 
-def test_dontcare_slots_are_not_asked(policy: RulePolicy) -> None:
+def test_after_dontcare_the_user_gets_an_offer(policy: RulePolicy) -> None:
+    """A user who says "any" to one question wants an offer, not the next question."""
     constraints = {"pricerange": "cheap", "food": DONTCARE}
     state = make_state({"restaurant": {"constraints": constraints}}, [A("inform", "restaurant", "food", DONTCARE)])
-    asked = [a.slot for a in by_intent(predict(policy, state), "request")]
-    assert asked == ["area"]
+    acts = predict(policy, state)
+    assert not by_intent(acts, "request")
+    assert by_intent(acts, "recommend") and by_intent(acts, "inform")[0].slot == CHOICE
 
 
 def test_a_few_matches_are_offered_as_a_choice(policy: RulePolicy, db: Database) -> None:

@@ -62,6 +62,10 @@ class Database:
             raise QueryError(f"top_k must be a non-negative number of results, found {top_k}")
         return self.table(domain).query(constraints, top_k)
 
+    def meets(self, entity: Entity, constraints: Mapping[str, Any]) -> bool:
+        """Whether ``entity`` meets every constraint (QueryError for a constraint the engine cannot read)."""
+        return self.table(entity.domain).meets(entity.index, constraints)
+
     def count(self, domain: str, constraints: Mapping[str, Any] | None = None) -> int:
         """How many entities of ``domain`` meet ``constraints`` (all of them when none are given)."""
         table = self.table(domain)

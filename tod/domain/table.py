@@ -114,6 +114,14 @@ class Table:
                     break
         return out
 
+    def meets(self, row: int, constraints: Mapping[str, Any]) -> bool:
+        """Whether the entity in row ``row`` meets every constraint (without scanning the table)."""
+        sets: list[frozenset[int]] = []
+        tests: list[Callable[[int], bool]] = []
+        for slot_name, value in constraints.items():
+            self._compile(slot_name, value, sets, tests)
+        return all(row in rows for rows in sets) and all(test(row) for test in tests)
+
     def resolve(self, slot_name: str) -> tuple[Slot, str | None]:
         """The slot a constraint names and, for an item slot (``酒店设施-中式餐厅``), the item."""
         slot = self.schema.slots.get(slot_name)

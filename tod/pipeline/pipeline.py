@@ -113,18 +113,24 @@ class Pipeline:
         self._name_slots = {d: schema.name_slot for d, schema in context.domain.schemas.items()}
 
     @classmethod
-    def from_config(cls, config: PipelineConfig, *, cache_dir: str | None = None, progress: bool = True) -> Pipeline:
-        """Build every component of ``config`` (already checked by :mod:`tod.pipeline.config`)."""
+    def from_config(
+        cls, config: PipelineConfig, *, cache_dir: str | None = None, progress: bool = True, acts_only: bool = False
+    ) -> Pipeline:
+        """Build every component of ``config`` (already checked by :mod:`tod.pipeline.config`).
+
+        ``acts_only``: leave out the NLU and the fallback, which only text reaches: a pipeline for
+        :meth:`step_acts` alone (act-level simulation), built without training or loading a model."""
         from tod.pipeline.config import STAGES
 
         context = BuildContext.open(config.domain, config.data_dir, config.seed, cache_dir, progress)
         built = {
             stage: STAGES[stage].get(component.name).from_config(context, **component.params)
             for stage, component in config.components.items()
+            if not acts_only or stage not in ("nlu", "fallback")
         }
         return cls(
             context,
-            built["nlu"],
+            built.get("nlu"),
             built["dst"],
             built["policy"],
             built["nlg"],
@@ -152,6 +158,8 @@ class Pipeline:
             raise TypeError(f"the user's text must be a string, found {type(text).__name__}")
         if not isinstance(state, DialogueState):
             raise TypeError(f"state must be a DialogueState, found {type(state).__name__}")
+        if self.nlu is None:
+            raise PipelineError("this pipeline has no NLU (built for dialogue acts only): use step_acts, or build it with one")
         clean = clean_text(text)
         started = time.perf_counter()
         result = self.nlu.parse(clean, state) if clean else NLUResult(text="")
@@ -162,6 +170,24 @@ class Pipeline:
         if self._out_of_task(result):
             return self._fallback_step(state, clean, user_turn, result, nlu_time)
         return self._task_step(state, user_turn, result, nlu_time)
+
+    def step_acts(
+        self, state: DialogueState, user_acts: Sequence[DialogueAct], *, text: str = "", generate: bool = True
+    ) -> StepResult:
+        """The next state after the user's acts ``user_acts``, without the NLU: a dialogue-act-level turn.
+
+        This is how a simulated user talks to the system at act level (and how an outside NLU, such
+        as Rasa's, hands over what it understood). ``text`` is recorded in the history as the user's
+        words; with ``generate=False`` the system turn carries its acts and no text (no NLG runs),
+        which is what an act-level simulation needs and is faster.
+        """
+        if not isinstance(state, DialogueState):
+            raise TypeError(f"state must be a DialogueState, found {type(state).__name__}")
+        acts = tuple(user_acts)
+        if not all(isinstance(a, DialogueAct) for a in acts):
+            raise TypeError("user_acts must be DialogueAct values")
+        result = NLUResult(text=text, acts=acts, confidence=1.0)
+        return self._task_step(state, Turn(USER, clean_text(text), acts), result, 0.0, generate=generate)
 
     def _out_of_task(self, result: NLUResult) -> bool:
         acts = [a for a in result.acts if a.intent != CHITCHAT]
@@ -193,7 +219,9 @@ class Pipeline:
         )
         return StepResult(new_state, system_turn, result, timings)
 
-    def _task_step(self, state: DialogueState, user_turn: Turn, result: NLUResult, nlu_time: float) -> StepResult:
+    def _task_step(
+        self, state: DialogueState, user_turn: Turn, result: NLUResult, nlu_time: float, *, generate: bool = True
+    ) -> StepResult:
         user_acts = resolve_domains([a for a in result.acts if a.intent != CHITCHAT], state, self.context.domain)
         t0 = time.perf_counter()
         belief = self.dst.update(state.belief, user_acts, state.system_acts)
@@ -216,7 +244,7 @@ class Pipeline:
         t2 = time.perf_counter()
         belief = record_bookings(belief, system_acts, self._name_slots)
         during = replace(during, belief=belief)
-        text = self.nlg.generate(system_acts, during)
+        text = self.nlg.generate(system_acts, during) if generate else ""
         if not isinstance(text, str):
             raise PipelineError(f"NLG {type(self.nlg).__name__}.generate returned {type(text).__name__}, not str")
         t3 = time.perf_counter()

@@ -150,7 +150,7 @@ class DomainRules:
             missing = missing_details(schema, details)
             return Decision(tuple(DialogueAct("request", turn.domain, s, REQUESTED) for s in missing))
         acts, booked = booking_acts(self.booker, self.options.seed, schema, roles, target, details, turn.turn_count)
-        if booked and roles.generated:
+        if booked and roles.generated and not requested:  # a taxi: what to look out for, unless asked
             told = [s for s in schema.requestable if s not in details]
             acts += self._inform(turn.domain, target, search, told)
         acts += self._inform(turn.domain, target, search, [s for s in requested if s != roles.name])
@@ -213,7 +213,7 @@ class DomainRules:
             return self._nooffer(search, relax=False)
         if requested:
             known = source in (Source.NAMED, Source.OFFERED)
-            row = entity if entity is not None else search.best()
+            row = entity if entity is not None else search.best_for(requested)
             if row is None:
                 return self._nooffer(search)
             acts = [] if known or roles.name is None else [DialogueAct("recommend", d, roles.name, row.name)]
@@ -235,14 +235,14 @@ class DomainRules:
             return self._nooffer(search)
         if count == 1:
             return self._offer(turn, search, best_match, "recommend")
-        if count > self.options.max_options:
+        if count > self.options.max_options and not search.dontcare:  # "any": the user wants an offer
             skip = set(search.constrained())
             if search.ordered_slot is not None:  # a time bound orders the matches: other times are not asked
                 skip |= {s for s in roles.ask if search.schema.slots[s].kind == "time"}
             best = most_useful_slot(roles, search.table, [e.index for e in search.rows], skip)
             if best is not None:
                 return [DialogueAct("inform", d, CHOICE, str(count)), DialogueAct("request", d, best[0], REQUESTED)]
-        elif search.ordered_slot is None:
+        elif count <= self.options.max_options and search.ordered_slot is None:
             options = search.first(count)
             slot = search.distinguishing_slot(options)
             if slot is None and roles.name is not None and search.schema.slots[roles.name].informable:
@@ -256,7 +256,7 @@ class DomainRules:
         d = turn.domain
         roles = self.roles[d]
         acts = [DialogueAct(intent, d, roles.name, row.name)] if roles.name is not None else []
-        for slot in search.describing_slots(2):
+        for slot in search.describing_slots(2, named=intent == "inform"):
             value = search.value(row, slot)
             if value:
                 acts.append(DialogueAct(intent, d, slot, value))

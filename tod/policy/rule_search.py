@@ -138,6 +138,14 @@ class Search:
         first = self.first(1)
         return first[0] if first else None
 
+    def best_for(self, slots: Sequence[str]) -> Row | None:
+        """The first match whose values of ``slots`` the database knows (the user asked for them), else :meth:`best`."""
+        if slots:
+            for row in self.rows:
+                if all(s == self.roles.name or self.value(row, s) for s in slots):
+                    return row
+        return self.best()
+
     @cached_property
     def ordered_slot(self) -> str | None:
         """The time slot whose comparison constraint orders the matches (the one mentioned first), if any."""
@@ -208,11 +216,17 @@ class Search:
                 return slot_name
         return None
 
-    def describing_slots(self, k: int) -> list[str]:
-        """Up to ``k`` slots worth telling with an offer: the ordering slot, then unconstrained ask slots."""
-        constrained = self.constrained()
+    def describing_slots(self, k: int, *, named: bool = False) -> list[str]:
+        """Up to ``k`` slots worth telling with an offer: the ordering slot (the time that ranked it), then
+        the slots the user constrained, as an implicit confirmation; slots the user did not ask about
+        would lengthen the answer and tell nothing wanted. An entity the user ``named`` is described
+        instead: its unconstrained slots are what the user does not know yet."""
         slots = [self.ordered_slot] if self.ordered_slot else []
-        slots += [s for s in self.roles.ask if s not in constrained and s not in slots]
+        if named:
+            constrained = self.constrained()
+            slots += [s for s in self.roles.ask if s not in constrained and s not in slots]
+        else:
+            slots += [s for s in self.active if s in self.roles.ask and s not in slots]
         return slots[:k]
 
     def value(self, row: Row, slot_name: str) -> Any:

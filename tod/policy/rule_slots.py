@@ -136,6 +136,10 @@ def most_useful_slot(
     return best
 
 
+#: Database values that mean "not known" (MultiWOZ writes ``?`` for an unknown entrance fee).
+UNKNOWN_VALUES = frozenset({"?"})
+
+
 def format_value(value: Any, slot: Slot | None, list_items: int, separator: str) -> str | None:
     """A database value as act text; lists give their first ``list_items`` items; ``None`` when empty."""
     if value is None:
@@ -155,7 +159,7 @@ def format_value(value: Any, slot: Slot | None, list_items: int, separator: str)
         if minutes is not None:
             return format_time(minutes)
     text = str(value).strip()
-    return text or None
+    return text if text and text not in UNKNOWN_VALUES else None
 
 
 def entity_value(row: Row, slot: Slot, list_items: int, separator: str) -> str | None:
