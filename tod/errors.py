@@ -73,3 +73,55 @@ class NLGError(TodError, ValueError):
 
 class PipelineError(TodError, RuntimeError):
     """A pipeline stage returned something other than its contract promises."""
+
+
+class StoreError(TodError, RuntimeError):
+    """The conversation state store cannot be opened or written, or holds a record it cannot read."""
+
+
+class RasaPayloadError(TodError, ValueError):
+    """A Rasa action call (the JSON Rasa posts to an action server's ``/webhook``) is malformed.
+
+    ``field`` names the offending entry, e.g. ``tracker.latest_message.entities[2].value``.
+    """
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field = field
+
+
+class ActionServerError(TodError, RuntimeError):
+    """A call to a Rasa action server failed.
+
+    ``action`` is the action asked for; ``status`` the HTTP status of the answer (``None`` when no
+    answer came: timeout, connection refused). Subclasses say why.
+    """
+
+    def __init__(self, message: str, action: str = "", status: int | None = None) -> None:
+        super().__init__(message)
+        self.action = action
+        self.status = status
+
+
+class ActionNotFoundError(ActionServerError):
+    """The action server has no action of that name (HTTP 404)."""
+
+
+class ActionRejectedError(ActionServerError):
+    """The action refused to run (``ActionExecutionRejection``, HTTP 400): nothing was done."""
+
+
+class ActionDomainRequiredError(ActionServerError):
+    """The action server needs the assistant's domain in the call and was not given it (HTTP 449)."""
+
+
+class ActionFailedError(ActionServerError):
+    """The action raised an error on the server (HTTP 500), or the server answered something unusable."""
+
+
+class ActionTimeoutError(ActionServerError):
+    """The action server did not answer within the timeout (the action may still have run)."""
+
+
+class ActionServerUnreachableError(ActionServerError):
+    """No connection to the action server could be made (nothing was sent to the action)."""

@@ -73,6 +73,8 @@ def register_dst(name: str) -> Callable[[T], T]:
 POLICY_REGISTRY = Registry("policy")
 POLICY_REGISTRY.register_lazy("rule", "tod.policy.rule:RulePolicy")
 POLICY_REGISTRY.register_lazy("mle", "tod.policy.mle:MLEPolicy")
+# Bookings made by an external Rasa action server (another policy decides everything else).
+POLICY_REGISTRY.register_lazy("rasa-booking", "tod.integrations.rasa.booking:RasaBookingPolicy")
 
 
 def register_policy(name: str) -> Callable[[T], T]:

@@ -412,6 +412,8 @@ def build_parser() -> argparse.ArgumentParser:
     from tod.cli.chat_args import add_chat
 
     add_chat(commands)
+    from tod.cli.rasa_args import add_serve_actions
+    add_serve_actions(commands)
 
     parse = commands.add_parser(
         "parse",

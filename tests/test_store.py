@@ -1,0 +1,109 @@
+"""The SQLite conversation store: round trips, persistence across reopening, threads, refusals."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from tod.acts import DialogueAct
+from tod.belief import BeliefState, DomainBelief
+from tod.dialogue import SYSTEM, USER, Turn
+from tod.errors import StoreError
+from tod.state import DialogueState
+from tod.store import STATE_SCHEMA, StateStore, default_store_path
+
+
+def state_for(word: str, turns: int = 1) -> DialogueState:
+    belief = BeliefState().with_domain("restaurant", DomainBelief(constraints={"food": word}))
+    history: list[Turn] = []
+    for i in range(turns):
+        history += [Turn(USER, f"{word} {i}"), Turn(SYSTEM, f"reply {i}", (DialogueAct("reqmore", "general"),))]
+    return DialogueState(belief=belief, history=tuple(history), system_acts=(DialogueAct("reqmore", "general"),))
+
+
+def test_round_trip_and_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "states.sqlite3"
+    with StateStore(path, "rasa") as store:
+        assert store.load("alice") is None
+        store.save("alice", state_for("thai", 2), 2)
+    with StateStore(path, "rasa") as again:
+        record = again.load("alice")
+        assert record is not None
+        assert record.state == state_for("thai", 2)
+        assert record.turn == 2
+        assert again.keys() == ["alice"]
+    mode = sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_save_replaces_delete_forgets_and_namespaces_are_apart(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    rasa, chat = StateStore(path, "rasa"), StateStore(path, "chat")
+    rasa.save("u", state_for("thai"), 1)
+    rasa.save("u", state_for("indian"), 2)
+    chat.save("u", state_for("french"), 7)
+    assert rasa.load("u").state.belief["restaurant"].constraints["food"] == "indian"  # type: ignore[union-attr]
+    assert chat.load("u").turn == 7  # type: ignore[union-attr]
+    assert rasa.delete("u") is True
+    assert rasa.delete("u") is False
+    assert rasa.load("u") is None
+    assert chat.load("u") is not None
+
+
+def test_threads_write_their_own_conversations(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "s.sqlite3", "rasa")
+    errors: list[BaseException] = []
+
+    def talk(sender: int) -> None:
+        try:
+            for turn in range(1, 11):
+                store.save(f"s{sender}", state_for(f"w{sender}", turn), turn)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=talk, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    for sender in range(8):
+        record = store.load(f"s{sender}")
+        assert record is not None and record.turn == 10
+        assert {t.text.split()[0] for t in record.state.history if t.speaker == USER} == {f"w{sender}"}
+    store.close()
+
+
+def test_refuses_newer_schema_corrupt_state_and_bad_input(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    store = StateStore(path, "rasa")
+    store.save("a", state_for("thai"), 1)
+    store.save("b", state_for("thai"), 1)
+    with sqlite3.connect(path) as raw:
+        raw.execute("UPDATE states SET schema = ? WHERE key = 'a'", (STATE_SCHEMA + 1,))
+        raw.execute("UPDATE states SET state = '{\"route\": \"sideways\"}' WHERE key = 'b'")
+    with pytest.raises(StoreError, match="schema 2; this tod reads schema 1"):
+        store.load("a")
+    with pytest.raises(StoreError, match="'b' holds an unreadable state"):
+        store.load("b")
+    with pytest.raises(StoreError, match="non-empty string"):
+        store.load("")
+    with pytest.raises(StoreError, match="whole number >= 0"):
+        store.save("c", DialogueState(), -1)
+    with pytest.raises(TypeError, match="DialogueState"):
+        store.save("c", {}, 1)  # type: ignore[arg-type]
+
+
+def test_not_a_database(tmp_path: Path) -> None:
+    path = tmp_path / "junk.sqlite3"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="state store .*junk.sqlite3: file is not a database"):
+        StateStore(path)
+
+
+def test_default_path_under_the_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TOD_CACHE", str(tmp_path))
+    assert default_store_path("city guide/x") == tmp_path / "states" / "city_guide_x.sqlite3"

@@ -1,0 +1,122 @@
+"""Arguments of ``tod serve-actions`` (argparse only: nothing heavy is imported here)."""
+
+from __future__ import annotations
+
+import argparse
+
+SERVE_EPILOG = """\
+actions:
+  action_tod_respond   run the pipeline on the tracker's latest message; reply as a response, the
+                       state as slots tod_turn, tod_belief, tod_acts (declare them in domain.yml)
+  action_tod_reset     forget the conversation, clear tod's slots, say the opening line
+
+Rasa's intent and entities are used when they map to tod acts (entities named like
+restaurant-food or food, intents inform/request/greet/...; --rasa-map for other names), tod's NLU
+otherwise. Each conversation's state is kept in --store (SQLite) and in the tracker's slots, so a
+restart of the server loses nothing. Malformed calls get 4xx JSON errors: 400 bad body or tracker,
+404 unknown action, 413 body over --max-body-kb, 415 unknown Content-Encoding.
+
+examples:
+  tod serve-actions                                  the city guide on http://127.0.0.1:5055/webhook
+  tod serve-actions --pipeline my.yaml --port 5056 --store states.sqlite3
+  tod serve-actions --actions actions                tod's actions and those of the package 'actions'
+  tod serve-actions --host 0.0.0.0                   reachable from other machines (e.g. Rasa in Docker)
+
+See docs/rasa.md and examples/rasa_bot/ (a Rasa 3.x project wired to this server).
+"""
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port in 1..65535, got {value}")
+    return value
+
+
+def _kilobytes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of KiB, got {text!r}") from None
+    if not 1 <= value <= 1024 * 1024:
+        raise argparse.ArgumentTypeError(f"expected 1 to 1048576 KiB, got {value}")
+    return value
+
+
+def add_serve_actions(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "serve-actions",
+        help="serve the pipeline as Rasa custom actions (a rasa-sdk action server)",
+        description=(
+            "Start a Rasa action server (rasa-sdk's own server, needs the 'rasa' extra: pip install "
+            "'tod[rasa]') with tod's actions registered, so that a Rasa assistant can hand its turns "
+            "to tod's understanding, tracking, policy and generator. Point the assistant's endpoints.yml "
+            "at http://HOST:PORT/webhook. The pipeline is built once at start-up (the city guide's NLU "
+            "trains on the first start, about 2 minutes, then comes from the cache); the server is ready "
+            "when GET /health answers. Stop it with Ctrl-C or SIGTERM."
+        ),
+        epilog=SERVE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--pipeline",
+        default="cityguide",
+        metavar="NAME|FILE",
+        help="a ready-made pipeline (cityguide, multiwoz, crosswoz) or a YAML file (default: cityguide)",
+    )
+    p.add_argument(
+        "--data",
+        metavar="PATH",
+        help="the corpus folder with the databases of a third-party domain (overrides the pipeline's data_dir)",
+    )
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="STAGE.PARAM=VALUE",
+        help="override a pipeline entry, checked like the file: nlu.model=DIR, policy.confirm_below=0.4 (repeatable)",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=_port, default=5055, help="port to listen on (default: 5055, Rasa's default)")
+    p.add_argument(
+        "--store",
+        metavar="PATH",
+        help="the SQLite file keeping each conversation's state (default: $TOD_CACHE/states/<pipeline>.sqlite3)",
+    )
+    p.add_argument(
+        "--rasa-map",
+        metavar="FILE",
+        help="YAML mapping of Rasa intent and entity names to tod's (keys 'intents', 'entities'; see docs/rasa.md)",
+    )
+    p.add_argument(
+        "--actions",
+        action="append",
+        default=[],
+        metavar="PACKAGE",
+        help="also register the rasa-sdk actions of this importable Python package (repeatable)",
+    )
+    p.add_argument(
+        "--max-body-kb",
+        type=_kilobytes,
+        default=1024,
+        metavar="KIB",
+        help="largest request body accepted, in KiB (default: 1024); larger bodies get HTTP 413",
+    )
+    p.add_argument(
+        "--cors",
+        default="",
+        metavar="ORIGIN",
+        help="origins allowed to call from a browser ('*' for any; default: none)",
+    )
+    p.add_argument(
+        "--cache-dir", metavar="DIR", help="where trained models are cached (default: $TOD_CACHE or ~/.cache/tod)"
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar while the NLU trains")
+    p.add_argument(
+        "--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"), help="log level (default: INFO)"
+    )
+    p.set_defaults(handler="tod.cli.rasa_commands:serve_actions")

@@ -1,0 +1,160 @@
+"""The action server: rasa-sdk's own Sanic app (``rasa_sdk.endpoint.create_app``) with tod's checks in front.
+
+rasa-sdk answers some bad requests with an HTTP 500 and a stack trace (a tracker without
+``sender_id``, a body that is a JSON array, a non-string ``version``) and reads bodies of any size.
+tod adds, without changing how good calls are handled:
+
+* a request middleware on ``POST /webhook`` that decodes the body (``deflate`` as Rasa may send it,
+  inflated to at most ``max_body`` bytes), parses the JSON and checks the action call
+  (:func:`~tod.integrations.rasa.payloads.parse_action_call`): a bad body gets a 400, an unknown
+  action a 404, an unsupported ``Content-Encoding`` a 415, each as Rasa's error object
+  ``{"error": ..., "action_name": ...}``;
+* ``REQUEST_MAX_SIZE`` = ``max_body``: a larger body gets a 413 before it is read;
+* error handlers that answer Sanic's own HTTP errors (404, 405, 413, ...) and tod's errors as JSON.
+
+The server runs in a single process (Sanic's ``single_process``): the pipeline is built once, in this
+process, and a SIGTERM or SIGINT stops it gracefully. It binds ``127.0.0.1`` unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+from rasa_sdk.endpoint import create_app
+from rasa_sdk.executor import ActionExecutor
+from sanic import Sanic, response
+from sanic.exceptions import SanicException
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from tod.errors import RasaPayloadError, TodError
+from tod.integrations.rasa.payloads import parse_action_call
+
+log = logging.getLogger("tod.rasa")
+
+#: The default port of Rasa action servers (``endpoints.yml``: ``http://localhost:5055/webhook``).
+DEFAULT_PORT = 5055
+#: The default body limit: Rasa 3.6 sends the whole domain (about 4 KB) and the tracker's events.
+DEFAULT_MAX_BODY = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """Where and how the action server listens.
+
+    ``cors``: origins allowed to call from a browser (``"*"`` for any; empty: none, the default);
+    ``keep_alive``: seconds an idle connection from Rasa is kept (rasa-sdk's default);
+    ``graceful_shutdown``: seconds a stop waits for requests in flight.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    max_body: int = DEFAULT_MAX_BODY
+    cors: str = ""
+    keep_alive: int = 120
+    graceful_shutdown: float = 5.0
+
+
+def _error(status: int, message: str, action: Any = None) -> HTTPResponse:
+    return response.json({"error": message, "action_name": action if isinstance(action, str) else None}, status=status)
+
+
+def _body_received(request: Request) -> bool:
+    """Whether Sanic has read the body: on its error path (e.g. a 413 while reading) it has not."""
+    stream = request.stream
+    return stream is None or not getattr(stream, "request_body", None)
+
+
+def _inflate(raw: bytes, limit: int) -> bytes | None:
+    """The deflated ``raw`` inflated; ``None`` when it would exceed ``limit`` bytes."""
+    inflater = zlib.decompressobj()
+    out = inflater.decompress(raw, limit + 1)
+    if len(out) > limit or inflater.unconsumed_tail:
+        return None
+    return out + inflater.flush()
+
+
+def check_webhook(request: Request, executor: ActionExecutor, max_body: int) -> HTTPResponse | None:
+    """The error response for a bad ``POST /webhook``, or ``None`` to let rasa-sdk run the call."""
+    encoding = request.headers.get("content-encoding", "").strip().lower()
+    if encoding not in ("", "identity", "deflate"):
+        return _error(415, f"unsupported Content-Encoding {encoding!r}; expected none or deflate")
+    raw = request.body
+    if encoding == "deflate":
+        try:
+            inflated = _inflate(raw, max_body)
+        except zlib.error as error:
+            return _error(400, f"the body is not valid deflate data: {error}")
+        if inflated is None:
+            return _error(413, f"the inflated body exceeds the size limit of {max_body} bytes")
+        raw = inflated
+    if not raw:
+        return _error(400, "the request has no body; expected an action call as a JSON object")
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError) as error:
+        return _error(400, f"the body is not valid JSON: {str(error)[:120]}")
+    action = body.get("next_action") if isinstance(body, dict) else None
+    try:
+        call = parse_action_call(body)
+    except RasaPayloadError as error:
+        return _error(400, f"tod: {error}", action)
+    if call.next_action not in executor.actions:
+        known = ", ".join(sorted(executor.actions))
+        return _error(404, f"No registered action found for name '{call.next_action}' (registered: {known}).", action)
+    if encoding != "deflate":
+        request.parsed_json = body  # rasa-sdk reads request.json: parsed once
+    return None
+
+
+def build_app(executor: ActionExecutor, settings: ServerSettings = ServerSettings()) -> Sanic:
+    """rasa-sdk's app for ``executor`` with tod's checks and limits (see the module docstring)."""
+    app = create_app(executor, cors_origins=settings.cors)
+    app.config.REQUEST_MAX_SIZE = settings.max_body
+    app.config.KEEP_ALIVE_TIMEOUT = settings.keep_alive
+    app.config.GRACEFUL_SHUTDOWN_TIMEOUT = settings.graceful_shutdown
+
+    @app.on_request
+    async def tod_checks(request: Request) -> HTTPResponse | None:
+        if request.method != "POST" or request.path.rstrip("/") != "/webhook" or not _body_received(request):
+            return None
+        return check_webhook(request, executor, settings.max_body)
+
+    @app.exception(SanicException)
+    async def http_errors(request: Request, error: SanicException) -> HTTPResponse:
+        return _error(error.status_code, str(error))
+
+    @app.exception(TodError)
+    async def tod_errors(request: Request, error: TodError) -> HTTPResponse:
+        log.error("%s %s failed: %s", request.method, request.path, error)
+        return _error(500, f"tod: {error}")
+
+    return app
+
+
+def serve(executor: ActionExecutor, settings: ServerSettings = ServerSettings(), on_stop: Any = None) -> None:
+    """Run the action server until SIGINT/SIGTERM; ``on_stop()`` runs after it stopped serving."""
+    app = build_app(executor, settings)
+    url = f"http://{settings.host}:{settings.port}"
+
+    @app.after_server_start
+    async def ready(app: Sanic) -> None:
+        log.info("tod action server listening on %s/webhook (actions: %s)", url, ", ".join(sorted(executor.actions)))
+
+    if on_stop is not None:
+
+        @app.after_server_stop
+        async def stopped(app: Sanic) -> None:
+            on_stop()
+
+    app.run(
+        host=settings.host,
+        port=settings.port,
+        single_process=True,
+        access_log=False,
+        motd=False,
+    )
