@@ -10,7 +10,7 @@ TORCH  := torch==2.13.0
 export OMP_WAIT_POLICY ?= PASSIVE
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: install chat test test-fast bench-atis bench-data bench-paradise bench-pipeline bench-policy bench-rasa clean help
+.PHONY: install chat test test-fast bench-atis bench-data bench-paradise bench-pipeline bench-policy bench-rasa bench-sim clean help
 
 help:
 	@echo "make chat        create .venv if missing, install, and talk to the built-in city guide"
@@ -22,6 +22,7 @@ help:
 	@echo "make bench-paradise  PARADISE on the USS ratings, record benchmarks/results/paradise_uss.*"
 	@echo "make bench-policy    the supervised policy on MultiWOZ/CrossWOZ val, record benchmarks/results/policy_mle.*"
 	@echo "make bench-pipeline  latency of a full cityguide turn, hostile inputs, record benchmarks/results/pipeline_latency.*"
+	@echo "make bench-sim       task success against the simulated user (MultiWOZ, CrossWOZ, city guide), record benchmarks/results/simulation.*"
 	@echo "make bench-rasa      20 concurrent Rasa senders x 50 turns on tod serve-actions, record benchmarks/results/rasa_load.*"
 	@echo "make install     only create .venv and install tod with its dev extra"
 
@@ -54,6 +55,9 @@ bench-policy: $(STAMP)
 
 bench-pipeline: $(STAMP)
 	$(PY) benchmarks/pipeline_latency.py
+
+bench-sim: $(STAMP)
+	$(PY) benchmarks/simulation.py $(ARGS)
 
 bench-rasa: $(STAMP)
 	$(PY) benchmarks/rasa_load.py

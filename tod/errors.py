@@ -75,6 +75,11 @@ class PipelineError(TodError, RuntimeError):
     """A pipeline stage returned something other than its contract promises."""
 
 
+class SimulationError(TodError, ValueError):
+    """Simulation got something it cannot use: impossible goal options, a malformed goal file,
+    a goal whose sub-goals refer to each other in a cycle."""
+
+
 class StoreError(TodError, RuntimeError):
     """The conversation state store cannot be opened or written, or holds a record it cannot read."""
 

@@ -22,6 +22,15 @@ def seeded_part(dialogues: tuple[Dialogue, ...], part: str, fraction: float, see
     return dev if part == "dev" else train
 
 
+def _synthetic(domain: str, data: str, count: int, seed: int) -> tuple[Dialogue, ...]:
+    """``count`` dialogues synthesised from ``domain`` (its databases read from ``data``)."""
+    from tod.nlu.domain_model import SynthRecipe, synthetic_dialogues
+    from tod.pipeline.context import BuildContext
+
+    context = BuildContext.open(domain, data, seed, None, False)
+    return tuple(synthetic_dialogues(context, SynthRecipe(dialogues=count, seed=seed))[:count])
+
+
 def train_acts(args: argparse.Namespace, config) -> int:
     """Train an ActNLU on a dialogue corpus; ``config`` is the TrainConfig the options describe."""
     from tod.cli.main import ACT_CONTEXT
@@ -42,6 +51,10 @@ def train_acts(args: argparse.Namespace, config) -> int:
     if len(dev) > args.max_dev_dialogues:
         dev = sample_dialogues(dev, args.max_dev_dialogues, args.split_seed)
         how += f", a sample of {len(dev)} dialogues by ID (seed {args.split_seed}, --max-dev-dialogues)"
+    synthetic = getattr(args, "synthetic", 0)
+    if synthetic:
+        train = (*train, *_synthetic(args.corpus, args.data, synthetic, args.split_seed))
+        how += f"; plus {synthetic} dialogues synthesised from the {args.corpus} domain (training only)"
     context = ACT_CONTEXT if args.context_turns is None else args.context_turns
     config = replace(config, members=1, model=replace(config.model, multi_label=True, context_turns=context))
     print(
@@ -61,6 +74,7 @@ def train_acts(args: argparse.Namespace, config) -> int:
             "selection": how,
             "split_seed": args.split_seed,
             "dev_fraction": args.dev_fraction,
+            "synthetic_dialogues": synthetic,
         }
     )
     nlu.save(out)

@@ -177,6 +177,12 @@ def _add_train_nlu(commands: argparse._SubParsersAction) -> None:
         "training (an English encoder on Chinese; needs --no-freeze-embeddings)",
     )
     acts.add_argument(
+        "--synthetic", type=non_negative_int, default=0, metavar="N",
+        help="also train on N dialogues synthesised from the corpus's domain (ontology, database, user templates; "
+        "tod.nlu.synth): the model then also reads the phrasing of tod's own user templates, which the "
+        "text-level simulated user speaks. Selection stays on corpus dialogues only",
+    )
+    acts.add_argument(
         "--max-dev-dialogues", type=positive_int, default=ACT_MAX_DEV_DIALOGUES, metavar="N",
         help="select on a seeded sample of this many dev dialogues when the dev split is larger",
     )
@@ -412,6 +418,9 @@ def build_parser() -> argparse.ArgumentParser:
     from tod.cli.chat_args import add_chat
 
     add_chat(commands)
+    from tod.cli.sim_args import add_simulate
+
+    add_simulate(commands)
     from tod.cli.rasa_args import add_serve_actions
     add_serve_actions(commands)
 

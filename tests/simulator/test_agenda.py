@@ -1,0 +1,174 @@
+"""The agenda-based user: its first turn, and its reaction to each system act."""
+
+from __future__ import annotations
+
+import pytest
+
+from tod.acts import REQUESTED, DialogueAct
+from tod.belief import DONTCARE
+from tod.dialogue import Goal, GoalReference, SubGoal
+from tod.domain.database import Database
+from tod.errors import SimulationError
+from tod.simulator.agenda import AgendaUser, UserOptions
+
+A = DialogueAct
+G = "general"
+BOOK = {"people": "2", "day": "friday", "time": "19:00"}
+
+
+def restaurant(database: Database, **criteria: str) -> str:
+    return database.query("restaurant", criteria, top_k=1)[0].name
+
+
+def user(db: Database, *subgoals: SubGoal, **options) -> AgendaUser:
+    return AgendaUser(db, Goal(tuple(subgoals)), UserOptions(**options), seed=1)
+
+
+def test_first_turn_gives_constraints_requests_and_booking(city_db: Database) -> None:
+    u = user(city_db, SubGoal("restaurant", 1, {"food": "italian", "area": "centre"}, ("phone",), BOOK))
+    first = u.start()
+    assert first[:2] == [A("inform", "restaurant", "food", "italian"), A("inform", "restaurant", "area", "centre")]
+    assert A("request", "restaurant", "phone", REQUESTED) in first
+    assert A("inform", "restaurant", "people", "2") in first
+    assert u.turns == 1 and not u.over
+
+
+def test_a_goal_without_constraints_names_the_sub_domain(city_db: Database) -> None:
+    assert user(city_db, SubGoal("hotel", 1, requests=("phone",))).start()[0] == A("inform", "hotel")
+
+
+def test_answers_a_request_from_the_goal_or_with_dontcare(city_db: Database) -> None:
+    u = user(city_db, SubGoal("restaurant", 1, {"food": "italian"}, ("phone",)))
+    u.start()
+    said = u.respond([A("request", "restaurant", "food", REQUESTED), A("request", "restaurant", "area", REQUESTED)])
+    assert said[:2] == [A("inform", "restaurant", "food", "italian"), A("inform", "restaurant", "area", DONTCARE)]
+
+
+def test_nooffer_switches_to_the_real_constraints(city_db: Database) -> None:
+    sub = SubGoal("restaurant", 1, {"food": "italian"}, fail_constraints={"food": "klingon"})
+    u = user(city_db, sub)
+    assert u.start() == [A("inform", "restaurant", "food", "klingon")]
+    assert u.respond([A("nooffer", "restaurant", "food", "klingon")]) == [A("inform", "restaurant", "food", "italian")]
+
+
+def test_nooffer_without_an_alternative_gives_the_sub_goal_up(city_db: Database) -> None:
+    u = user(city_db, SubGoal("restaurant", 1, {"food": "klingon"}), SubGoal("hotel", 2, {"area": "north"}))
+    u.start()
+    said = u.respond([A("nooffer", "restaurant", "food", "klingon")])
+    assert said == [A("inform", "hotel", "area", "north")]  # on to the next sub-goal
+    assert u.tasks[0].given_up and not u.complete
+
+
+def test_offerbook_is_answered_with_the_booking(city_db: Database) -> None:
+    name = restaurant(city_db, food="italian")
+    u = user(city_db, SubGoal("restaurant", 1, {"food": "italian"}, booking=BOOK), max_acts=10)
+    u.start()
+    said = u.respond([A("recommend", "restaurant", "name", name), A("offerbook", "restaurant")])
+    assert said[0] == A("affirm", G)
+    assert {a.slot for a in said[1:]} == {"people", "day", "time"}
+
+
+def test_nobook_switches_to_the_real_booking(city_db: Database) -> None:
+    name = restaurant(city_db, food="italian")
+    sub = SubGoal(
+        "restaurant",
+        1,
+        {"food": "italian"},
+        booking=BOOK,
+        fail_booking={"people": "40", "day": "friday", "time": "19:00"},
+    )
+    u = user(city_db, sub)
+    u.start()
+    said = u.respond([A("recommend", "restaurant", "name", name), A("nobook", "restaurant", "people", "40")])
+    assert A("inform", "restaurant", "people", "2") in said
+
+
+def test_select_takes_the_goal_value_or_the_first_option(city_db: Database) -> None:
+    u = user(city_db, SubGoal("restaurant", 1, {"food": "italian", "area": "centre"}))
+    u.start()
+    said = u.respond([A("select", "restaurant", "area", "north"), A("select", "restaurant", "area", "centre")])
+    assert said == [A("inform", "restaurant", "area", "centre")]
+    said = u.respond([A("select", "restaurant", "name", "x"), A("select", "restaurant", "name", "y")])
+    assert said == [A("inform", "restaurant", "name", "x")]
+
+
+def test_confirm_is_affirmed_or_corrected(city_db: Database) -> None:
+    u = user(city_db, SubGoal("restaurant", 1, {"food": "italian"}))
+    u.start()
+    assert u.respond([A("confirm", "restaurant", "food", "Italian")])[0] == A("affirm", G)
+    said = u.respond([A("confirm", "restaurant", "food", "thai")])
+    assert said[:2] == [A("negate", G), A("inform", "restaurant", "food", "italian")]
+
+
+def test_an_entity_that_breaks_a_constraint_is_corrected(city_db: Database) -> None:
+    wrong = restaurant(city_db, food="thai")
+    u = user(city_db, SubGoal("restaurant", 1, {"food": "italian"}, ("phone",)))
+    u.start()
+    said = u.respond([A("recommend", "restaurant", "name", wrong), A("inform", "restaurant", "phone", "0")])
+    assert A("inform", "restaurant", "food", "italian") in said
+    assert u.tasks[0].entity == ""
+
+
+def test_finishes_with_thanks_and_bye_once_everything_is_known(city_db: Database) -> None:
+    name = restaurant(city_db, food="italian")
+    u = user(city_db, SubGoal("restaurant", 1, {"food": "italian"}, ("phone",)))
+    u.start()
+    said = u.respond([A("recommend", "restaurant", "name", name), A("inform", "restaurant", "phone", "01632 960001")])
+    assert said == [A("thank", G), A("bye", G)]
+    assert u.over and u.complete
+    assert u.respond([A("bye", G)]) == []
+
+
+def test_asks_again_for_what_is_missing_then_gives_up(city_db: Database) -> None:
+    name = restaurant(city_db, food="italian")
+    u = user(city_db, SubGoal("restaurant", 1, {"food": "italian"}, ("phone",)), max_repeats=1, patience=10)
+    u.start()
+    offer = [A("recommend", "restaurant", "name", name)]
+    assert u.respond(offer) == [A("request", "restaurant", "phone", REQUESTED)]  # asked once more ...
+    assert u.respond([A("reqmore", G)]) == [A("thank", G), A("bye", G)]  # ... then given up
+    assert not u.complete and u.tasks[0].given_up
+
+
+def test_patience_and_turn_limit(city_db: Database) -> None:
+    u = user(city_db, SubGoal("restaurant", 1, {"food": "italian"}), patience=2)
+    u.start()
+    same = [A("request", "restaurant", "area", REQUESTED)]
+    u.respond(same)  # new
+    assert u.respond(same) != [A("bye", G)]  # once the same: patience 2 bears it
+    assert u.respond(same) == [A("bye", G)]
+    assert u.over and u.quit_reason == "the system repeated itself"
+    v = user(city_db, SubGoal("restaurant", 1, {"food": "italian"}), max_turns=2, patience=5)
+    v.start()
+    v.respond([A("request", "restaurant", "area", REQUESTED)])
+    assert v.respond([A("request", "restaurant", "pricerange", REQUESTED)]) == [A("bye", G)]
+    assert "turns" in v.quit_reason
+
+
+def test_noise_holds_acts_back_but_loses_none(city_db: Database) -> None:
+    sub = SubGoal("restaurant", 1, {"food": "italian", "area": "centre", "pricerange": "cheap"}, ("phone", "postcode"))
+    quiet = user(city_db, sub).start()
+    noisy = AgendaUser(city_db, Goal((sub,)), UserOptions(noise=0.6), seed=3)
+    said = noisy.start()
+    assert said and len(said) < len(quiet)
+    later = [a for item in noisy.agenda for a in [item.act] if a.domain == "restaurant"]
+    assert set(quiet) <= set(said) | set(later)
+
+
+def test_references_take_the_other_entity(city_db: Database) -> None:
+    name = restaurant(city_db, food="italian")
+    hotel = SubGoal("hotel", 2, {"area": "north"}, references={"name": GoalReference(1)})
+    u = user(city_db, SubGoal("restaurant", 1, {"food": "italian"}), hotel)
+    u.start()
+    said = u.respond([A("recommend", "restaurant", "name", name)])
+    assert A("inform", "hotel", "name", name) in said
+
+
+def test_bad_goals_and_options_are_refused(city_db: Database) -> None:
+    with pytest.raises(SimulationError, match="at least one sub-goal"):
+        AgendaUser(city_db, Goal(()))
+    with pytest.raises(SimulationError, match="not in domain"):
+        AgendaUser(city_db, Goal((SubGoal("spaceport", 1),)))
+    with pytest.raises(SimulationError, match="patience"):
+        UserOptions(patience=0)
+    with pytest.raises(SimulationError, match="noise"):
+        UserOptions(noise=1.0)

@@ -1,0 +1,110 @@
+"""``tod simulate``: the command line of the user simulator (argparse only; the work is in sim_commands)."""
+
+from __future__ import annotations
+
+import argparse
+
+SIMULATE_EPILOG = """\
+examples:
+  tod simulate --dialogues 1000 --seed 0 --out runs/cityguide-act
+  tod simulate --pipeline multiwoz --data ../shared/data/multiwoz --goal-corpus multiwoz \\
+      --dialogues 1000 --level act --out runs/mwz-act
+  tod simulate --pipeline multiwoz --set nlu.model=models/mwz-acts --level text --workers 2 --out runs/mwz-text
+  tod simulate --pipeline multiwoz --goals convlab_goals.jsonl --level act
+
+Goals are drawn from the domain's ontology and database (--goal-corpus also follows a corpus's goal
+statistics) or read from a file (--goals: JSON lines in ConvLab's goal format or tod's). At text
+level the simulated user reads the system with its own NLU, trained once on the system's
+utterances and cached (a few minutes on the first run). K workers give the same numbers as one.
+Writes OUT/simulation.json, OUT/report.md and OUT/failed.jsonl.
+"""
+
+
+def add_simulate(commands: argparse._SubParsersAction) -> None:
+    from tod.cli.main import HelpFormatter, fraction, non_negative_int, positive_int
+
+    p = commands.add_parser(
+        "simulate",
+        help="run a system against simulated users and measure task success",
+        description=(
+            "Run the system a pipeline describes against an agenda-based simulated user (Schatzmann "
+            "et al. 2007) for N dialogues and report ConvLab's task metrics: success, complete and "
+            "book rates, inform precision/recall/F1 and average turns."
+        ),
+        epilog=SIMULATE_EPILOG,
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument(
+        "--pipeline",
+        default="cityguide",
+        metavar="NAME|FILE",
+        help="a ready-made pipeline (cityguide, multiwoz, crosswoz) or a YAML file",
+    )
+    p.add_argument("--data", metavar="PATH", help="the corpus folder with a third-party domain's databases")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="STAGE.PARAM=VALUE",
+        help="override a pipeline entry, checked like the file (repeatable), e.g. nlu.model=DIR",
+    )
+    p.add_argument(
+        "--cache-dir", metavar="DIR", help="where trained models are cached (default: $TOD_CACHE or ~/.cache/tod)"
+    )
+    p.add_argument("--dialogues", type=positive_int, default=100, metavar="N", help="how many dialogues")
+    p.add_argument("--seed", type=non_negative_int, default=0, metavar="S", help="seed of the goals and the users")
+    p.add_argument("--workers", type=positive_int, default=1, metavar="K", help="worker processes (same numbers as 1)")
+    p.add_argument(
+        "--level",
+        choices=("act", "text"),
+        default="act",
+        help="dialogue acts, or text through NLU and NLG on both sides",
+    )
+    p.add_argument("--out", metavar="DIR", help="write simulation.json, report.md and failed.jsonl here")
+    goals = p.add_argument_group("goals")
+    goals.add_argument(
+        "--goals",
+        metavar="FILE",
+        help="read goals from FILE (.jsonl or .json; ConvLab's format or tod's) instead of drawing them",
+    )
+    goals.add_argument(
+        "--goal-corpus",
+        metavar="NAME",
+        help="follow the goal statistics of this corpus (multiwoz, crosswoz; read from --data or the pipeline's data_dir)",
+    )
+    goals.add_argument(
+        "--goal-split", default="val", metavar="SPLIT", help="the corpus split whose goals give the statistics"
+    )
+    goals.add_argument("--min-domains", type=positive_int, default=1, help="sub-domains per drawn goal, at least")
+    goals.add_argument("--max-domains", type=positive_int, default=3, help="sub-domains per drawn goal, at most")
+    goals.add_argument(
+        "--fail-rate", type=fraction, default=0.1, help="share of sub-goals that first try constraints nothing meets"
+    )
+    goals.add_argument("--unsatisfiable-rate", type=fraction, default=0.0, help="share of goals nothing can satisfy")
+    goals.add_argument(
+        "--booking-rate",
+        type=fraction,
+        default=0.5,
+        help="share of bookable sub-goals that book (without --goal-corpus)",
+    )
+    user = p.add_argument_group("simulated user")
+    user.add_argument("--max-turns", type=positive_int, default=20, help="user turns before the user gives up")
+    user.add_argument(
+        "--patience", type=positive_int, default=3, help="system turns without anything new before the user leaves"
+    )
+    user.add_argument(
+        "--noise", type=fraction, default=0.0, help="probability that an act is held back to a later turn"
+    )
+    user.add_argument(
+        "--user-nlu", metavar="DIR", help="text level: the user's NLU model (default: trained and cached)"
+    )
+    user.add_argument(
+        "--reader-dialogues",
+        type=positive_int,
+        default=1200,
+        metavar="N",
+        help="text level: act-level dialogues whose system turns train the user's NLU",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(handler="tod.cli.sim_commands:simulate_command")

@@ -1,0 +1,122 @@
+"""One simulated dialogue: a system pipeline against an agenda-based user with one goal.
+
+Two levels, as in ConvLab:
+
+- ``act``: the user's acts go straight to the tracker (:meth:`Pipeline.step_acts`, no NLU) and the
+  system's acts straight back to the user (no NLG on either side). This measures the tracker and
+  the policy alone.
+- ``text``: the user's acts are written by the user-side template NLG, the system reads them with
+  its own NLU and answers in text, and the user reads that text with a user-side NLU
+  (:class:`~tod.simulator.user_nlu.SystemActReader`). Both sides can misunderstand.
+
+The dialogue is recorded as a :class:`~tod.dialogue.Dialogue`: user turns with the acts the user
+meant, system turns with the acts the policy chose (what the evaluator scores, as in ConvLab).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol, Sequence
+
+from tod.acts import DialogueAct
+from tod.dialogue import USER, Dialogue, Goal, Turn
+from tod.errors import SimulationError
+from tod.simulator.agenda import AgendaUser, UserOptions
+from tod.simulator.metrics import DialogueMetrics, Evaluator
+from tod.state import DialogueState
+
+LEVELS = ("act", "text")
+
+
+class SystemReader(Protocol):
+    """Reads a system utterance back into acts (the simulated user's NLU)."""
+
+    def read(self, text: str, context: str = "") -> list[DialogueAct]: ...
+
+
+class UserWriter(Protocol):
+    """Writes the simulated user's acts as text (the user-side NLG)."""
+
+    def generate(self, acts: Sequence[DialogueAct], state: Any = None, *, variant: int = 0) -> str: ...
+
+
+@dataclass(frozen=True)
+class SimulatedDialogue:
+    """A finished simulated dialogue: what was said, its goal, its metrics and how it ended."""
+
+    dialogue: Dialogue
+    metrics: DialogueMetrics
+    quit_reason: str
+    seconds: float
+    system_seconds: tuple[float, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dialogue": self.dialogue.to_dict(),
+            "metrics": self.metrics.to_dict(),
+            "quit_reason": self.quit_reason,
+            "seconds": round(self.seconds, 6),
+        }
+
+
+class Session:
+    """Runs dialogues of one pipeline against simulated users at one level."""
+
+    def __init__(
+        self,
+        pipeline: Any,
+        *,
+        level: str = "act",
+        user_options: UserOptions = UserOptions(),
+        user_nlg: UserWriter | None = None,
+        user_nlu: SystemReader | None = None,
+    ) -> None:
+        if level not in LEVELS:
+            raise SimulationError(f"simulation level must be one of {list(LEVELS)}, found {level!r}")
+        if level == "text" and (user_nlg is None or user_nlu is None):
+            raise SimulationError("a text-level simulation needs a user-side NLG and a user-side NLU")
+        self.pipeline = pipeline
+        self.database = pipeline.context.database
+        self.level = level
+        self.user_options = user_options
+        self.user_nlg = user_nlg
+        self.user_nlu = user_nlu
+        self.evaluator = Evaluator(self.database)
+
+    def run(self, goal: Goal, *, seed: int = 0, dialogue_id: str = "sim-0") -> SimulatedDialogue:
+        started = time.perf_counter()
+        user = AgendaUser(self.database, goal, self.user_options, seed=seed)
+        state = DialogueState()
+        turns: list[Turn] = []
+        system_times: list[float] = []
+        user_acts = user.start()
+        while user_acts:
+            text = ""
+            if self.level == "text":
+                assert self.user_nlg is not None
+                text = self.user_nlg.generate(user_acts, state, variant=seed)
+            t0 = time.perf_counter()
+            if self.level == "act":
+                step = self.pipeline.step_acts(state, user_acts, generate=False)
+            else:
+                step = self.pipeline.step(state, text)
+            system_times.append(time.perf_counter() - t0)
+            state = step.state
+            turns.append(Turn(USER, text, tuple(user_acts)))
+            turns.append(step.turn)
+            if self.level == "act":
+                heard = list(step.turn.acts)
+            else:
+                assert self.user_nlu is not None
+                heard = self.user_nlu.read(step.turn.text, text)
+            if user.over:
+                break
+            user_acts = user.respond(heard)
+            if state.over and not user_acts:
+                break
+        dialogue = Dialogue(dialogue_id, tuple(turns), goal=goal, corpus="simulation", split=self.level)
+        metrics = self.evaluator.evaluate(dialogue, goal)
+        return SimulatedDialogue(
+            dialogue, metrics, user.quit_reason, time.perf_counter() - started, tuple(system_times)
+        )

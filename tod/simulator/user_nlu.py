@@ -1,0 +1,179 @@
+"""The simulated user's NLU: reads the system's utterances back into system acts.
+
+A text-level simulation needs the user to understand what the system said. The reader is an
+:class:`~tod.nlu.acts.ActNLU` (the same joint model as the system's NLU) trained on system
+utterances: act-level simulations of the pipeline give the acts its policy really emits, and the
+system-side template NLG writes each of them in several wordings, with the span of every value.
+The model is cached under a hash of everything it depends on (the domain's files, the recipe,
+the pipeline's components, the simulator's code), like the synthetic NLU of a domain
+(:mod:`tod.nlu.domain_model`), so only the first text-level run trains it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from tod import __version__
+from tod.acts import DialogueAct
+from tod.dialogue import USER, Dialogue, Turn
+from tod.errors import ModelDirError
+
+if TYPE_CHECKING:
+    from tod.nlu.acts import ActNLU
+
+
+@dataclass(frozen=True)
+class ReaderRecipe:
+    """How the user-side NLU is made."""
+
+    #: act-level simulated dialogues whose system turns become training utterances
+    dialogues: int = 1200
+    #: wordings written per system turn (different templates)
+    variants: int = 2
+    epochs: int = 3
+    encoder: str = "minilm"
+    seed: int = 0
+    lr: float = 2e-4
+    #: add the utterances' unknown CJK characters to the encoder's vocabulary (Chinese domains)
+    extend_vocabulary: bool = False
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def training_dialogues(pipeline: Any, recipe: ReaderRecipe) -> list[Dialogue]:
+    """One-turn dialogues whose single turn is a system utterance, with its acts and value spans.
+
+    The turns are written as the ``user`` speaker because that is the side an act model learns to
+    read; the texts are the system's.
+    """
+    from tod.nlg.template import TemplateNLG
+    from tod.simulator.goals import GoalGenerator, GoalOptions, goal_seed
+    from tod.simulator.session import Session
+
+    context = pipeline.context
+    writer = TemplateNLG.for_domain(context.domain, side="system", seed=recipe.seed)
+    generator = GoalGenerator(context.database, GoalOptions(fail_rate=0.3))
+    session = Session(pipeline, level="act")
+    out: list[Dialogue] = []
+    for index in range(recipe.dialogues):
+        seed = goal_seed(recipe.seed + 7, index)
+        simulated = session.run(generator.goal(seed), seed=seed, dialogue_id=f"reader-{index}")
+        for number, turn in enumerate(simulated.dialogue.system_turns):
+            if not turn.acts:
+                continue
+            for variant in range(recipe.variants):
+                text, spans = writer.generate_with_spans(turn.acts, variant=seed + variant)
+                if text:
+                    ident = f"reader-{index}-{number}-{variant}"
+                    out.append(Dialogue(ident, (Turn(USER, text, turn.acts, spans),), corpus="system-turns"))
+    return out
+
+
+def cache_key(pipeline: Any, recipe: ReaderRecipe) -> str:
+    """A hash of the domain's files, the pipeline's components, the recipe and the simulator's code."""
+    from tod.nlu.domain_model import _domain_files
+
+    context = pipeline.context
+    digest = hashlib.sha256()
+    components = {
+        "dst": type(pipeline.dst).__name__,
+        "policy": type(pipeline.policy).__name__,
+        "seed": context.seed,
+    }
+    digest.update(json.dumps({"recipe": asdict(recipe), "tod": __version__, **components}, sort_keys=True).encode())
+    here = Path(__file__).parent
+    for module in sorted(here.glob("*.py")):
+        digest.update(module.read_bytes())
+    for module in sorted((here.parent / "policy").glob("rule*.py")):
+        digest.update(module.read_bytes())
+    for path in _domain_files(context):
+        inside = path.is_relative_to(context.domain.directory)
+        digest.update(str(path.relative_to(context.domain.directory) if inside else path.name).encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
+
+
+def train_reader(
+    pipeline: Any, recipe: ReaderRecipe, *, progress: bool = True, log: Callable[[str], None] = _log
+) -> ActNLU:
+    from tod.nlu.act_training import train_act_nlu
+    from tod.nlu.config import TrainConfig
+
+    dialogues = training_dialogues(pipeline, recipe)
+    held = min(600, max(20, len(dialogues) // 10))
+    train, dev = dialogues[:-held], dialogues[-held:]
+    log(
+        f"training the simulated user's NLU for {pipeline.context.domain.name} on {len(train)} system "
+        f"utterances ({recipe.epochs} epochs; once, then cached)"
+    )
+    base = TrainConfig()
+    config = replace(
+        base,
+        encoder=recipe.encoder,
+        epochs=recipe.epochs,
+        lr=recipe.lr,
+        members=1,
+        seed=recipe.seed + 29,
+        extend_vocabulary=recipe.extend_vocabulary,
+        freeze_embeddings=not recipe.extend_vocabulary,
+        model=replace(base.model, multi_label=True, context_turns=0, max_length=128),
+    )
+    corpus = f"{pipeline.context.domain.name}-system-turns"
+    nlu, _ = train_act_nlu(train, dev, config, corpus=corpus, progress=progress, log=log)
+    nlu.meta["user_reader"] = {**asdict(recipe), "cache_key": cache_key(pipeline, recipe)}
+    return nlu
+
+
+class SystemActReader:
+    """Reads system utterances into acts with an act model (see the module docstring)."""
+
+    def __init__(self, nlu: ActNLU) -> None:
+        self.nlu = nlu
+
+    @classmethod
+    def for_pipeline(
+        cls,
+        pipeline: Any,
+        recipe: ReaderRecipe = ReaderRecipe(),
+        *,
+        model: str | None = None,
+        progress: bool = True,
+        log: Callable[[str], None] = _log,
+    ) -> SystemActReader:
+        """The reader for ``pipeline``: the model directory ``model``, else the cached one (trained first if missing)."""
+        from tod.nlu.acts import ActNLU
+
+        if model is not None:
+            loaded = ActNLU.load(Path(model).expanduser())
+            assert isinstance(loaded, ActNLU)
+            return cls(loaded)
+        path = reader_path(pipeline, recipe)
+        if path.exists():
+            try:
+                loaded = ActNLU.load(path)
+                assert isinstance(loaded, ActNLU)
+                return cls(loaded)
+            except ModelDirError as error:
+                log(f"cached user-side NLU at {path} is unusable ({error}); training a new one")
+        nlu = train_reader(pipeline, recipe, progress=progress, log=log)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nlu.save(path)
+        log(f"user-side NLU saved to {path}")
+        return cls(nlu)
+
+    def read(self, text: str, context: str = "") -> list[DialogueAct]:
+        if not text.strip():
+            return []
+        return list(self.nlu.parse(text).acts)
+
+
+def reader_path(pipeline: Any, recipe: ReaderRecipe) -> Path:
+    context = pipeline.context
+    return Path(context.cache_dir) / "nlu" / f"{context.domain.name}-user-reader-{cache_key(pipeline, recipe)}"
