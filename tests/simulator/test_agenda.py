@@ -172,3 +172,30 @@ def test_bad_goals_and_options_are_refused(city_db: Database) -> None:
         UserOptions(patience=0)
     with pytest.raises(SimulationError, match="noise"):
         UserOptions(noise=1.0)
+
+
+@pytest.mark.corpus
+def test_a_taxi_without_places_goes_between_the_other_sub_goals(city_db: Database) -> None:
+    """MultiWOZ goals often say only 'a taxi between the two places'; the user fills them in."""
+    from tod.simulator.agenda import with_implicit_places
+
+    goal = Goal((SubGoal("restaurant", 1, {"food": "italian"}), SubGoal("hotel", 2, {"area": "north"})))
+    assert with_implicit_places(goal, city_db.domain) == goal  # no transport in the city guide: unchanged
+    # the MultiWOZ shape, written against a domain with a transport
+    from tests.conftest import require_shared
+    from tod.domain.loader import load_domain
+
+    mwz = load_domain("multiwoz", require_shared("multiwoz"))
+    taxi = SubGoal("taxi", 3, {"leaveAt": "10:00"}, ("phone",))
+    filled = with_implicit_places(Goal((SubGoal("restaurant", 1), SubGoal("hotel", 2), taxi)), mwz)
+    refs = filled.subgoals[2].references
+    assert (refs["departure"].subgoal, refs["destination"].subgoal) == (1, 2)
+    named = SubGoal("taxi", 3, {"departure": "x", "destination": "y"})
+    assert with_implicit_places(Goal((SubGoal("hotel", 1), named)), mwz).subgoals[1] == named
+
+
+def test_a_failing_booking_detail_is_tried_with_the_rest_first(city_db: Database) -> None:
+    """MultiWOZ's fail_book names only the detail that fails: the first attempt is the booking with it."""
+    sub = SubGoal("restaurant", 1, {"food": "italian"}, booking=BOOK, fail_booking={"time": "20:00"})
+    first = user(city_db, sub).start()
+    assert A("inform", "restaurant", "time", "20:00") in first and A("inform", "restaurant", "people", "2") in first

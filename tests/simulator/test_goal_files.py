@@ -40,6 +40,9 @@ def test_files_of_both_formats_round_trip(city_db: Database, tmp_path: Path) -> 
     lines.write_text(json.dumps(CONVLAB) + "\n\n" + json.dumps(own.to_dict()) + "\n", encoding="utf-8")
     read = read_goals(lines, city_db.domain)
     assert len(read.goals) == 2 and read.goals[1] == own
+    odd = Goal((SubGoal("hotel", 1, {"area": "north", "warp": "9"}, ("phone", "car type")),))
+    (kept,) = [parse_goal(odd.to_dict(), city_db.domain)]
+    assert kept.subgoals[0].constraints == {"area": "north"} and kept.subgoals[0].requests == ("phone",)
     assert read.skipped == {"sub-domain taxi": 1, "hotel.reqt.car type": 1}
     listed = tmp_path / "goals.json"
     listed.write_text(json.dumps([to_convlab(g) for g in read.goals]), encoding="utf-8")

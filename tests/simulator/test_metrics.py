@@ -109,3 +109,19 @@ def test_success_needs_the_discussed_entity_to_fit(city_db: Database, names: dic
 def test_a_dialogue_without_a_goal_is_refused(city_db: Database) -> None:
     with pytest.raises(ValueError, match="no goal"):
         Evaluator(city_db).evaluate(Dialogue("x", ()))
+
+
+def test_a_first_attempt_the_system_never_refused_stands(city_db: Database, names: dict[str, str]) -> None:
+    """MultiWOZ's fail_info sometimes matches: without a nooffer, the user took what it asked first."""
+    thai = names["thai"]
+    goal = Goal((SubGoal("restaurant", 1, {"food": "italian"}, ("phone",), fail_constraints={"food": "thai"}),))
+    took_first = dialogue([], [A("recommend", "restaurant", "name", thai), A("inform", "restaurant", "phone", "1")], goal=goal)
+    assert Evaluator(city_db).evaluate(took_first).success
+    refused = dialogue(
+        [A("inform", "restaurant", "food", "thai")],
+        [A("nooffer", "restaurant", "food", "thai")],
+        [A("inform", "restaurant", "food", "italian")],
+        [A("recommend", "restaurant", "name", thai), A("inform", "restaurant", "phone", "1")],
+        goal=goal,
+    )
+    assert not Evaluator(city_db).evaluate(refused).success  # after the nooffer the real goal counts

@@ -16,16 +16,19 @@ a later turn. Everything is seeded.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 from tod.acts import REQUESTED, DialogueAct
 from tod.belief import DONTCARE
-from tod.dialogue import Goal, SubGoal
+from tod._schema import FrozenMap
+from tod.dialogue import Goal, GoalReference, SubGoal
 from tod.domain.database import Database
 from tod.domain.normalise import norm_text
 from tod.errors import QueryError, SimulationError
+from tod.domain.ontology import Domain
 from tod.simulator.goal_graph import ordered_subgoals
+from tod.simulator.roles import is_place, place_slots
 
 GENERAL = "general"
 #: Keys of :attr:`Task.asked` that count repeated booking details and repeated searches.
@@ -121,10 +124,10 @@ class AgendaUser:
             Task(
                 s,
                 dict(s.fail_constraints or s.constraints),
-                dict(s.fail_booking or s.booking),
+                {**s.booking, **s.fail_booking},  # MultiWOZ's fail_book names only the detail that fails
                 needs_entity=_has_named_entities(database, s.domain),
             )
-            for s in ordered_subgoals(goal)
+            for s in ordered_subgoals(with_implicit_places(goal, database.domain))
         ]
         self._by_id = {t.sub.id: t for t in self.tasks}
         self.agenda: list[Item] = [Item(-1, DialogueAct("bye", GENERAL)), Item(-1, DialogueAct("thank", GENERAL))]
@@ -449,6 +452,34 @@ class AgendaUser:
         schema = self.domain.schema(task.domain)
         relation = next((n for n, s in schema.slots.items() if s.kind == "relation" and s.target == other.domain), None)
         return (relation, other.entity) if relation else (slot, "")
+
+
+def with_implicit_places(goal: Goal, domain: Domain) -> Goal:
+    """``goal`` with the places a transport sub-goal leaves open taken from the other sub-goals.
+
+    MultiWOZ's goals often say only "a taxi between the two places" (a leave time, no departure or
+    destination): the departure becomes the first other place sub-goal's entity, the destination
+    the next one, as ConvLab's user does. Nothing changes when the goal names its places.
+    """
+    places = [s for s in goal.subgoals if is_place(domain.schema(s.domain))]
+    subgoals = []
+    for sub in goal.subgoals:
+        open_slots = [
+            slot
+            for slot in place_slots(domain.schema(sub.domain))
+            if slot not in sub.constraints and slot not in sub.references
+        ]
+        others = [p for p in places if p.id != sub.id]
+        if not open_slots or not others:
+            subgoals.append(sub)
+            continue
+        used = {ref.subgoal for ref in sub.references.values()}
+        free = [p for p in others if p.id not in used] or others
+        references = dict(sub.references)
+        for slot, place in zip(open_slots, free):
+            references[slot] = GoalReference(place.id)
+        subgoals.append(replace(sub, references=FrozenMap(references)))
+    return replace(goal, subgoals=tuple(subgoals))
 
 
 def _has_named_entities(database: Database, domain: str) -> bool:

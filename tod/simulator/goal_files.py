@@ -17,12 +17,13 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
+from tod._schema import FrozenMap
 from tod.dialogue import Goal, SubGoal
-from tod.domain.ontology import Domain
+from tod.domain.ontology import Domain, Schema
 from tod.errors import SchemaError, SimulationError
 
 #: Keys of a ConvLab booking that are bookkeeping, not booking details.
@@ -90,7 +91,7 @@ def parse_goal(data: Any, domain: Domain, where: str = "goal", skipped: Counter[
             raise SimulationError(f"{where}: sub-domains {unknown} are not in {domain.name} ({list(domain.schemas)})")
         if not goal.subgoals:
             raise SimulationError(f"{where}: the goal has no sub-goals")
-        return goal
+        return replace(goal, subgoals=tuple(_known_slots(s, domain, skipped) for s in goal.subgoals))
     subgoals = []
     for name, part in data.items():
         if name not in domain.schemas:
@@ -105,6 +106,46 @@ def parse_goal(data: Any, domain: Domain, where: str = "goal", skipped: Counter[
     if not subgoals:
         raise SimulationError(f"{where}: no sub-goal of domain {domain.name} (expected some of {list(domain.schemas)})")
     return Goal(tuple(subgoals))
+
+
+def _is_slot(schema: Schema, slot: str) -> bool:
+    if slot in schema.slots:
+        return True
+    return any(s.items is not None and slot.startswith(s.name + s.items.separator) for s in schema.slots.values())
+
+
+def _kept(values: Mapping[str, str], schema: Schema, what: str, skipped: Counter[str]) -> dict[str, str]:
+    """``values`` without the slots ``schema`` does not have (counted in ``skipped``)."""
+    kept = {}
+    for slot, value in values.items():
+        if _is_slot(schema, slot):
+            kept[slot] = value
+        else:
+            skipped[f"{schema.name}.{what}.{slot}"] += 1
+    return kept
+
+
+def _known_requests(requests: Sequence[str], schema: Schema, skipped: Counter[str]) -> tuple[str, ...]:
+    kept = []
+    for slot in requests:
+        if slot in schema.slots and schema.slots[slot].requestable:
+            kept.append(slot)
+        else:
+            skipped[f"{schema.name}.reqt.{slot}"] += 1
+    return tuple(dict.fromkeys(kept))
+
+
+def _known_slots(sub: SubGoal, domain: Domain, skipped: Counter[str]) -> SubGoal:
+    """``sub`` without the slots its sub-domain does not have (MultiWOZ's ``car type`` elsewhere)."""
+    schema = domain.schema(sub.domain)
+    return replace(
+        sub,
+        constraints=FrozenMap(_kept(sub.constraints, schema, "info", skipped)),
+        requests=_known_requests(sub.requests, schema, skipped),
+        booking=FrozenMap(_kept(sub.booking, schema, "book", skipped)),
+        fail_constraints=FrozenMap(_kept(sub.fail_constraints, schema, "fail_info", skipped)),
+        fail_booking=FrozenMap(_kept(sub.fail_booking, schema, "fail_book", skipped)),
+    )
 
 
 def _strings(value: Any, what: str, where: str) -> dict[str, str]:
@@ -127,18 +168,6 @@ def _convlab_subgoal(
 ) -> SubGoal:
     schema = domain.schema(name)
     here = f"{where}: {name}"
-
-    def known(values: dict[str, str], what: str) -> dict[str, str]:
-        kept = {}
-        for slot, value in values.items():
-            if slot in schema.slots or any(
-                s.items is not None and slot.startswith(s.name + s.items.separator) for s in schema.slots.values()
-            ):
-                kept[slot] = value
-            else:
-                skipped[f"{name}.{what}.{slot}"] += 1
-        return kept
-
     reqt = part.get("reqt", [])
     if isinstance(reqt, Mapping):
         requests = list(reqt)
@@ -146,21 +175,16 @@ def _convlab_subgoal(
         requests = list(reqt)
     else:
         raise SimulationError(f"{here}: reqt must be a list of slots or an object of slot -> '?', found {reqt!r:.60}")
-    kept_requests = []
-    for slot in requests:
-        if slot in schema.slots and schema.slots[slot].requestable:
-            kept_requests.append(slot)
-        else:
-            skipped[f"{name}.reqt.{slot}"] += 1
-    return SubGoal(
+    sub = SubGoal(
         name,
         ident,
-        constraints=known(_strings(part.get("info"), "info", here), "info"),
-        requests=tuple(dict.fromkeys(kept_requests)),
-        booking=known(_strings(part.get("book"), "book", here), "book"),
-        fail_constraints=known(_strings(part.get("fail_info"), "fail_info", here), "fail_info"),
-        fail_booking=known(_strings(part.get("fail_book"), "fail_book", here), "fail_book"),
+        constraints=_strings(part.get("info"), "info", here),
+        requests=tuple(requests),
+        booking=_strings(part.get("book"), "book", here),
+        fail_constraints=_strings(part.get("fail_info"), "fail_info", here),
+        fail_booking=_strings(part.get("fail_book"), "fail_book", here),
     )
+    return _known_slots(sub, domain, skipped)
 
 
 def write_goals(goals: list[Goal], path: str | os.PathLike[str]) -> None:

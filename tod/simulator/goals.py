@@ -31,6 +31,7 @@ from tod.domain.database import Database
 from tod.domain.ontology import Schema, Slot
 from tod.domain.table import Entity
 from tod.errors import QueryError, SimulationError
+from tod.simulator.roles import is_place, place_slots
 
 #: Booking detail values drawn when the ontology has no value set for them.
 _PEOPLE = tuple(str(n) for n in range(1, 9))
@@ -174,25 +175,14 @@ class GoalGenerator:
         if unknown:
             raise SimulationError(f"GoalOptions.domains: unknown sub-domains {unknown}; expected some of {known}")
         self.allowed = [d for d in (options.domains or known) if d in known]
-        self.transport = [d for d in self.allowed if self._place_slots(self.domain.schema(d))]
+        self.transport = [d for d in self.allowed if place_slots(self.domain.schema(d))]
         self.searchable = [d for d in self.allowed if d not in self.transport and database.entities(d)]
         if not self.searchable:
             raise SimulationError(
                 f"domain {self.domain.name} has no sub-domain with database entities to draw goals from"
             )
-        self.places = [d for d in self.searchable if self._is_place(self.domain.schema(d))]
+        self.places = [d for d in self.searchable if is_place(self.domain.schema(d))]
         self._near: dict[tuple[str, str], dict[str, tuple[Entity, ...]]] = {}
-
-    # ------------------------------------------------------------------ structure
-    @staticmethod
-    def _place_slots(schema: Schema) -> list[str]:
-        """Slots that name a place the database does not hold (a taxi's departure and destination)."""
-        return [n for n, s in schema.slots.items() if s.informable and s.field is None and s.kind == "text"]
-
-    @staticmethod
-    def _is_place(schema: Schema) -> bool:
-        """A place has a name and no timetable (a train is not a place one takes a taxi to)."""
-        return bool(schema.name_slot) and not any(s.kind == "time" and s.field for s in schema.slots.values())
 
     def goals(self, count: int, seed: int = 0) -> list[Goal]:
         """``count`` goals; goal ``i`` depends only on ``seed`` and ``i``."""
@@ -491,11 +481,11 @@ class GoalGenerator:
         own = self.database.entities(schema.name) if schema.database and schema.database.format != "generated" else ()
         if own:  # a transport that looks places up in its own table (CrossWOZ's metro): only places it knows
             places = [(sub, e) for sub, e in places if self._known_place(schema, e.name)]
-        place_slots = self._place_slots(schema)
+        slots = place_slots(schema)
         constraints: dict[str, str] = {}
         references: dict[str, GoalReference] = {}
         rng.shuffle(places)
-        for slot_name in place_slots:
+        for slot_name in slots:
             if places:
                 sub, _ = places.pop()
                 references[slot_name] = GoalReference(sub.id)

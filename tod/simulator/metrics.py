@@ -15,9 +15,13 @@ nothing here imports a policy, so a system cannot grade itself:
 - **complete**: every booking wanted was made and every requested slot was told.
 - **success**: book rate 1 and inform recall 1 (each where defined), and for every sub-goal of a
   sub-domain with named entities, the entity under discussion last (named by the system, or by the
-  user without a ``nooffer`` in reply) meets the final constraints.
+  user without a ``nooffer`` in reply) meets the final constraints (its name aside, as in ConvLab's
+  book rate: MultiWOZ's ``fail_info`` sometimes names an entity that exists).
   A deliberately unsatisfiable goal can therefore not succeed.
 - **turns**: user and system turns both count, as in ConvLab (two per exchange).
+- A sub-goal's final constraints are its real ones once the system said ``nooffer`` in its
+  sub-domain; a first attempt (``fail_constraints``) the system never refused stands instead
+  (:func:`effective_goal`).
 
 Sub-goals of the same sub-domain (CrossWOZ has two attractions) share the sub-domain's told slots,
 as ConvLab's per-domain sets do; each needs one of the entities discussed in the sub-domain to meet
@@ -26,9 +30,10 @@ its constraints.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
+from tod._schema import FrozenMap
 from tod.acts import REQUESTED
 from tod.dialogue import SYSTEM, Dialogue, Goal, SubGoal
 from tod.domain.database import Database
@@ -76,6 +81,19 @@ def _well_formed(value: str) -> bool:
     return value.strip().casefold() not in EMPTY_VALUES
 
 
+def effective_goal(goal: Goal, refused: set[str]) -> Goal:
+    """The constraints each sub-goal really pursued: a first attempt (``fail_constraints``) the system
+    never refused (no ``nooffer`` in its sub-domain) stands. MultiWOZ's ``fail_info`` failed against
+    the 2017 wizard's view and sometimes matches in the database; the user then takes what it gets."""
+    subgoals = tuple(
+        replace(sub, constraints=sub.fail_constraints, fail_constraints=FrozenMap())
+        if sub.fail_constraints and sub.domain not in refused
+        else sub
+        for sub in goal.subgoals
+    )
+    return replace(goal, subgoals=subgoals)
+
+
 class Evaluator:
     """Scores dialogues against their goals with one database."""
 
@@ -121,6 +139,8 @@ class Evaluator:
                     and act.domain in booked
                 ):
                     booked[act.domain] = act.value
+        refused = {a.domain for t in dialogue.turns if t.speaker == SYSTEM for a in t.acts if a.intent == "nooffer"}
+        goal = effective_goal(goal, refused)
         tp, fp, fn = self._inform(goal, told)
         rates = [self._book_rate(sub, booked) for sub in goal.subgoals if sub.booking]
         book_rate = sum(rates) / len(rates) if rates else None
@@ -204,12 +224,7 @@ class Evaluator:
         schema = self.domain.schema(sub.domain)
         if not schema.name_slot or schema.database is None or schema.database.format == "generated":
             return True
-        constraints = dict(sub.constraints)
+        checks = self._checkable(sub)  # the name is left out, as in ConvLab's book rate
         if not name:
-            # nothing named: right only when the goal constrains nothing the database holds (police)
-            return not self._checkable(sub) and schema.name_slot not in constraints
-        if schema.name_slot in constraints and constraints[schema.name_slot].casefold() != name.casefold():
-            return self.database.lookup(sub.domain, name) is not None and self.database.lookup(
-                sub.domain, constraints[schema.name_slot]
-            ) == self.database.lookup(sub.domain, name)
-        return all(self._meets(sub.domain, name, s, v) for s, v in self._checkable(sub).items())
+            return not checks  # nothing discussed: right only when nothing needed checking (police)
+        return all(self._meets(sub.domain, name, s, v) for s, v in checks.items())
