@@ -53,3 +53,15 @@ def test_every_situation_is_represented(dialogues):
         assert kinds[intent] > 5, (intent, kinds)
     unscoped = [a for d in dialogues for a in d.turns[-1].acts if a.intent == "request"]
     assert unscoped and all(a.domain == "" for a in unscoped)
+
+
+def test_whole_requests_in_one_turn_are_represented(dialogues):
+    """What a simulated (and many a real) user says: constraints, wanted slots and booking at once."""
+    whole = [
+        d.turns[-1].acts
+        for d in dialogues
+        if any(a.intent == "request" for a in d.turns[-1].acts)
+        and sum(bool(a.intent == "inform" and a.domain) for a in d.turns[-1].acts) >= 2
+    ]
+    assert len(whole) > 30
+    assert any(sum(a.intent == "inform" and not a.domain for a in acts) >= 3 for acts in whole)  # with a booking

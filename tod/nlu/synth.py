@@ -8,7 +8,8 @@ template NLG, which reports where each value is written (the spans the tagger le
 The user acts follow the situations of a real conversation: a sub-domain named alone ("I'm looking
 for a restaurant"), constraints given unprompted or in answer to a request, booking details,
 requests about an entity, asking for alternatives, yes/no after an offer, greetings and thanks,
-two sub-domains at once, and out-of-task small talk (``chitchat``), so that the pipeline can route
+two sub-domains at once, a whole request for a sub-domain in one turn (constraints, wanted slots
+and booking details), and out-of-task small talk (``chitchat``), so that the pipeline can route
 it to the fallback. Values come from the database (real entity combinations) and from the
 ontology's value sets; the numbers and times of booking details are drawn in plausible ranges.
 Everything is seeded: the same domain, templates and seed give the same dialogues.
@@ -46,6 +47,7 @@ SITUATIONS: dict[str, float] = {
     "general": 1.5,
     "chitchat": 2.0,
     "two_domains": 1.0,
+    "search": 3.0,
 }
 
 
@@ -270,6 +272,25 @@ class Synthesiser:
         acts = self._constraints(rng, self.domain.schemas[first], 1)
         acts += self._constraints(rng, self.domain.schemas[second], rng.choice([1, 2]))
         return [], acts
+
+
+    def _search(self, rng: random.Random) -> tuple[list[DialogueAct], list[DialogueAct]]:
+        """A whole request for a sub-domain in one turn, as users often make it: constraints, the
+        slots wanted and maybe the booking ("a cheap italian place in the centre, what's the phone
+        number? for 4 people on friday at 7"), often right after the system spoke of another one."""
+        schema = self._schema(rng)
+        acts = self._constraints(rng, schema, rng.choice([1, 2, 2, 3, 3, 4]))
+        if not acts:
+            acts = [DialogueAct("inform", schema.name)]
+        askable = [s for s in schema.requestable if not schema.slots[s].bookable]
+        asked = rng.sample(askable, min(len(askable), rng.choice([0, 1, 1, 2, 3])))
+        acts += [DialogueAct("request", schema.name, s, REQUESTED) for s in asked]
+        if schema.booking is not None and rng.random() < 0.4:
+            slots = [*schema.booking.required, *(rng.choice(group) for group in schema.booking.one_of)]
+            acts += [DialogueAct("inform", schema.name, s, self._booking_value(rng, schema.slots[s])) for s in slots]
+        roll = rng.random()
+        before = [] if roll < 0.2 else [DialogueAct("welcome", GENERAL)] if roll < 0.35 else self._system_turn(rng)
+        return before, acts
 
 
 def synthesise(database: Database, user: UserRenderer, system: SystemRenderer, **options: Any) -> list[Dialogue]:

@@ -359,8 +359,13 @@ class GoalGenerator:
         return min(rng.randint(self.options.min_constraints, self.options.max_constraints), available)
 
     def _value(self, rng: random.Random, schema: Schema, slot: Slot, entity: Entity) -> dict[str, str] | None:
-        """A constraint on ``slot`` that ``entity`` meets: a corpus-written value where one fits, else its own."""
+        """A constraint on ``slot`` that ``entity`` meets: a corpus-written value where one fits, else its own.
+
+        A yes/no slot is only ever asked for with "yes" (free parking): nobody asks for a hotel
+        without parking, and "no" reads as "I don't need it", which is ``dontcare``."""
         raw = entity.get(slot.field) if slot.field else None
+        if _yes_no(slot):
+            return {slot.name: "yes"} if self._meets(schema, slot.name, "yes", entity) else None
         if slot.kind == "list":
             items = [str(v) for v in (raw or ()) if str(v).strip()]
             if not items:
@@ -400,7 +405,7 @@ class GoalGenerator:
             slots += others
         for slot_name in slots:
             slot = schema.slots.get(slot_name)
-            if slot is None or slot.kind not in ("categorical", "text") or slot_name == schema.name_slot:
+            if slot is None or slot.kind not in ("categorical", "text") or slot_name == schema.name_slot or _yes_no(slot):
                 continue
             candidates = list(slot.values) or self._database_values(schema, slot)
             rng.shuffle(candidates)
@@ -500,6 +505,10 @@ class GoalGenerator:
             constraints[rng.choice(times)] = random_time(rng)
         requests = self._requests(rng, schema, constraints)
         return SubGoal(schema.name, ident, constraints, requests, references=references)
+
+
+def _yes_no(slot: Slot) -> bool:
+    return slot.kind == "categorical" and {v.casefold() for v in slot.values} == {"yes", "no"}
 
 
 def _known(entity: Entity, slot: Slot) -> bool:

@@ -4,8 +4,9 @@ A text-level simulation needs the user to understand what the system said. The r
 :class:`~tod.nlu.acts.ActNLU` (the same joint model as the system's NLU) trained on system
 utterances: act-level simulations of the pipeline give the acts its policy really emits, and the
 system-side template NLG writes each of them in several wordings, with the span of every value.
-The model is cached under a hash of everything it depends on (the domain's files, the recipe,
-the pipeline's components, the simulator's code), like the synthetic NLU of a domain
+The model is cached under a hash of what it depends on (the domain's files and templates, the
+recipe, the pipeline's components, tod's version and :data:`DATA_VERSION`), like the synthetic NLU
+of a domain
 (:mod:`tod.nlu.domain_model`), so only the first text-level run trains it.
 """
 
@@ -25,6 +26,12 @@ from tod.errors import ModelDirError
 
 if TYPE_CHECKING:
     from tod.nlu.acts import ActNLU
+
+
+#: The version of how the reader's training data is made (the simulated dialogues and the system's
+#: acts in them). Bump it when a change to the simulator or the rule policy changes what the system
+#: says, so that cached readers are trained again; code changes that do not, keep it.
+DATA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -65,19 +72,29 @@ def training_dialogues(pipeline: Any, recipe: ReaderRecipe) -> list[Dialogue]:
     for index in range(recipe.dialogues):
         seed = goal_seed(recipe.seed + 7, index)
         simulated = session.run(generator.goal(seed), seed=seed, dialogue_id=f"reader-{index}")
-        for number, turn in enumerate(simulated.dialogue.system_turns):
-            if not turn.acts:
+        turns = [t.acts for t in simulated.dialogue.system_turns]
+        # at text level a system also confirms what it understood with low confidence: never at act
+        # level, so such turns are made from the user's informs (what the rule policy confirms)
+        turns += [confirmations(t.acts) for t in simulated.dialogue.user_turns if index % 3 == 0]
+        for number, acts in enumerate(turns):
+            if not acts:
                 continue
             for variant in range(recipe.variants):
-                text, spans = writer.generate_with_spans(turn.acts, variant=seed + variant)
+                text, spans = writer.generate_with_spans(acts, variant=seed + variant)
                 if text:
                     ident = f"reader-{index}-{number}-{variant}"
-                    out.append(Dialogue(ident, (Turn(USER, text, turn.acts, spans),), corpus="system-turns"))
+                    out.append(Dialogue(ident, (Turn(USER, text, acts, spans),), corpus="system-turns"))
     return out
 
 
+def confirmations(user_acts: tuple[DialogueAct, ...]) -> tuple[DialogueAct, ...]:
+    """The system acts that check the user's informs ("a cheap place in the north, right?")."""
+    return tuple(DialogueAct("confirm", a.domain, a.slot, a.value) for a in user_acts if a.intent == "inform" and a.slot and a.value)
+
+
 def cache_key(pipeline: Any, recipe: ReaderRecipe) -> str:
-    """A hash of the domain's files, the pipeline's components, the recipe and the simulator's code."""
+    """A hash of the domain's files (templates included), the pipeline's components, the recipe, tod's
+    version and :data:`DATA_VERSION`."""
     from tod.nlu.domain_model import _domain_files
 
     context = pipeline.context
@@ -87,12 +104,8 @@ def cache_key(pipeline: Any, recipe: ReaderRecipe) -> str:
         "policy": type(pipeline.policy).__name__,
         "seed": context.seed,
     }
-    digest.update(json.dumps({"recipe": asdict(recipe), "tod": __version__, **components}, sort_keys=True).encode())
-    here = Path(__file__).parent
-    for module in sorted(here.glob("*.py")):
-        digest.update(module.read_bytes())
-    for module in sorted((here.parent / "policy").glob("rule*.py")):
-        digest.update(module.read_bytes())
+    key = {"recipe": asdict(recipe), "tod": __version__, "data": DATA_VERSION, **components}
+    digest.update(json.dumps(key, sort_keys=True).encode())
     for path in _domain_files(context):
         inside = path.is_relative_to(context.domain.directory)
         digest.update(str(path.relative_to(context.domain.directory) if inside else path.name).encode())
