@@ -107,6 +107,17 @@ def test_low_confidence_without_a_task_act_goes_to_the_fallback_but_task_acts_st
     assert pipeline.state.nlu_confidence == pytest.approx(0.1)
 
 
+def test_an_unsure_yes_after_a_confirmation_is_an_answer(context):
+    yes = DialogueAct("affirm", "general")
+    confirm = [DialogueAct("confirm", "restaurant", "pricerange", "cheap")]
+    pipeline = make(context, {"yes": ((yes,), 0.05), "cheap?": ((CHEAP,), 0.1)}, policy=EchoPolicy(confirm))
+    pipeline.respond("yes")  # nothing asked yet: an unsure yes is small talk
+    assert pipeline.state.route == ROUTE_FALLBACK
+    pipeline.respond("cheap?")  # the system confirms ...
+    pipeline.respond("yes")  # ... and the unsure yes answers it
+    assert pipeline.state.route == ROUTE_TASK
+
+
 def test_without_a_fallback_the_nlg_steers_back(context):
     pipeline = make(context, {}, fallback=None)
     assert pipeline.respond("hello there").text == "reqmore(general)"

@@ -7,7 +7,8 @@ serve many conversations (each with its own state) and a stored state resumes a 
 
 Routing: a user turn goes to the fallback when the NLU found no act, found ``chitchat`` and no task
 act, or found only general acts (greetings, thanks, yes/no: no sub-domain, no slot) and is less sure
-of them than ``routing.min_confidence``. A fallback turn adds the exchange to the history and
+of them than ``routing.min_confidence`` (a yes or no right after a confirmation or an offer to book
+is an answer and stays with the task, however unsure). A fallback turn adds the exchange to the history and
 changes nothing else: the belief, the database results and the acts of the last task turn stay as
 they were.
 """
@@ -34,6 +35,10 @@ from tod.text import clean_text as safe_text
 from tod.types import NLUResult
 
 log = logging.getLogger("tod.pipeline")
+
+#: System intents that ask for a yes or a no, and the user intents that give one.
+YES_NO_QUESTIONS = frozenset({"confirm", "offerbook"})
+YES_NO_ANSWERS = frozenset({"affirm", "negate"})
 
 #: The longest user text the stages see; longer input is cut (the NLU reads far less anyway).
 MAX_TEXT = 2000
@@ -167,7 +172,7 @@ class Pipeline:
             raise PipelineError(f"NLU {type(self.nlu).__name__}.parse returned {type(result).__name__}, not NLUResult")
         nlu_time = time.perf_counter() - started
         user_turn = Turn(USER, clean, tuple(result.acts))
-        if self._out_of_task(result):
+        if self._out_of_task(result, state):
             return self._fallback_step(state, clean, user_turn, result, nlu_time)
         return self._task_step(state, user_turn, result, nlu_time)
 
@@ -189,11 +194,20 @@ class Pipeline:
         result = NLUResult(text=text, acts=acts, confidence=1.0)
         return self._task_step(state, Turn(USER, clean_text(text), acts), result, 0.0, generate=generate)
 
-    def _out_of_task(self, result: NLUResult) -> bool:
+    def _out_of_task(self, result: NLUResult, state: DialogueState) -> bool:
         acts = [a for a in result.acts if a.intent != CHITCHAT]
         if not acts or len(acts) < len(result.acts) and not self._task_acts(acts):
             return True
+        if self._answers_a_question(acts, state):
+            return False
         return result.confidence < self.routing.min_confidence and not self._task_acts(acts)
+
+    @staticmethod
+    def _answers_a_question(acts: Sequence[DialogueAct], state: DialogueState) -> bool:
+        """A yes or no right after the system asked for one (a confirmation, an offer to book) is an
+        answer, however unsure the NLU is of a word that short: never small talk."""
+        asked = any(a.intent in YES_NO_QUESTIONS for a in state.system_acts)
+        return asked and all(a.intent in YES_NO_ANSWERS for a in acts)
 
     def _task_acts(self, acts: Sequence[DialogueAct]) -> bool:
         """Whether ``acts`` speak about the task: a sub-domain, or a slot (a domain-less request)."""
