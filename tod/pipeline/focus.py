@@ -4,8 +4,11 @@
 conversation does. An NLU may therefore return such acts without a domain (the synthetic NLU of a
 domain is trained to, because the words carry no domain); before tracking, each gets the
 sub-domain in focus: the last sub-domain named in the same turn, else in the system's last acts,
-else in the earlier turns. When none of those has the slot, the only sub-domain that has it is
-taken; when several have it and none is in focus, the act is left as it is (the tracker ignores it).
+else in the earlier turns; details given together (a booking's people, day and nights) go to the
+sub-domain in focus that has all of them. When none of those has the slot, the only sub-domain
+that has it is taken; when several have it and none is in focus, the act is left as it is (the
+tracker ignores it). An inform of the slot the system just asked for answers the question: it
+takes the asked sub-domain unless the turn itself speaks of another (:func:`answers_in_context`).
 """
 
 from __future__ import annotations
@@ -37,21 +40,50 @@ def focus_order(acts: Sequence[DialogueAct], state: DialogueState, domain: Domai
 
 
 def resolve_domains(acts: Sequence[DialogueAct], state: DialogueState, domain: Domain) -> tuple[DialogueAct, ...]:
-    """``acts`` with the domain-less slot acts given the sub-domain in focus (see the module docstring)."""
+    """``acts`` with the domain-less slot acts given the sub-domain in focus, and answers to the
+    system's question given its sub-domain (see the module docstring)."""
+    acts = answers_in_context(acts, state, domain)
     loose = [
         a for a in acts if a.domain not in domain.schemas and a.intent in SLOT_INTENTS and a.domain in ("", "general")
     ]
     if not loose:
         return tuple(acts)
     order = focus_order(acts, state, domain)
+    # details given together belong together: "for 7 people, 5 nights from tuesday" is one booking,
+    # of the sub-domain in focus that has every one of those slots (only a hotel has nights)
+    together = next((d for d in order if all(_has(domain, d, a.slot) for a in loose)), None)
     out = []
     for act in acts:
         if act not in loose:
             out.append(act)
             continue
-        target = next((d for d in order if _has(domain, d, act.slot)), None)
+        target = together or next((d for d in order if _has(domain, d, act.slot)), None)
         if target is None:
             having = [d for d in domain.schemas if act.slot and _has(domain, d, act.slot)]
             target = having[0] if len(having) == 1 else None
         out.append(replace(act, domain=target) if target else act)
+    return tuple(out)
+
+
+def answers_in_context(acts: Sequence[DialogueAct], state: DialogueState, domain: Domain) -> tuple[DialogueAct, ...]:
+    """An inform of the very slot the system just asked for (``request`` or ``select``) answers it:
+    it takes the asked sub-domain, unless the turn itself speaks of the sub-domain the NLU gave it.
+
+    "Any area is fine" after "which area would you like for the hotel?" carries no sub-domain of its
+    own, so the NLU's guess (a restaurant's area) yields to the question's."""
+    asked: dict[str, set[str]] = {}
+    for act in state.system_acts:
+        if act.intent in ("request", "select") and act.domain in domain.schemas and act.slot:
+            asked.setdefault(act.slot, set()).add(act.domain)
+    if not asked:
+        return tuple(acts)
+    out = []
+    for act in acts:
+        targets = asked.get(act.slot, set())
+        if act.intent == "inform" and len(targets) == 1 and act.domain not in targets:
+            (target,) = targets
+            own_evidence = any(o is not act and o.domain == act.domain for o in acts)
+            if not own_evidence and _has(domain, target, act.slot):
+                act = replace(act, domain=target)
+        out.append(act)
     return tuple(out)

@@ -1,0 +1,52 @@
+"""Giving user acts their sub-domain: focus, details given together, answers to the system's question."""
+
+from __future__ import annotations
+
+import pytest
+
+from tod.acts import REQUESTED, DialogueAct
+from tod.dialogue import SYSTEM, Turn
+from tod.domain.loader import load_domain
+from tod.pipeline.focus import answers_in_context, resolve_domains
+from tod.state import DialogueState
+
+A = DialogueAct
+
+
+@pytest.fixture(scope="module")
+def city():
+    return load_domain("cityguide")
+
+
+def after(*system: DialogueAct) -> DialogueState:
+    return DialogueState(history=(Turn(SYSTEM, "", tuple(system)),), system_acts=tuple(system))
+
+
+def test_an_answer_takes_the_asked_sub_domain(city) -> None:
+    state = after(A("inform", "hotel", "choice", "7"), A("request", "hotel", "area", REQUESTED))
+    guessed = A("inform", "attraction", "area", "dontcare")  # "any area is fine": the NLU guessed
+    assert answers_in_context([guessed], state, city) == (A("inform", "hotel", "area", "dontcare"),)
+
+
+def test_a_turn_that_names_its_own_sub_domain_keeps_it(city) -> None:
+    state = after(A("request", "hotel", "area", REQUESTED))
+    acts = [A("inform", "restaurant"), A("inform", "restaurant", "area", "north")]
+    assert answers_in_context(acts, state, city) == tuple(acts)
+
+
+def test_other_slots_and_ambiguous_questions_are_left_alone(city) -> None:
+    state = after(A("request", "hotel", "area", REQUESTED), A("request", "restaurant", "area", REQUESTED))
+    act = A("inform", "attraction", "area", "north")
+    assert answers_in_context([act], state, city) == (act,)  # two sub-domains asked: no answer to pick
+    state = after(A("request", "hotel", "stars", REQUESTED))
+    other = A("inform", "restaurant", "food", "thai")
+    assert answers_in_context([other], state, city) == (other,)
+
+
+def test_booking_details_given_together_go_to_one_sub_domain(city) -> None:
+    state = after(A("inform", "hotel", "choice", "5"), A("recommend", "restaurant", "name", "x"))  # restaurant last
+    details = [A("inform", "", "people", "7"), A("inform", "", "day", "tuesday"), A("inform", "", "stay", "5")]
+    resolved = resolve_domains(details, state, city)
+    assert {a.domain for a in resolved} == {"hotel"}  # only a hotel has nights, so all go there
+    alone = resolve_domains([A("inform", "", "people", "2")], state, city)
+    assert alone[0].domain == "restaurant"  # one detail: the sub-domain in focus
