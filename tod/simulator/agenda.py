@@ -366,8 +366,8 @@ class AgendaUser:
                 break
             self.agenda.pop()
             resolved = self._resolved(item)
-            if resolved is None:
-                continue
+            if resolved is None or any(i.act == resolved.act for i in said):
+                continue  # unknown reference, or already said this turn
             if said and self.options.noise and self.rng.random() < self.options.noise:
                 held.append(resolved)
                 continue
