@@ -51,6 +51,10 @@ SITUATIONS: dict[str, float] = {
 }
 
 
+#: How often an answer to the system's question is "any" (``dontcare``).
+ANSWER_DONTCARE_RATE = 0.3
+
+
 @dataclass(frozen=True)
 class SynthOptions:
     dialogues: int = 3000
@@ -209,7 +213,10 @@ class Synthesiser:
         acts = self._constraints(rng, schema, 1)
         if not acts:
             return self._inform(rng)
-        asked = [DialogueAct("request", schema.name, acts[0].slot, REQUESTED)]
+        if rng.random() < ANSWER_DONTCARE_RATE:  # "any price range is fine": a common answer to a question
+            acts = [DialogueAct("inform", schema.name, acts[0].slot, DONTCARE)]
+        asked = [DialogueAct("inform", schema.name, CHOICE_SLOT, str(rng.randint(2, 30)))] if rng.random() < 0.5 else []
+        asked.append(DialogueAct("request", schema.name, acts[0].slot, REQUESTED))
         return asked, acts
 
     def _booking(self, rng: random.Random) -> tuple[list[DialogueAct], list[DialogueAct]]:
