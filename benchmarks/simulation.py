@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 
 ANCHORS = {
+    "multiwoz-act-val-goals": "the same anchor as multiwoz-act (ConvLab-2 draws its own goals)",
     "multiwoz-act": "ConvLab-2 RuleDST + RulePolicy vs its agenda user (this machine kind): complete 99.4, success 98.7, "
     "book 99.5, inform F1 91.5, 10.7 turns, 33-36 dialogues/s",
     "multiwoz-text": "ConvLab-2 BERTNLU + RuleDST + RulePolicy + TemplateNLG: complete 90.5, success 81.3, book 91.1, "
@@ -49,6 +50,7 @@ def runs(args: argparse.Namespace) -> list[tuple[str, list[str]]]:
     cw = ["--pipeline", "crosswoz", "--data", str(data / "crosswoz"), "--goal-corpus", "crosswoz"]
     out: list[tuple[str, list[str]]] = [
         ("multiwoz-act", [*mwz, "--level", "act", *common]),
+        ("multiwoz-act-val-goals", [*mwz[:4], "--goals", "{val_goals}", "--level", "act", "--dialogues", "999", "--no-progress"]),
         ("crosswoz-act", [*cw, "--level", "act", *common]),
         ("cityguide-act", ["--level", "act", *common]),
     ]
@@ -60,6 +62,38 @@ def runs(args: argparse.Namespace) -> list[tuple[str, list[str]]]:
     if args.only:
         out = [r for r in out if r[0] in args.only]
     return out
+
+
+def model_recipe(path: str | None) -> str:
+    """How an NLU model directory was trained, from its meta.json (for the record)."""
+    if not path:
+        return ""
+    try:
+        meta = json.loads((Path(path) / "meta.json").read_text())
+    except (OSError, ValueError):
+        return f"{path} (no readable meta.json)"
+    config = meta.get("train_config", {})
+    model = config.get("model", {})
+    return (
+        f"{meta.get('corpus')} {meta.get('train_split')} ({meta.get('selection')}), encoder {config.get('encoder')}, "
+        f"{config.get('epochs')} epochs, context {model.get('context_turns')} turns, "
+        f"{meta.get('synthetic_dialogues', 0)} synthetic dialogues, dev act F1 "
+        f"{100 * (meta.get('dev_metrics') or {}).get('act_f1', float('nan')):.2f}"
+    )
+
+
+def write_val_goals(data: Path, scratch: Path) -> Path:
+    """MultiWOZ's val goals in ConvLab's format, the way goals are replayed against other systems."""
+    from tod.data.corpus import load_corpus
+    from tod.simulator.goal_files import to_convlab
+
+    corpus = load_corpus("multiwoz", data / "multiwoz", splits=["val"])
+    path = scratch / "multiwoz_val_goals.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        for dialogue in corpus["val"]:
+            if dialogue.goal is not None and dialogue.goal.subgoals:
+                handle.write(json.dumps(to_convlab(dialogue.goal)) + "\n")
+    return path
 
 
 def check(name: str, summary: dict) -> dict[str, bool]:
@@ -112,6 +146,14 @@ def markdown(record: dict) -> str:
         lines.append(f"- **{name}** ({run['seconds']:.0f} s wall, models included): `{run['command']}` ({verdict})")
         if name in ANCHORS:
             lines.append(f"  - anchor: {ANCHORS[name]}")
+    for corpus, recipe in record.get("models", {}).items():
+        if recipe:
+            lines.append(f"- the {corpus} text-level NLU: {recipe}")
+    if any("val-goals" in n for n in record["runs"]):
+        lines.append(
+            "- multiwoz-act-val-goals: MultiWOZ's own 999 val goals written in ConvLab's goal format "
+            "(SCRATCH/multiwoz_val_goals.jsonl, `tod.simulator.goal_files.to_convlab` of the corpus goals) and replayed"
+        )
     lines += [
         "",
         "Metric definitions: ConvLab-2's (docs/simulation.md). Turns count user and system turns. Dialogues/s is "
@@ -137,8 +179,13 @@ def main() -> int:
         "command": "python benchmarks/simulation.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
         "runs": {},
     }
+    record["models"] = {"multiwoz": model_recipe(args.mwz_nlu), "crosswoz": model_recipe(args.cw_nlu)}
     with tempfile.TemporaryDirectory(prefix="tod-sim-bench-") as scratch:
-        for name, options in runs(args):
+        planned = runs(args)
+        if any("{val_goals}" in options for _, options in planned):
+            goals = str(write_val_goals(Path(args.data), Path(scratch)))
+            planned = [(n, [goals if o == "{val_goals}" else o for o in opts]) for n, opts in planned]
+        for name, options in planned:
             out = Path(scratch) / name
             command = ["tod", "simulate", *options, "--out", str(out)]
             print(f"== {name}: {shlex.join(command)}", flush=True)
@@ -149,7 +196,7 @@ def main() -> int:
                 print(f"   failed with exit status {done.returncode}", file=sys.stderr)
                 return 1
             summary = json.loads((out / "simulation.json").read_text())
-            shown = shlex.join([*command[:-1], f"runs/{name}"])  # the scratch folder stands for any --out
+            shown = shlex.join([*command[:-1], f"runs/{name}"]).replace(scratch, "SCRATCH")
             record["runs"][name] = {
                 "command": shown,
                 "seconds": seconds,
