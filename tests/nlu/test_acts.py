@@ -189,3 +189,23 @@ def test_extended_vocabulary_needs_trainable_embeddings_and_a_dialogue_corpus(ti
     argv = ["train", "nlu", "--data", str(tiny_corpus_dir), "--out", str(tmp_path / "m"), "--extend-vocabulary"]
     assert main(argv) == 2
     assert "--extend-vocabulary needs a dialogue corpus" in capsys.readouterr().err
+
+
+def test_read_turns_limits_the_context_a_state_gives(trained, tmp_path):
+    """A pipeline may let a model read fewer previous turns than it was trained with."""
+    from tod.dialogue import SYSTEM, USER, Turn
+    from tod.errors import ConfigError
+    from tod.nlu.acts import ActNLU
+    from tod.pipeline.context import BuildContext
+    from tod.state import DialogueState
+
+    nlu, _ = trained
+    nlu.save(tmp_path / "acts")
+    context = BuildContext.open("cityguide")
+    capped = ActNLU.from_config(context, model=str(tmp_path / "acts"), read_turns=0)
+    state = DialogueState(history=(Turn(USER, "hello", ()), Turn(SYSTEM, "what area would you like ?", ())))
+    text = "i need a cheap hotel in the north ."
+    assert capped.parse(text, state) == capped.parse(text, None, context=[])  # nothing of the state is read
+    assert ActNLU.from_config(context, model=str(tmp_path / "acts")).read_turns is None
+    with pytest.raises(ConfigError, match="read_turns"):
+        ActNLU.from_config(context, model=str(tmp_path / "acts"), read_turns=-1)

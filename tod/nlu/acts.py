@@ -66,6 +66,8 @@ class ActNLU(JointBertNLU):
         self.values = values or ValueMap({}, False)
         self.corpus = corpus
         self.threshold = threshold
+        #: At most this many previous turns of a state are read (``None``: as many as the model was trained with).
+        self.read_turns: int | None = None
 
     # ------------------------------------------------------------------ inference
     @torch.inference_mode()
@@ -130,9 +132,10 @@ class ActNLU(JointBertNLU):
         texts (or, for a model trained with ``context_acts``, the acts) of its latest ``context_turns``
         turns (what a running pipeline passes).
         """
-        if not context and self.config.context_turns and state is not None:
+        turns = self.config.context_turns if self.read_turns is None else min(self.read_turns, self.config.context_turns)
+        if not context and turns and state is not None:
             history = getattr(state, "history", ())
-            context = [turn_context(t, self.config.context_acts) for t in history[-self.config.context_turns :]]
+            context = [turn_context(t, self.config.context_acts) for t in history[-turns:]]
         return self.parse_batch([text], [context])[0]
 
     @classmethod
@@ -148,6 +151,7 @@ class ActNLU(JointBertNLU):
         lr: float = 2e-4,
         extend_vocabulary: bool = False,
         threads: int | None = 1,
+        read_turns: int | None = None,
     ) -> ActNLU:
         """The pipeline's act NLU: the model directory ``model``, or (without one) a model trained on
         ``dialogues`` dialogues synthesised from the domain's ontology, database and user templates
@@ -156,9 +160,13 @@ class ActNLU(JointBertNLU):
         ``context.cache_dir`` so that only the first start trains (see :mod:`tod.nlu.domain_model`).
         ``threads``: torch's CPU threads for the process (one utterance at a time runs fastest on one
         thread on a small machine: 8.9 ms against 14.3 ms with two on the 2-core machine, measured
-        beside other work; ``None`` keeps torch's default)."""
+        beside other work; ``None`` keeps torch's default). ``read_turns``: read at most this many
+        previous turns of the conversation (a model trained with two reads only the system's last
+        turn with 1, as its synthetic training dialogues have; ``None``: as trained)."""
         if threads is not None and threads < 1:
             raise ConfigError(f"threads must be a positive number of CPU threads or null, found {threads}")
+        if read_turns is not None and read_turns < 0:
+            raise ConfigError(f"read_turns must be a number of previous turns >= 0 or null, found {read_turns}")
         if model is not None:
             nlu = cls.load(Path(model).expanduser())
         else:
@@ -176,6 +184,7 @@ class ActNLU(JointBertNLU):
         if threads is not None:
             torch.set_num_threads(threads)
         assert isinstance(nlu, ActNLU)
+        nlu.read_turns = read_turns
         return nlu
 
     def parse_batch(  # type: ignore[override]
