@@ -50,3 +50,12 @@ def test_booking_details_given_together_go_to_one_sub_domain(city) -> None:
     assert {a.domain for a in resolved} == {"hotel"}  # only a hotel has nights, so all go there
     alone = resolve_domains([A("inform", "", "people", "2")], state, city)
     assert alone[0].domain == "restaurant"  # one detail: the sub-domain in focus
+
+
+def test_booking_details_join_the_sub_domain_the_turn_speaks_of(city) -> None:
+    from tod.pipeline.focus import details_with_the_turn
+
+    acts = [A("inform", "hotel", "area", "north"), A("inform", "restaurant", "people", "8")]
+    assert details_with_the_turn(acts, city)[1] == A("inform", "hotel", "people", "8")
+    both = [A("inform", "hotel", "area", "north"), A("inform", "restaurant", "food", "thai"), A("inform", "restaurant", "people", "8")]
+    assert details_with_the_turn(both, city) == tuple(both)  # the turn speaks of the restaurant too

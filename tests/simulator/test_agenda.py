@@ -199,3 +199,10 @@ def test_a_failing_booking_detail_is_tried_with_the_rest_first(city_db: Database
     sub = SubGoal("restaurant", 1, {"food": "italian"}, booking=BOOK, fail_booking={"time": "20:00"})
     first = user(city_db, sub).start()
     assert A("inform", "restaurant", "time", "20:00") in first and A("inform", "restaurant", "people", "2") in first
+
+
+def test_a_confirmation_is_answered_with_the_questions_it_swallowed(city_db: Database) -> None:
+    u = user(city_db, SubGoal("restaurant", 1, {"food": "italian"}, ("phone",)))
+    u.start()  # informs the food and asks for the phone
+    said = u.respond([A("confirm", "restaurant", "food", "italian")])
+    assert said[:2] == [A("affirm", G), A("request", "restaurant", "phone", REQUESTED)]

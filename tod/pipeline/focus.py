@@ -8,7 +8,9 @@ else in the earlier turns; details given together (a booking's people, day and n
 sub-domain in focus that has all of them. When none of those has the slot, the only sub-domain
 that has it is taken; when several have it and none is in focus, the act is left as it is (the
 tracker ignores it). An inform of the slot the system just asked for answers the question: it
-takes the asked sub-domain unless the turn itself speaks of another (:func:`answers_in_context`).
+takes the asked sub-domain unless the turn itself speaks of another (:func:`answers_in_context`);
+a booking detail scoped to a sub-domain the turn does not otherwise speak of joins the one it
+does (:func:`details_with_the_turn`).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def focus_order(acts: Sequence[DialogueAct], state: DialogueState, domain: Domai
 def resolve_domains(acts: Sequence[DialogueAct], state: DialogueState, domain: Domain) -> tuple[DialogueAct, ...]:
     """``acts`` with the domain-less slot acts given the sub-domain in focus, and answers to the
     system's question given its sub-domain (see the module docstring)."""
-    acts = answers_in_context(acts, state, domain)
+    acts = details_with_the_turn(answers_in_context(acts, state, domain), domain)
     loose = [
         a for a in acts if a.domain not in domain.schemas and a.intent in SLOT_INTENTS and a.domain in ("", "general")
     ]
@@ -63,6 +65,27 @@ def resolve_domains(acts: Sequence[DialogueAct], state: DialogueState, domain: D
             target = having[0] if len(having) == 1 else None
         out.append(replace(act, domain=target) if target else act)
     return tuple(out)
+
+
+def details_with_the_turn(acts: Sequence[DialogueAct], domain: Domain) -> tuple[DialogueAct, ...]:
+    """A booking detail scoped to a sub-domain the turn does not otherwise speak of joins the one
+    sub-domain the turn does speak of ("a train to ely on tuesday, for 8 people": the train's
+    people, whatever sub-domain the NLU guessed for them)."""
+    spoken = {a.domain for a in acts if a.domain in domain.schemas and not _booking_detail(domain, a)}
+    if len(spoken) != 1:
+        return tuple(acts)
+    (turn_domain,) = spoken
+    out = []
+    for act in acts:
+        if _booking_detail(domain, act) and act.domain not in spoken and _has(domain, turn_domain, act.slot):
+            act = replace(act, domain=turn_domain)
+        out.append(act)
+    return tuple(out)
+
+
+def _booking_detail(domain: Domain, act: DialogueAct) -> bool:
+    schema = domain.schemas.get(act.domain)
+    return act.intent == "inform" and schema is not None and schema.booking is not None and act.slot in schema.booking.slots
 
 
 def answers_in_context(acts: Sequence[DialogueAct], state: DialogueState, domain: Domain) -> tuple[DialogueAct, ...]:

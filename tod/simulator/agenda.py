@@ -239,10 +239,16 @@ class AgendaUser:
         def add(task: Task, new: Sequence[DialogueAct]) -> None:
             out.extend(Item(self._index(task), a) for a in new)
 
+        confirmed: list[Task] = []
         for act in acts:
             task = self._task_for(act.domain)
             if act.intent == "confirm" and task is not None:
                 add(task, self._confirm(task, act))
+                if task not in confirmed:
+                    confirmed.append(task)
+        for task in confirmed:  # "yes - and what's the postcode?": what the checked turn also asked
+            again = [s for s in task.missing_requests() if 0 < task.asked.get(s, 0) <= self.options.max_repeats]
+            add(task, [DialogueAct("request", task.domain, s, REQUESTED) for s in again])
         handled: set[tuple[str, str]] = set()
         for act in acts:
             task = self._task_for(act.domain)
