@@ -55,7 +55,8 @@ def runs(args: argparse.Namespace) -> list[tuple[str, list[str]]]:
         ("cityguide-act", ["--level", "act", *common]),
     ]
     if args.mwz_nlu:
-        out.append(("multiwoz-text", [*mwz, "--set", f"nlu.model={args.mwz_nlu}", "--level", "text", *common]))
+        reading = ["--set", "nlu.read_turns=1"]  # its synthetic training dialogues carry only the system's turn
+        out.append(("multiwoz-text", [*mwz, "--set", f"nlu.model={args.mwz_nlu}", *reading, "--level", "text", *common]))
     cw_nlu = ["--set", f"nlu.model={args.cw_nlu}"] if args.cw_nlu else []
     out.append(("crosswoz-text", [*cw, *cw_nlu, "--level", "text", *common]))
     out.append(("cityguide-text", ["--level", "text", *common]))
