@@ -20,21 +20,9 @@ examples:
 """
 
 
-def add_chat(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser(
-        "chat",
-        help="talk to a task bot in the terminal",
-        description=(
-            "Talk to the system a pipeline file describes (NLU -> DST -> policy -> NLG, with a "
-            "fallback for out-of-task turns). Without --pipeline it is the built-in city guide of "
-            "Harbourton, which needs nothing but tod itself: its NLU is trained on synthesised "
-            "dialogues on the first start (a progress bar shows it) and loaded from the cache later. "
-            "With standard input not a terminal, it reads one user turn per line and prints one "
-            "reply per line, for scripts and tests."
-        ),
-        epilog=CHAT_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+def add_pipeline_options(p: argparse.ArgumentParser) -> None:
+    """The options that choose and build a pipeline, the same for every command that runs one:
+    ``--pipeline``, ``--data``, ``--set`` (into ``overrides``) and ``--cache-dir``."""
     p.add_argument(
         "--pipeline",
         default="cityguide",
@@ -57,9 +45,27 @@ def add_chat(commands: argparse._SubParsersAction) -> None:
             "routing.min_confidence=0.5, fallback.name=openai, seed=3 (repeatable)"
         ),
     )
-    p.add_argument("--debug", action="store_true", help="print the acts, confidence, route and timings of every turn")
     p.add_argument(
         "--cache-dir", metavar="DIR", help="where trained models are cached (default: $TOD_CACHE or ~/.cache/tod)"
     )
+
+
+def add_chat(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "chat",
+        help="talk to a task bot in the terminal",
+        description=(
+            "Talk to the system a pipeline file describes (NLU -> DST -> policy -> NLG, with a "
+            "fallback for out-of-task turns). Without --pipeline it is the built-in city guide of "
+            "Harbourton, which needs nothing but tod itself: its NLU is trained on synthesised "
+            "dialogues on the first start (a progress bar shows it) and loaded from the cache later. "
+            "With standard input not a terminal, it reads one user turn per line and prints one "
+            "reply per line, for scripts and tests."
+        ),
+        epilog=CHAT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_pipeline_options(p)
+    p.add_argument("--debug", action="store_true", help="print the acts, confidence, route and timings of every turn")
     p.add_argument("--no-progress", action="store_true", help="no progress bar while the NLU trains")
     p.set_defaults(handler="tod.cli.chat_commands:chat")

@@ -47,6 +47,8 @@ def _kilobytes(text: str) -> int:
 
 
 def add_serve_actions(commands: argparse._SubParsersAction) -> None:
+    from tod.cli.chat_args import add_pipeline_options
+
     p = commands.add_parser(
         "serve-actions",
         help="serve the pipeline as Rasa custom actions (a rasa-sdk action server)",
@@ -61,25 +63,7 @@ def add_serve_actions(commands: argparse._SubParsersAction) -> None:
         epilog=SERVE_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument(
-        "--pipeline",
-        default="cityguide",
-        metavar="NAME|FILE",
-        help="a ready-made pipeline (cityguide, multiwoz, crosswoz) or a YAML file (default: cityguide)",
-    )
-    p.add_argument(
-        "--data",
-        metavar="PATH",
-        help="the corpus folder with the databases of a third-party domain (overrides the pipeline's data_dir)",
-    )
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="STAGE.PARAM=VALUE",
-        help="override a pipeline entry, checked like the file: nlu.model=DIR, policy.confirm_below=0.4 (repeatable)",
-    )
+    add_pipeline_options(p)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=_port, default=5055, help="port to listen on (default: 5055, Rasa's default)")
     p.add_argument(
@@ -111,9 +95,6 @@ def add_serve_actions(commands: argparse._SubParsersAction) -> None:
         default="",
         metavar="ORIGIN",
         help="origins allowed to call from a browser ('*' for any; default: none)",
-    )
-    p.add_argument(
-        "--cache-dir", metavar="DIR", help="where trained models are cached (default: $TOD_CACHE or ~/.cache/tod)"
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar while the NLU trains")
     p.add_argument(

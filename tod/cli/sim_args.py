@@ -21,6 +21,7 @@ Writes OUT/simulation.json, OUT/report.md and OUT/failed.jsonl.
 
 
 def add_simulate(commands: argparse._SubParsersAction) -> None:
+    from tod.cli.chat_args import add_pipeline_options
     from tod.cli.main import HelpFormatter, fraction, non_negative_int, positive_int
 
     p = commands.add_parser(
@@ -34,24 +35,7 @@ def add_simulate(commands: argparse._SubParsersAction) -> None:
         epilog=SIMULATE_EPILOG,
         formatter_class=HelpFormatter,
     )
-    p.add_argument(
-        "--pipeline",
-        default="cityguide",
-        metavar="NAME|FILE",
-        help="a ready-made pipeline (cityguide, multiwoz, crosswoz) or a YAML file",
-    )
-    p.add_argument("--data", metavar="PATH", help="the corpus folder with a third-party domain's databases")
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="STAGE.PARAM=VALUE",
-        help="override a pipeline entry, checked like the file (repeatable), e.g. nlu.model=DIR",
-    )
-    p.add_argument(
-        "--cache-dir", metavar="DIR", help="where trained models are cached (default: $TOD_CACHE or ~/.cache/tod)"
-    )
+    add_pipeline_options(p)
     p.add_argument("--dialogues", type=positive_int, default=100, metavar="N", help="how many dialogues")
     p.add_argument("--seed", type=non_negative_int, default=0, metavar="S", help="seed of the goals and the users")
     p.add_argument("--workers", type=positive_int, default=1, metavar="K", help="worker processes (same numbers as 1)")

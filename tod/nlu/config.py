@@ -122,3 +122,35 @@ class TrainConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def generated_data_config(
+    *,
+    encoder: str,
+    epochs: int,
+    lr: float,
+    seed: int,
+    extend_vocabulary: bool,
+    context_turns: int,
+    context_acts: bool = False,
+    max_length: int = 96,
+) -> TrainConfig:
+    """The recipe of an act model trained on generated dialogues (a domain's synthetic NLU, the
+    simulated user's NLU): one run, multi-label acts, the word embeddings trained only when the
+    vocabulary is extended."""
+    from dataclasses import replace
+
+    base = TrainConfig()
+    return replace(
+        base,
+        encoder=encoder,
+        epochs=epochs,
+        lr=lr,
+        members=1,
+        seed=seed,
+        extend_vocabulary=extend_vocabulary,
+        freeze_embeddings=not extend_vocabulary,
+        model=replace(
+            base.model, multi_label=True, context_turns=context_turns, context_acts=context_acts, max_length=max_length
+        ),
+    )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -129,7 +129,7 @@ def train_domain_nlu(
     context: BuildContext, recipe: SynthRecipe, *, progress: bool = True, log: Callable[[str], None] = _to_stderr
 ) -> ActNLU:
     from tod.nlu.act_training import train_act_nlu
-    from tod.nlu.config import TrainConfig
+    from tod.nlu.config import generated_data_config
 
     dialogues = synthetic_dialogues(context, recipe)
     train, dev = dialogues[: recipe.dialogues], dialogues[recipe.dialogues :]
@@ -137,19 +137,14 @@ def train_domain_nlu(
         f"training the {context.domain.name} NLU on {len(train)} synthesised dialogues "
         f"({recipe.epochs} epochs; once, then cached)"
     )
-    base = TrainConfig()
-    config = replace(
-        base,
+    config = generated_data_config(
         encoder=recipe.encoder,
         epochs=recipe.epochs,
         lr=recipe.lr,
-        members=1,
         seed=recipe.seed + 13,
         extend_vocabulary=recipe.extend_vocabulary,
-        freeze_embeddings=not recipe.extend_vocabulary,
-        model=replace(
-            base.model, multi_label=True, context_turns=recipe.context_turns, context_acts=True, max_length=96
-        ),
+        context_turns=recipe.context_turns,
+        context_acts=True,
     )
     nlu, _ = train_act_nlu(
         train, dev or None, config, corpus=f"{context.domain.name}-synthetic", progress=progress, log=log

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -117,7 +117,7 @@ def train_reader(
     pipeline: Any, recipe: ReaderRecipe, *, progress: bool = True, log: Callable[[str], None] = _log
 ) -> ActNLU:
     from tod.nlu.act_training import train_act_nlu
-    from tod.nlu.config import TrainConfig
+    from tod.nlu.config import generated_data_config
 
     dialogues = training_dialogues(pipeline, recipe)
     held = min(600, max(20, len(dialogues) // 10))
@@ -126,17 +126,14 @@ def train_reader(
         f"training the simulated user's NLU for {pipeline.context.domain.name} on {len(train)} system "
         f"utterances ({recipe.epochs} epochs; once, then cached)"
     )
-    base = TrainConfig()
-    config = replace(
-        base,
+    config = generated_data_config(
         encoder=recipe.encoder,
         epochs=recipe.epochs,
         lr=recipe.lr,
-        members=1,
         seed=recipe.seed + 29,
         extend_vocabulary=recipe.extend_vocabulary,
-        freeze_embeddings=not recipe.extend_vocabulary,
-        model=replace(base.model, multi_label=True, context_turns=0, max_length=128),
+        context_turns=0,
+        max_length=128,
     )
     corpus = f"{pipeline.context.domain.name}-system-turns"
     nlu, _ = train_act_nlu(train, dev, config, corpus=corpus, progress=progress, log=log)
