@@ -170,7 +170,9 @@ def main() -> int:
     parser.add_argument("--dialogues", type=int, default=1000)
     parser.add_argument("--mwz-nlu", metavar="DIR", help="the MultiWOZ act NLU for the text-level run")
     parser.add_argument("--cw-nlu", metavar="DIR", help="the CrossWOZ act NLU for the text-level run")
-    parser.add_argument("--only", nargs="*", help="run only these (e.g. multiwoz-act cityguide-text)")
+    parser.add_argument(
+        "--only", nargs="*", help="run only these (e.g. multiwoz-act cityguide-text); the other recorded runs are kept"
+    )
     parser.add_argument("--no-record", action="store_true", help="print, do not write benchmarks/results")
     args = parser.parse_args()
     tod = str(Path(sys.executable).with_name("tod"))
@@ -211,6 +213,13 @@ def main() -> int:
                 f"{cell(s.get('dialogues_per_second'), False)} dialogues/s  ({seconds:.0f} s)",
                 flush=True,
             )
+    if args.only and not args.no_record and (RESULTS / "simulation.json").exists():
+        # re-measuring some runs: the others keep their recorded numbers (each run carries its own command)
+        earlier = json.loads((RESULTS / "simulation.json").read_text())
+        runs_now = record["runs"]
+        record["runs"] = {**earlier.get("runs", {}), **runs_now}
+        record["models"] = {k: v or earlier.get("models", {}).get(k, "") for k, v in record["models"].items()}
+        record["command"] = f"{earlier.get('command', '')}; then {record['command']} on {record['date']}"
     text = markdown(record)
     print(text)
     if not args.no_record:
