@@ -91,7 +91,7 @@ def _apply_saved(args, dialogue_sets, options, classes, out: Path) -> int:
     applied = [apply_model(model, name, dialogues, options, classes) for name, dialogues in dialogue_sets]
     out.mkdir(parents=True, exist_ok=True)
     payload = {"model": str(args.model), "applied": [a.to_dict() for a in applied]}
-    from tod.evaluation.paradise.report import write_text_atomically
+    from tod.files import write_text_atomically
 
     write_text_atomically(out / "applied.json", json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     for a in applied:

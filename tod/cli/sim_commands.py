@@ -62,8 +62,6 @@ def simulate_command(args: argparse.Namespace) -> int:
     err = Console(stderr=True)
     pipeline = build_pipeline(spec, progress=progress)
     domain = pipeline.context.domain
-    if domain.language == "zh":
-        spec = replace(spec, reader=replace(spec.reader, extend_vocabulary=True))
     if args.goals:
         goal_file = read_goals(args.goals, domain)
         if goal_file.skipped:

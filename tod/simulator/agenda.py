@@ -19,14 +19,14 @@ import random
 from dataclasses import dataclass, field, replace
 from typing import Sequence
 
+from tod._schema import FrozenMap
 from tod.acts import REQUESTED, DialogueAct
 from tod.belief import DONTCARE
-from tod._schema import FrozenMap
 from tod.dialogue import Goal, GoalReference, SubGoal
 from tod.domain.database import Database
 from tod.domain.normalise import norm_text
-from tod.errors import QueryError, SimulationError
 from tod.domain.ontology import Domain
+from tod.errors import QueryError, SimulationError
 from tod.simulator.goal_graph import ordered_subgoals
 from tod.simulator.roles import is_place, place_slots
 

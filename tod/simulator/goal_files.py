@@ -25,6 +25,7 @@ from tod._schema import FrozenMap
 from tod.dialogue import Goal, SubGoal
 from tod.domain.ontology import Domain, Schema
 from tod.errors import SchemaError, SimulationError
+from tod.files import write_text_atomically
 
 #: Keys of a ConvLab booking that are bookkeeping, not booking details.
 BOOKKEEPING = frozenset({"invalid", "pre_invoke", "booked"})
@@ -166,7 +167,6 @@ def _strings(value: Any, what: str, where: str) -> dict[str, str]:
 def _convlab_subgoal(
     name: str, part: Mapping[str, Any], domain: Domain, ident: int, where: str, skipped: Counter[str]
 ) -> SubGoal:
-    schema = domain.schema(name)
     here = f"{where}: {name}"
     reqt = part.get("reqt", [])
     if isinstance(reqt, Mapping):
@@ -189,12 +189,7 @@ def _convlab_subgoal(
 
 def write_goals(goals: list[Goal], path: str | os.PathLike[str]) -> None:
     """Write ``goals`` as tod goal JSON lines (atomically: a temporary file renamed into place)."""
-    path = Path(path)
-    scratch = path.with_name(f".{path.name}.tmp")
-    with scratch.open("w", encoding="utf-8") as handle:
-        for goal in goals:
-            handle.write(json.dumps(goal.to_dict(), ensure_ascii=False) + "\n")
-    os.replace(scratch, path)
+    write_text_atomically(path, "".join(json.dumps(g.to_dict(), ensure_ascii=False) + "\n" for g in goals))
 
 
 def to_convlab(goal: Goal) -> dict[str, Any]:

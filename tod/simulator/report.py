@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
 
+from tod.files import write_text_atomically
 from tod.simulator.runner import SimulationResult
 
 #: ConvLab's metric definitions, written into every report.
@@ -29,12 +30,6 @@ DEFINITIONS = (
     "answered; success = book rate 1 and inform recall 1 and the entity discussed meets the final "
     "constraints."
 )
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    scratch = path.with_name(f".{path.name}.tmp")
-    scratch.write_text(text, encoding="utf-8")
-    os.replace(scratch, path)
 
 
 def machine() -> str:
@@ -107,8 +102,8 @@ def write_report(result: SimulationResult, out: str | os.PathLike[str], command:
     folder.mkdir(parents=True, exist_ok=True)
     data = result_json(result, command)
     paths = {"json": folder / "simulation.json", "markdown": folder / "report.md", "failed": folder / "failed.jsonl"}
-    _atomic_write(paths["json"], json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    _atomic_write(paths["markdown"], markdown(data))
+    write_text_atomically(paths["json"], json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    write_text_atomically(paths["markdown"], markdown(data))
     failed = "".join(json.dumps(d.to_dict(), ensure_ascii=False) + "\n" for d in result.failed)
-    _atomic_write(paths["failed"], failed)
+    write_text_atomically(paths["failed"], failed)
     return paths

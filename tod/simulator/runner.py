@@ -119,17 +119,13 @@ class Simulator:
         self.pipeline = pipeline if pipeline is not None else build_pipeline(spec, progress=progress)
         database = self.pipeline.context.database
         self.generator = None if spec.goals else GoalGenerator(database, spec.goal_options, spec.stats)
-        user_nlg = user_nlu = None
-        if spec.level == "text":
-            from tod.nlg.template import TemplateNLG
-            from tod.simulator.user_nlu import SystemActReader
-
-            user_nlg = TemplateNLG.from_config(self.pipeline.context, side="user")
-            user_nlu = SystemActReader.for_pipeline(
-                self.pipeline, spec.reader, model=spec.reader_model, progress=progress
-            )
-        self.session = Session(
-            self.pipeline, level=spec.level, user_options=spec.user, user_nlg=user_nlg, user_nlu=user_nlu
+        self.session = Session.for_pipeline(
+            self.pipeline,
+            level=spec.level,
+            user_options=spec.user,
+            reader=spec.reader,
+            reader_model=spec.reader_model,
+            progress=progress,
         )
 
     def goal(self, index: int) -> Goal:

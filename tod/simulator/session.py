@@ -24,6 +24,7 @@ from tod.dialogue import USER, Dialogue, Goal, Turn
 from tod.errors import SimulationError
 from tod.simulator.agenda import AgendaUser, UserOptions
 from tod.simulator.metrics import DialogueMetrics, Evaluator
+from tod.simulator.user_nlu import ReaderRecipe
 from tod.state import DialogueState
 
 LEVELS = ("act", "text")
@@ -83,6 +84,28 @@ class Session:
         self.user_nlg = user_nlg
         self.user_nlu = user_nlu
         self.evaluator = Evaluator(self.database)
+
+    @classmethod
+    def for_pipeline(
+        cls,
+        pipeline: Any,
+        *,
+        level: str = "act",
+        user_options: UserOptions = UserOptions(),
+        reader: ReaderRecipe = ReaderRecipe(),
+        reader_model: str | None = None,
+        progress: bool = False,
+    ) -> Session:
+        """A session of ``pipeline``; at text level with the domain's user templates and the simulated
+        user's NLU (``reader_model``, else the one ``reader`` trains, cached)."""
+        user_nlg = user_nlu = None
+        if level == "text":
+            from tod.nlg.template import TemplateNLG
+            from tod.simulator.user_nlu import SystemActReader
+
+            user_nlg = TemplateNLG.from_config(pipeline.context, side="user")
+            user_nlu = SystemActReader.for_pipeline(pipeline, reader, model=reader_model, progress=progress)
+        return cls(pipeline, level=level, user_options=user_options, user_nlg=user_nlg, user_nlu=user_nlu)
 
     def run(self, goal: Goal, *, seed: int = 0, dialogue_id: str = "sim-0") -> SimulatedDialogue:
         started = time.perf_counter()

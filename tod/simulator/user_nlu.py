@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -157,9 +157,12 @@ class SystemActReader:
         progress: bool = True,
         log: Callable[[str], None] = _log,
     ) -> SystemActReader:
-        """The reader for ``pipeline``: the model directory ``model``, else the cached one (trained first if missing)."""
+        """The reader for ``pipeline``: the model directory ``model``, else the cached one (trained first
+        if missing). For a Chinese domain the recipe always extends the encoder's vocabulary."""
         from tod.nlu.acts import ActNLU
 
+        if pipeline.context.domain.language == "zh" and not recipe.extend_vocabulary:
+            recipe = replace(recipe, extend_vocabulary=True)  # how the packaged MiniLM reads Chinese
         if model is not None:
             loaded = ActNLU.load(Path(model).expanduser())
             assert isinstance(loaded, ActNLU)

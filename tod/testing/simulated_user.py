@@ -85,18 +85,9 @@ class SimulatedUser:
         self.pipeline = pipeline
         self.seed = seed
         self.generator = GoalGenerator(pipeline.context.database, goals)
-        user_nlg = user_nlu = None
-        if level == "text":
-            from tod.nlg.template import TemplateNLG
-            from tod.simulator.user_nlu import SystemActReader
-
-            if pipeline.context.domain.language == "zh" and not reader.extend_vocabulary:
-                from dataclasses import replace
-
-                reader = replace(reader, extend_vocabulary=True)
-            user_nlg = TemplateNLG.from_config(pipeline.context, side="user")
-            user_nlu = SystemActReader.for_pipeline(pipeline, reader, model=reader_model, progress=False)
-        self.session = Session(pipeline, level=level, user_options=user, user_nlg=user_nlg, user_nlu=user_nlu)
+        self.session = Session.for_pipeline(
+            pipeline, level=level, user_options=user, reader=reader, reader_model=reader_model
+        )
         self._runs = 0
 
     def goal(self, goal: Goal | Mapping[str, Any] | None = None, *, seed: int | None = None) -> Goal:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from tod.evaluation.paradise.study import ParadiseStudy
+from tod.files import write_text_atomically
 
 REPORT = "report.md"
 JSON = "paradise.json"
@@ -33,13 +34,6 @@ def write_report(study: ParadiseStudy, out: Path, *, command: str = "", extra: d
     plot_weights(study, out / WEIGHTS)
     write_text_atomically(out / REPORT, markdown(study, command=command, extra=extra))
     return out / REPORT
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to a scratch file beside ``path`` and rename it into place."""
-    scratch = path.with_name(f".{path.name}.tmp")
-    scratch.write_text(text, encoding="utf-8")
-    os.replace(scratch, path)
 
 
 def _write_features(study: ParadiseStudy, path: Path) -> None:
