@@ -107,3 +107,46 @@ def test_not_a_database(tmp_path: Path) -> None:
 def test_default_path_under_the_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("TOD_CACHE", str(tmp_path))
     assert default_store_path("city guide/x") == tmp_path / "states" / "city_guide_x.sqlite3"
+
+
+def test_newer_schema_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    store = StateStore(path, "chat")
+    store.save("a", state_for("thai"), 1)
+    with sqlite3.connect(path) as raw:
+        raw.execute("UPDATE states SET schema = ?", (STATE_SCHEMA + 5,))
+    with pytest.raises(StoreError, match=f"schema {STATE_SCHEMA + 5}; .* \\(a newer tod wrote it\\)"):
+        store.load("a")
+    store.close()
+
+
+def test_a_database_of_something_else_is_refused_and_left_alone(tmp_path: Path) -> None:
+    other = tmp_path / "other.sqlite3"
+    with sqlite3.connect(other) as raw:
+        raw.execute("CREATE TABLE notes (body TEXT)")
+    before = other.read_bytes()
+    with pytest.raises(StoreError, match="database of something else \\(tables: notes\\)"):
+        StateStore(other)
+    assert other.read_bytes() == before
+    shaped = tmp_path / "shaped.sqlite3"
+    with sqlite3.connect(shaped) as raw:
+        raw.execute("CREATE TABLE states (id INTEGER, body TEXT)")
+    with pytest.raises(StoreError, match="table 'states' has columns id, body; expected namespace"):
+        StateStore(shaped)
+
+
+def test_check_finds_damaged_pages_and_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    with StateStore(path, "chat") as store:
+        for i in range(40):
+            store.save(f"k{i}", state_for(f"w{i}", 3), 3)
+        store.check()  # a sound store passes
+    damaged = bytearray(path.read_bytes())
+    assert len(damaged) > 3 * 4096
+    damaged[2 * 4096 :] = bytes(range(256)) * ((len(damaged) - 2 * 4096) // 256)
+    path.write_bytes(bytes(damaged))
+    store = StateStore(path, "chat")  # the first pages are sound: it opens
+    with pytest.raises(StoreError, match="s.sqlite3 (is damaged|is not a usable state store)"):
+        store.check()
+    store.close()
+    assert path.read_bytes() == bytes(damaged)

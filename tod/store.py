@@ -81,11 +81,16 @@ class StateStore:
             raise StoreError(f"cannot create the folder of the state store {self.path}: {error}") from None
         connection = self._connection()
         try:
+            _refuse_foreign(connection, self.path)
             connection.execute("PRAGMA journal_mode=WAL")
             with connection:
                 connection.execute(_CREATE)
         except sqlite3.DatabaseError as error:
+            self.close()
             raise StoreError(f"{self.path} is not a usable state store: {error}") from None
+        except StoreError:
+            self.close()
+            raise
 
     # ------------------------------------------------------------------ connections
     def _connection(self) -> sqlite3.Connection:
@@ -118,6 +123,17 @@ class StateStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def check(self) -> None:
+        """Read the whole file (SQLite's ``quick_check``) and fail with :class:`StoreError` where it is
+        damaged; a damaged store is left as it is. Takes time in proportion to the file's size."""
+        try:
+            rows = self._connection().execute("PRAGMA quick_check").fetchall()
+        except sqlite3.Error as error:
+            raise StoreError(f"{self.path} is not a usable state store: {error}") from None
+        problems = [str(row[0]) for row in rows if row[0] != "ok"]
+        if problems:
+            raise StoreError(f"{self.path} is damaged: {'; '.join(problems[:3])}")
+
     # ------------------------------------------------------------------ records
     def load(self, key: str) -> StoredState | None:
         """The record of conversation ``key``, or ``None`` when there is none."""
@@ -137,9 +153,10 @@ class StateStore:
             return None
         schema, turn, text, updated = row
         if schema != STATE_SCHEMA:
+            newer = " (a newer tod wrote it)" if isinstance(schema, int) and schema > STATE_SCHEMA else ""
             raise StoreError(
                 f"{self.path}: conversation {key!r} was stored with state schema {schema}; this tod reads "
-                f"schema {STATE_SCHEMA}"
+                f"schema {STATE_SCHEMA}{newer}"
             )
         try:
             state = DialogueState.from_dict(json.loads(text))
@@ -188,6 +205,27 @@ class StateStore:
         except sqlite3.Error as error:
             raise StoreError(f"cannot list the conversations in {self.path}: {error}") from None
         return [row[0] for row in rows]
+
+
+_COLUMNS = ("namespace", "key", "schema", "turn", "state", "updated")
+
+
+def _refuse_foreign(connection: sqlite3.Connection, path: Path) -> None:
+    """Refuse an SQLite file that holds other tables but no state table, or a ``states`` table of
+    another shape: it belongs to something else, and adding a table to it would change it."""
+    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if tables and "states" not in tables:
+        raise StoreError(
+            f"{path} is an SQLite database of something else (tables: {', '.join(sorted(tables)[:5])}), "
+            "not a tod state store"
+        )
+    if "states" in tables:
+        columns = tuple(row[1] for row in connection.execute("PRAGMA table_info(states)"))
+        if columns != _COLUMNS:
+            raise StoreError(
+                f"{path} is not a tod state store: its table 'states' has columns {', '.join(columns)}; "
+                f"expected {', '.join(_COLUMNS)}"
+            )
 
 
 def _check_key(key: object) -> None:

@@ -7,7 +7,7 @@ import argparse
 CHAT_EPILOG = """\
 commands while chatting:
   /state   the belief state, the last acts and database matches
-  /reset   start a new conversation
+  /reset   start a new conversation (with --session, the stored one is forgotten too)
   /debug   toggle printing acts, confidence, route and timings every turn
   /help    this list
   /quit    leave (also Ctrl-D or Ctrl-C)
@@ -15,6 +15,7 @@ commands while chatting:
 examples:
   tod chat                                        the built-in city guide (trains its NLU once, ~2 min)
   echo "a cheap italian restaurant please" | tod chat     one reply per input line
+  tod chat --session alice                        resume conversation 'alice' where it stopped
   tod chat --pipeline multiwoz --data ../shared/data/multiwoz --set nlu.model=models/multiwoz-acts
   tod chat --set fallback.name=openai --set fallback.url=http://127.0.0.1:8080 --set fallback.model=any
 """
@@ -68,4 +69,17 @@ def add_chat(commands: argparse._SubParsersAction) -> None:
     add_pipeline_options(p)
     p.add_argument("--debug", action="store_true", help="print the acts, confidence, route and timings of every turn")
     p.add_argument("--no-progress", action="store_true", help="no progress bar while the NLU trains")
+    p.add_argument(
+        "--session",
+        metavar="NAME",
+        help=(
+            "keep this conversation under NAME, saved after every turn, and resume it on the next start "
+            "(1-100 printable characters)"
+        ),
+    )
+    p.add_argument(
+        "--store",
+        metavar="PATH",
+        help="the SQLite file keeping --session conversations (default: $TOD_CACHE/states/<pipeline>.sqlite3)",
+    )
     p.set_defaults(handler="tod.cli.chat_commands:chat")

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from tod.errors import ConfigError
+
+if TYPE_CHECKING:
+    from tod.cli.chat_session import ChatSession
 
 HELP = "/state  belief, last acts, matches   /reset  new conversation   /debug  toggle details   /quit  leave"
 
@@ -27,12 +30,19 @@ def parse_overrides(items: list[str]) -> dict[str, str]:
     return out
 
 
-def build_pipeline(args: argparse.Namespace) -> Any:
+def load_config(args: argparse.Namespace) -> Any:
+    """The checked pipeline configuration that ``--pipeline``, ``--set`` and ``--data`` describe."""
     from tod.pipeline.config import load_pipeline_config, with_data_dir
-    from tod.pipeline.pipeline import Pipeline
 
     config = load_pipeline_config(args.pipeline, parse_overrides(args.overrides))
-    config = with_data_dir(config, args.data)
+    return with_data_dir(config, args.data)
+
+
+def build_pipeline(args: argparse.Namespace, config: Any = None) -> Any:
+    """The pipeline of ``config`` (by default the one the arguments describe), built or loaded."""
+    from tod.pipeline.pipeline import Pipeline
+
+    config = load_config(args) if config is None else config
     return Pipeline.from_config(config, cache_dir=args.cache_dir, progress=not args.no_progress)
 
 
@@ -100,11 +110,18 @@ def _debug_line(pipeline: Any) -> str:
     )
 
 
-def run_chat(pipeline: Any, lines: TextIO, console: Console, debug: bool = False) -> int:
-    """The conversation loop: commands start with ``/``; everything else is a user turn."""
+def run_chat(
+    pipeline: Any, lines: TextIO, console: Console, debug: bool = False, session: ChatSession | None = None
+) -> int:
+    """The conversation loop: commands start with ``/``; everything else is a user turn.
+
+    With a ``session``, every completed turn's state is committed to it before the reply is shown,
+    and ``/reset`` forgets the stored conversation too."""
     if console.interactive:
         console.info(f"tod chat - {pipeline.name}. {HELP}")
-        console.reply(pipeline.nlg.generate([_welcome()], pipeline.state))
+        said = pipeline.state.last_system_turns(1)
+        # a resumed conversation shows where it stopped rather than greeting again
+        console.reply(said[0].text if said else pipeline.nlg.generate([_welcome()], pipeline.state))
     while True:
         if console.interactive:
             try:
@@ -121,6 +138,8 @@ def run_chat(pipeline: Any, lines: TextIO, console: Console, debug: bool = False
             break
         if command == "/reset":
             pipeline.reset()
+            if session is not None:
+                session.reset()
             console.info("(new conversation)")
             continue
         if command == "/state":
@@ -134,6 +153,8 @@ def run_chat(pipeline: Any, lines: TextIO, console: Console, debug: bool = False
             console.info(HELP)
             continue
         turn = pipeline.respond(text)
+        if session is not None:
+            session.save(pipeline.state)  # committed before the reply is shown: a seen reply is never lost
         console.reply(turn.text)
         if debug:
             console.info(_debug_line(pipeline))
@@ -149,11 +170,35 @@ def _welcome() -> Any:
 
 def chat(args: argparse.Namespace) -> int:
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    pipeline = build_pipeline(args)
-    console = Console(interactive, sys.stdout)
+    name, store = getattr(args, "session", None), getattr(args, "store", None)
+    if name is None and store is not None:
+        raise ConfigError("--store keeps the conversations of --session: give --session NAME too")
+    config = load_config(args)
+    session = _open_session(name, store, config.name) if name is not None else None
     try:
-        return run_chat(pipeline, sys.stdin, console, debug=args.debug)
-    except KeyboardInterrupt:
-        if interactive:
-            console.info("bye")
-        return 0
+        # the store is read before the (possibly slow) build, so a bad one fails at once
+        resumed = session.resume() if session is not None else None
+        pipeline = build_pipeline(args, config)
+        console = Console(interactive, sys.stdout)
+        if resumed is not None:
+            pipeline.state = resumed
+            ended = " (the conversation had ended; /reset starts a new one)" if resumed.over else ""
+            console.info(f"resumed session {name} at turn {resumed.turn_count}{ended}")
+        try:
+            return run_chat(pipeline, sys.stdin, console, debug=args.debug, session=session)
+        except KeyboardInterrupt:
+            if interactive:
+                console.info("bye")
+            return 0
+    finally:
+        if session is not None:
+            session.close()
+
+
+def _open_session(name: str, store: str | None, pipeline_name: str) -> ChatSession:
+    from tod.cli.chat_session import ChatSession, pause_from_env
+    from tod.store import default_store_path
+
+    if store is not None and not store.strip():
+        raise ConfigError(f"--store expects the path of an SQLite file, found {store!r}")
+    return ChatSession.open(name, store or default_store_path(pipeline_name), pause_from_env())
