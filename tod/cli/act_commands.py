@@ -35,6 +35,9 @@ def train_acts(args: argparse.Namespace, config) -> int:
     """Train an ActNLU on a dialogue corpus; ``config`` is the TrainConfig the options describe."""
     from tod.cli.main import ACT_CONTEXT
     from tod.cli.nlu_commands import check_output_dir
+    from tod.nlu import distributed
+
+    world = distributed.current()  # set up by train_nlu when launched as several processes
 
     out = Path(args.out)
     check_output_dir(out, args.overwrite)
@@ -57,16 +60,19 @@ def train_acts(args: argparse.Namespace, config) -> int:
         how += f"; plus {synthetic} dialogues synthesised from the {args.corpus} domain (training only)"
     context = ACT_CONTEXT if args.context_turns is None else args.context_turns
     config = replace(config, members=1, model=replace(config.model, multi_label=True, context_turns=context))
-    print(
-        f"training dialogue acts on {len(train)} {args.corpus} dialogues ({train_split}), selecting on {len(dev)} "
-        f"({how}); encoder {config.encoder}, {config.epochs} epochs, context {context} turns, seed {config.seed}",
-        file=sys.stderr,
-    )
+    if world.main:
+        print(
+            f"training dialogue acts on {len(train)} {args.corpus} dialogues ({train_split}), selecting on {len(dev)} "
+            f"({how}); encoder {config.encoder}, {config.epochs} epochs, context {context} turns, seed {config.seed}",
+            file=sys.stderr,
+        )
     from tod.nlu.act_training import train_act_nlu
 
     nlu, _ = train_act_nlu(
         train, dev, config, corpus=args.corpus, progress=not args.quiet, log=lambda line: print(line, file=sys.stderr)
     )
+    if not world.main:
+        return 0
     nlu.meta.update(
         {
             "data_path": str(Path(args.data).resolve()),
@@ -102,10 +108,26 @@ def evaluate_acts(args: argparse.Namespace, nlu) -> int:
     from tqdm.auto import tqdm
 
     gold, predicted, texts = [], [], []
-    for dialogue in tqdm(dialogues, desc="parsing", unit="dialogue", disable=not sys.stderr.isatty()):
+    bar = tqdm(total=len(dialogues), desc="parsing", unit="dialogue", disable=not sys.stderr.isatty())
+    if args.workers > 1:
+        from functools import partial
+
+        from tod.cli.nlu_commands import load_model
+        from tod.nlu.sharded import parse_dialogues
+
+        # Each dialogue is parsed on its own, so sharing them out changes no prediction.
+        parsed = parse_dialogues(partial(load_model, args.model), dialogues, args.workers, threads=args.threads,
+                                 on_done=bar.update)
+    else:
+        parsed = []
+        for dialogue in dialogues:
+            parsed.append(nlu.parse_dialogue(dialogue))
+            bar.update(1)
+    bar.close()
+    for dialogue, acts in zip(dialogues, parsed):
         gold.extend(t.acts for t in dialogue.user_turns)
         texts.extend(t.text for t in dialogue.user_turns)
-        predicted.extend(nlu.parse_dialogue(dialogue))
+        predicted.extend(acts)
     scores = score_acts(gold, predicted)
     where = f"{args.data} [{split}" + (f", {args.part} part" if args.part != "all" else "") + "]"
     print_act_report(scores, title=f"{where} with {args.model}", errors=act_errors(gold, predicted, texts, args.errors))

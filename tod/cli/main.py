@@ -95,7 +95,9 @@ def _add_train_nlu(commands: argparse._SubParsersAction) -> None:
             "seq.out / label format (one directory per split: train, dev, test). The model is "
             "evaluated on dev after every epoch and the best epoch (dev sentence accuracy, then "
             "slot F1, then intent accuracy) is saved, atomically, to --out. Training is "
-            "deterministic for a seed on the same machine and thread count."
+            "deterministic for a seed on the same machine and thread count. Launched as several "
+            "processes (torchrun, accelerate launch) it trains data-parallel on CPUs or GPUs; "
+            "see docs/scaling.md."
         ),
         formatter_class=HelpFormatter,
     )
@@ -217,6 +219,11 @@ def _add_evaluate_nlu(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--json", metavar="OUT", help="also write the scores as JSON to this file")
     p.add_argument("--batch-size", type=positive_int, default=64, help="utterances per forward pass")
     p.add_argument("--threads", type=positive_int, default=None, help="CPU threads for torch (default: all cores)")
+    p.add_argument(
+        "--workers", type=positive_int, default=1, metavar="K",
+        help="predict in K worker processes (whole batches, or whole dialogues, each); the scores are those of "
+        "one process (docs/scaling.md); --threads is then per worker, the cores shared out if not given",
+    )
     p.add_argument("--errors", type=non_negative_int, default=0, metavar="N", help="also print up to N wrong examples")
     acts = p.add_argument_group(
         "dialogue acts",

@@ -5,10 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tod.errors import ConfigError, ModelDirError
 from tod.nlu.store import MANIFEST
+
+if TYPE_CHECKING:
+    from tod.nlu.distributed import World
 
 
 def _threads(args: argparse.Namespace) -> None:
@@ -33,6 +38,22 @@ def check_output_dir(out: Path, overwrite: bool) -> None:
 
 
 def train_nlu(args: argparse.Namespace) -> int:
+    """``tod train nlu``; launched as several processes (torchrun, accelerate launch), data-parallel
+    training in which process 0 alone prints and writes the model (``docs/scaling.md``)."""
+    from tod.nlu import distributed
+
+    ours = not distributed.current().distributed  # a group set up by a caller is the caller's to end
+    world = distributed.setup()
+    try:
+        code = _train_nlu(args, world)
+        distributed.barrier(world)  # the others wait until process 0 has written the model
+        return code
+    finally:
+        if ours:
+            distributed.shutdown()
+
+
+def _train_nlu(args: argparse.Namespace, world: World) -> int:
     from tod.cli.main import ACT_EPOCHS, ACT_MAX_EXAMPLES
     from tod.data.seqio import corpus_checksum, load_seq_corpus
     from tod.nlu.config import JointNLUConfig, TrainConfig
@@ -68,26 +89,36 @@ def train_nlu(args: argparse.Namespace) -> int:
         return train_acts(args, config)
     if args.context_turns:
         raise ConfigError("--context-turns needs a dialogue corpus (--corpus)")
+    if world.distributed and config.members > 1:
+        # A soup's members train in worker processes of their own; launched as several processes,
+        # those are the data-parallel ranks already, so one model is trained.
+        config = replace(config, members=1)
+        if world.main:
+            print(f"tod: {world.size} data-parallel processes train one model (--members 1, not a soup of "
+                  f"{args.members})", file=sys.stderr)
 
     out = Path(args.out)
     check_output_dir(out, args.overwrite)
     corpus = load_seq_corpus(args.data)
     if "train" not in corpus:
         raise ConfigError(f"{args.data} has no train split (found: {', '.join(corpus)})")
-    if "dev" not in corpus:
+    if "dev" not in corpus and world.main:
         print("tod: warning: no dev split; the last epoch is kept", file=sys.stderr)
     used = [s for s in ("train", "dev") if s in corpus]
     checksum = corpus_checksum(args.data, used)
-    print(
-        f"training on {len(corpus['train'])} examples"
-        + (f", selecting on {len(corpus['dev'])} dev examples" if "dev" in corpus else "")
-        + f" (encoder {config.encoder}, {config.epochs} epochs, seed {config.seed})",
-        file=sys.stderr,
-    )
+    if world.main:
+        print(
+            f"training on {len(corpus['train'])} examples"
+            + (f", selecting on {len(corpus['dev'])} dev examples" if "dev" in corpus else "")
+            + f" (encoder {config.encoder}, {config.epochs} epochs, seed {config.seed})",
+            file=sys.stderr,
+        )
     from tod.nlu.soup import train_soup
 
     nlu, _ = train_soup(corpus, config, data_checksum=checksum, progress=not args.quiet,
                              log=lambda line: print(line, file=sys.stderr))
+    if not world.main:
+        return 0
     nlu.meta["data_path"] = str(Path(args.data).resolve())
     nlu.save(out)
     dev = nlu.meta.get("dev_metrics")
@@ -101,7 +132,7 @@ def train_nlu(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load(model_dir: str):
+def load_model(model_dir: str):
     """The model in ``model_dir``, whichever NLU component saved it (its ``nlu_config.json`` says)."""
     from tod.nlu.jointbert import JointBertNLU
     from tod.registry import NLU_REGISTRY
@@ -122,7 +153,7 @@ def evaluate_nlu(args: argparse.Namespace) -> int:
     from tod.evaluation.report import print_nlu_report
 
     _threads(args)
-    nlu = _load(args.model)
+    nlu = load_model(args.model)
     if getattr(nlu, "KIND", "") == "jointbert-acts" or args.corpus:
         if getattr(nlu, "KIND", "") != "jointbert-acts":
             raise ConfigError(f"{args.model} is an intent/slot model; --corpus evaluates dialogue-act models")
@@ -130,7 +161,14 @@ def evaluate_nlu(args: argparse.Namespace) -> int:
 
         return evaluate_acts(args, nlu)
     split = load_seq_corpus(args.data, [args.split])[args.split]
-    scores, errors = evaluate_predictions(nlu, split, args.batch_size, keep_errors=args.errors)
+    predictor = nlu
+    if args.workers > 1:
+        from functools import partial
+
+        from tod.nlu.sharded import ShardedPredictor
+
+        predictor = ShardedPredictor(nlu, partial(load_model, args.model), args.workers, threads=args.threads)
+    scores, errors = evaluate_predictions(predictor, split, args.batch_size, keep_errors=args.errors)
     print_nlu_report(scores, title=f"{args.data} [{args.split}] with {args.model}", errors=errors)
     if args.json:
         path = Path(args.json)
@@ -142,7 +180,7 @@ def evaluate_nlu(args: argparse.Namespace) -> int:
 
 
 def parse_text(args: argparse.Namespace) -> int:
-    nlu = _load(args.model)
+    nlu = load_model(args.model)
     texts = args.text if args.text else (line.rstrip("\n") for line in sys.stdin)
     for text in texts:
         print(nlu.parse(text).to_json(), flush=True)

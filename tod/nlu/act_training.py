@@ -3,6 +3,8 @@
 The same loop as the intent/slot model (:func:`tod.nlu.training.fit`): the act labels and tags come
 from the training dialogues only, the value map too (:func:`tod.nlu.act_data.value_map`), and the
 epoch kept is the best on dev by act F1, then utterance accuracy (ConvLab-3's definitions).
+Launched as several processes it trains data-parallel, as that loop does; process 0 alone then
+tunes the label threshold on dev.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import torch
 from tod.dialogue import Dialogue
 from tod.errors import ConfigError
 from tod.evaluation.acts import score_acts
+from tod.nlu import distributed
 from tod.nlu.act_data import ActExample, act_examples, acts_from_prediction, value_map
 from tod.nlu.acts import ActNLU
 from tod.nlu.config import TrainConfig
@@ -104,6 +107,7 @@ def train_act_nlu(
         if dev
         else []
     )
+    world = distributed.setup()  # before the model is built: on GPUs it chooses this process's device
     if config.threads:
         torch.set_num_threads(config.threads)
     seed_everything(config.seed)
@@ -116,7 +120,8 @@ def train_act_nlu(
         texts = [turn.text for dialogue in train for turn in dialogue.turns]
         added = extend_vocabulary(nlu.tokenizer, nlu.model.encoder, texts, seed=config.seed)
         nlu.meta["added_characters"] = added
-        log(f"vocabulary: {added} characters of the training dialogues added to the encoder's")
+        if world.main:
+            log(f"vocabulary: {added} characters of the training dialogues added to the encoder's")
     targets = torch.zeros((len(examples), len(labels)))
     for row, example in enumerate(examples):
         for label in example.labels:
@@ -158,7 +163,7 @@ def train_act_nlu(
             "dev_dialogues": len(dev) if dev else 0,
         }
     )
-    if dev_examples:
+    if dev_examples and world.main:
         scores = tune_threshold(trained, dev_examples, log)  # type: ignore[arg-type]
         trained.meta.update({"label_threshold": trained.threshold, "dev_metrics": scores.to_dict()})
     return trained, history  # type: ignore[return-value]

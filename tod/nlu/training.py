@@ -4,6 +4,10 @@ The recipe: AdamW with a higher learning rate for the freshly initialised heads 
 encoder, linear warm-up and decay, length-bucketed batches (little padding, so CPU time goes
 into real tokens), evaluation on dev after every epoch, and the best epoch by dev sentence
 accuracy (ties: slot F1, then intent accuracy) kept. Everything random is seeded.
+
+Launched as several processes (``torchrun``, ``accelerate launch``), the loop trains data-parallel
+(:mod:`tod.nlu.distributed`): each process takes its share of every epoch's batches, gradients are
+averaged, and process 0 alone evaluates, keeps the best epoch and reports.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import torch
 
 from tod.errors import ConfigError
 from tod.evaluation.nlu import evaluate_predictions
+from tod.nlu import distributed
 from tod.nlu.config import TrainConfig
 from tod.nlu.jointbert import JointBertNLU
 from tod.nlu.labels import OUTSIDE, LabelVocab
@@ -141,6 +146,7 @@ def train_joint_nlu(
         raise ConfigError(f"the corpus has no train split (splits found: {list(corpus)})")
     train = corpus["train"]
     dev = corpus["dev"] if "dev" in corpus else None
+    distributed.setup()  # before the model is built: on GPUs it chooses this process's device
     if config.threads:
         torch.set_num_threads(config.threads)
     seed_everything(config.seed)
@@ -187,22 +193,36 @@ def fit(
     bar_label: str = "training",
     on_final: Callable[[JointBertNLU], None] | None = None,
 ) -> tuple[JointBertNLU, list[EpochRecord]]:
-    """The training loop shared by every joint model: returns the model at its best dev epoch."""
+    """The training loop shared by every joint model: returns the model at its best dev epoch.
+
+    In a process group (:func:`tod.nlu.distributed.setup`) every process calls it; each trains on its
+    share of the batches (``config.batch_size`` is then per process), and only process 0 evaluates,
+    reports and returns the selected model: the others return their copy as of the last epoch."""
     data_seed = config.seed if config.data_seed is None else config.data_seed
     if data_seed != config.seed:
         seed_everything(data_seed)
+    world = distributed.setup()
     model, device = nlu.model, nlu.device
     precision = resolve_precision(config.precision, device)
     if config.freeze_embeddings:
         model.encoder.get_input_embeddings().weight.requires_grad_(False)
 
     optimizer = _optimizer(model, config)
+    trainer = distributed.wrap(model, world)  # the model itself, or it in DistributedDataParallel
+    if world.distributed:
+        # One batch order for all (the sampler's own rng), but dropout differs between processes.
+        torch.manual_seed(data_seed + world.rank)
     rng = random.Random(data_seed)
     sampler = EpochSampler(len(data.lengths), epoch_size(len(data.lengths), config), rng)
-    total = math.ceil(sampler.size / config.batch_size) * config.epochs
+    total = math.ceil(math.ceil(sampler.size / config.batch_size) / world.size) * config.epochs
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _linear_schedule(total, int(total * config.warmup)))
+    if not world.main:
+        log = _silent
     if sampler.size < len(data.lengths):
         log(f"{len(data.lengths)} training examples; {sampler.size} per epoch (--max-examples {config.max_examples})")
+    if world.distributed:
+        log(f"data-parallel over {world.size} processes ({world.backend}): {config.batch_size} examples per "
+            f"process and step, {world.size * config.batch_size} in all")
     history: list[EpochRecord] = []
     best: _Candidate | None = None
     average = _WeightAverage(first_epoch=config.epochs - config.average_last + 1) if config.average_last > 1 else None
@@ -221,17 +241,18 @@ def fit(
     from tqdm.auto import tqdm
 
     # disable=None: no bar when stderr is not a terminal (logs and pipes get the epoch lines only)
+    progress = progress and world.main
     bar = tqdm(total=total, disable=None if progress else True, unit="step", dynamic_ncols=True, desc=bar_label,
                position=bar_position)
     say = (lambda line: bar.write(line, file=sys.stderr)) if progress else log  # lines go where the bar is
     for epoch in range(1, config.epochs + 1):
         epoch_start = time.time()
-        model.train()
+        trainer.train()
         losses = []
-        for batch_ids in sampler.batches(data.lengths, config.batch_size):
+        for batch_ids in distributed.shard(sampler.batches(data.lengths, config.batch_size), world):
             batch, intent_targets, tag_targets = data.inputs(batch_ids)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
-                out = model(
+                out = trainer(
                     batch.input_ids.to(device),
                     batch.attention_mask.to(device),
                     batch.word_index.to(device),
@@ -250,14 +271,18 @@ def fit(
             bar.set_postfix(epoch=epoch, loss=f"{losses[-1]:.3f}")
         if average is not None:
             average.add(epoch, model)
-        result = data.evaluate() if data.evaluate is not None else None
+        train_loss = distributed.mean(float(np.mean(losses)), world)
+        result = data.evaluate() if data.evaluate is not None and world.main else None
+        distributed.barrier(world)  # the other processes wait while process 0 evaluates
         record = EpochRecord(
             epoch,
-            float(np.mean(losses)),
+            train_loss,
             result.summary if result is not None else {},
             time.time() - epoch_start,
         )
         history.append(record)
+        if not world.main:
+            continue
         line = f"epoch {epoch}/{config.epochs}  loss {record.train_loss:.4f}"
         if result is not None:
             line += f"  dev {result.line}"
@@ -266,8 +291,12 @@ def fit(
             line += "  (best so far)"
         say(line)
     bar.close()
+    distributed.check_in_step(model, world)
     if on_final is not None:
         on_final(nlu)
+    if not world.main:
+        model.eval()
+        return nlu, history
     if average is not None:
         model.load_state_dict(average.state(model))
         result = data.evaluate() if data.evaluate is not None else None
@@ -294,7 +323,14 @@ def fit(
         "train_seconds": time.time() - started,
         "versions": _versions(),
     }
+    if world.distributed:
+        nlu.meta["distributed"] = {"processes": world.size, "backend": world.backend,
+                                   "batch_size_per_process": config.batch_size}
     return nlu, history
+
+
+def _silent(line: str) -> None:
+    """Where the lines of processes other than process 0 go."""
 
 
 def _optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
