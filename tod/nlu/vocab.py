@@ -78,6 +78,7 @@ def extend_vocabulary(tokenizer: Any, model: Any, texts: Iterable[str], *, seed:
     with torch.no_grad():
         for char, index in zip(characters, new_ids):
             generator = torch.Generator().manual_seed(seed * 0x110000 + ord(char))
-            row = mean + noise * std * torch.randn(mean.shape, generator=generator)
-            weight[index] = row.to(weight.dtype)
+            # drawn on the CPU (seeded, the same on every device), then moved to the model's device
+            draw = torch.randn(mean.shape, generator=generator).to(mean.device)
+            weight[index] = (mean + noise * std * draw).to(weight.dtype)
     return added
