@@ -41,6 +41,15 @@ ANCHORS = {
 }
 
 
+def train_throughput(meta: dict, wall: float) -> float | None:
+    """Training examples per second of the training command's wall time (start-up and the dev evaluation
+    after each epoch included)."""
+    per_epoch, epochs = meta.get("epoch_examples"), len(meta.get("history") or [])
+    if not per_epoch or not epochs or wall <= 0:
+        return None
+    return round(meta.get("members", 1) * epochs * per_epoch / wall, 2)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", choices=("multiwoz", "crosswoz"), required=True)
@@ -103,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
         "train_config": meta["train_config"],
         "train_wall_s": round(train_wall, 1),
         "train_peak_rss_mib": round(train_peak),
+        "train_examples": meta.get("train_examples"),
+        "train_epoch_examples": meta.get("epoch_examples"),
+        "train_examples_per_s": train_throughput(meta, train_wall),
         "evaluate_wall_s": round(nlu_wall + dst_wall, 1),
     }
     print(json.dumps(result, indent=2, ensure_ascii=False))
@@ -142,7 +154,9 @@ def record(result: dict) -> None:
                     f"slot F1 {s['slot_f1']:.2f}" for p, s in result["dev_dst"].items()),
         f"- training wall time {result['train_wall_s'] / 60:.1f} min, peak memory "
         f"{result['train_peak_rss_mib']:.0f} MiB (RSS of the training process tree, sampled every 0.5 s); evaluation "
-        f"{result['evaluate_wall_s']:.0f} s",
+        f"{result['evaluate_wall_s']:.0f} s"
+        + (f"; {result['train_examples_per_s']:.1f} training examples/s (over the wall time)"
+           if result.get("train_examples_per_s") else ""),
         "- anchors are trained on the full official train splits and tested on test; these numbers are on a "
         "dev part of val after training on 80% of val, so they are not directly comparable",
         *([f"- note: {result['note']}"] if result.get("note") else []),

@@ -69,6 +69,15 @@ def latency(model_dir: Path, texts: list[str], threads: int | None) -> dict[str,
     }
 
 
+def train_throughput(meta: dict, wall: float) -> float | None:
+    """Training examples per second of the training command's wall time: every member's epochs (start-up
+    and the dev evaluation after each epoch included)."""
+    per_epoch, epochs = meta.get("epoch_examples"), len(meta.get("history") or [])
+    if not per_epoch or not epochs or wall <= 0:
+        return None
+    return meta.get("members", 1) * epochs * per_epoch / wall
+
+
 def _headline_only(scores: dict | None) -> dict | None:
     """Dev scores as percentages, without the per-label tables (those stay in the model's meta.json)."""
     if not scores:
@@ -136,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
         "train_config": meta["train_config"],
         "train_wall_s": train_wall,
         "train_peak_rss_mib": train_peak,
+        "train_examples": meta.get("train_examples"),
+        "train_epoch_examples": meta.get("epoch_examples"),
+        "train_examples_per_s": train_throughput(meta, train_wall),
         "evaluate_wall_s": eval_wall,
         **speed,
     }
@@ -168,7 +180,9 @@ def main(argv: list[str] | None = None) -> int:
             f"- kept: {result['selected']} (chosen on dev; {meta['train_config']['epochs']} epochs per member); "
             f"dev at the kept model: {dev_kept}",
             f"- training wall time: {train_wall / 60:.1f} min; peak memory: {train_peak:.0f} MiB "
-            "(RSS summed over the training process and its workers, sampled every 0.5 s)",
+            "(RSS summed over the training process and its workers, sampled every 0.5 s)"
+            + (f"; {result['train_examples_per_s']:.0f} training examples/s (all members and epochs over the "
+               "wall time)" if result["train_examples_per_s"] else ""),
             f"- batch-1 latency of `parse` (raw text in, typed result out), 1 thread, "
             f"{speed['inference_precision']} inference: p50 {speed['batch1_p50_ms']:.1f} ms, "
             f"p95 {speed['batch1_p95_ms']:.1f} ms ({speed['batch1_utterances']} test utterances)",
