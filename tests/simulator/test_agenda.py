@@ -27,7 +27,11 @@ def user(db: Database, *subgoals: SubGoal, **options) -> AgendaUser:
 def test_first_turn_gives_constraints_requests_and_booking(city_db: Database) -> None:
     u = user(city_db, SubGoal("restaurant", 1, {"food": "italian", "area": "centre"}, ("phone",), BOOK))
     first = u.start()
-    assert first[:2] == [A("inform", "restaurant", "food", "italian"), A("inform", "restaurant", "area", "centre")]
+    assert first[:3] == [  # the sub-domain first: "something in the centre" alone does not say what
+        A("inform", "restaurant"),
+        A("inform", "restaurant", "food", "italian"),
+        A("inform", "restaurant", "area", "centre"),
+    ]
     assert A("request", "restaurant", "phone", REQUESTED) in first
     assert A("inform", "restaurant", "people", "2") in first
     assert u.turns == 1 and not u.over
@@ -35,6 +39,12 @@ def test_first_turn_gives_constraints_requests_and_booking(city_db: Database) ->
 
 def test_a_goal_without_constraints_names_the_sub_domain(city_db: Database) -> None:
     assert user(city_db, SubGoal("hotel", 1, requests=("phone",))).start()[0] == A("inform", "hotel")
+
+
+def test_a_named_entity_says_its_sub_domain_itself(city_db: Database) -> None:
+    name = restaurant(city_db, food="italian")
+    first = user(city_db, SubGoal("restaurant", 1, {"name": name}, ("phone",))).start()
+    assert first[0] == A("inform", "restaurant", "name", name) and A("inform", "restaurant") not in first
 
 
 def test_answers_a_request_from_the_goal_or_with_dontcare(city_db: Database) -> None:
@@ -47,7 +57,7 @@ def test_answers_a_request_from_the_goal_or_with_dontcare(city_db: Database) -> 
 def test_nooffer_switches_to_the_real_constraints(city_db: Database) -> None:
     sub = SubGoal("restaurant", 1, {"food": "italian"}, fail_constraints={"food": "klingon"})
     u = user(city_db, sub)
-    assert u.start() == [A("inform", "restaurant", "food", "klingon")]
+    assert u.start() == [A("inform", "restaurant"), A("inform", "restaurant", "food", "klingon")]
     assert u.respond([A("nooffer", "restaurant", "food", "klingon")]) == [A("inform", "restaurant", "food", "italian")]
 
 
@@ -55,7 +65,7 @@ def test_nooffer_without_an_alternative_gives_the_sub_goal_up(city_db: Database)
     u = user(city_db, SubGoal("restaurant", 1, {"food": "klingon"}), SubGoal("hotel", 2, {"area": "north"}))
     u.start()
     said = u.respond([A("nooffer", "restaurant", "food", "klingon")])
-    assert said == [A("inform", "hotel", "area", "north")]  # on to the next sub-goal
+    assert said == [A("inform", "hotel"), A("inform", "hotel", "area", "north")]  # on to the next sub-goal
     assert u.tasks[0].given_up and not u.complete
 
 

@@ -28,7 +28,7 @@ from tod.domain.normalise import norm_text
 from tod.domain.ontology import Domain
 from tod.errors import QueryError, SimulationError
 from tod.simulator.goal_graph import ordered_subgoals
-from tod.simulator.roles import is_place, place_slots
+from tod.domain.roles import is_place, place_slots
 
 GENERAL = "general"
 #: Keys of :attr:`Task.asked` that count repeated booking details and repeated searches.
@@ -154,8 +154,10 @@ class AgendaUser:
         acts += [DialogueAct("inform", d, s, v) for s, v in reversed(list(task.constraints.items()))]
         acts += [DialogueAct("inform", d, s, DONTCARE) for s in reversed(lifted)]
         acts += [DialogueAct("inform", d, slot, "") for slot in reversed(list(task.sub.references))]  # resolved late
-        if not task.constraints and not task.sub.references:
-            acts.append(DialogueAct("inform", d))  # "I am looking for a hotel"
+        name_slot = self.domain.schema(d).name_slot
+        if not task.sub.references and (name_slot is None or name_slot not in task.constraints):
+            # "I am looking for a hotel" first: "something expensive" alone does not say what
+            acts.append(DialogueAct("inform", d))
         return acts
 
     def start(self) -> list[DialogueAct]:

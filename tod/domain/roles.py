@@ -16,5 +16,7 @@ def place_slots(schema: Schema) -> list[str]:
 
 
 def is_place(schema: Schema) -> bool:
-    """Whether entities of ``schema`` are places one goes to (a name, and no timetable)."""
-    return bool(schema.name_slot) and not any(s.kind == "time" and s.field for s in schema.slots.values())
+    """Whether entities of ``schema`` are places one goes to (a name, no timetable, and not itself a
+    transport: CrossWOZ's taxi table names its rows, but a taxi is not where one goes)."""
+    timetable = any(s.kind == "time" and s.field for s in schema.slots.values())
+    return bool(schema.name_slot) and not timetable and not place_slots(schema)
