@@ -10,8 +10,11 @@ for a restaurant"), constraints given unprompted or in answer to a request, book
 requests about an entity, asking for alternatives, yes/no after an offer, greetings and thanks,
 two sub-domains at once, a whole request for a sub-domain in one turn (constraints, wanted slots
 and booking details), and out-of-task small talk (``chitchat``), so that the pipeline can route
-it to the fallback. Values come from the database (real entity combinations) and from the
-ontology's value sets; the numbers and times of booking details are drawn in plausible ranges.
+it to the fallback. A yes may go on ("yes, for 3 people"; "that sounds good - what is the
+postcode?") and thanks may close ("thanks, goodbye"). Values come from the database (real entity
+combinations) and from the ontology's value sets; a transport's departure and destination are the
+names of places in the database (:mod:`tod.domain.roles`); the numbers and times of booking
+details are drawn in plausible ranges.
 Everything is seeded: the same domain, templates and seed give the same dialogues.
 """
 
@@ -26,6 +29,7 @@ from tod.belief import DONTCARE
 from tod.dialogue import SYSTEM, USER, ActSpan, Dialogue, Turn
 from tod.domain.database import Database
 from tod.domain.ontology import Schema, Slot
+from tod.domain.roles import is_place, place_slots
 from tod.policy.base import CHITCHAT, GENERAL
 from tod.policy.base import CHOICE as CHOICE_SLOT
 
@@ -53,6 +57,10 @@ SITUATIONS: dict[str, float] = {
 
 #: How often an answer to the system's question is "any" (``dontcare``).
 ANSWER_DONTCARE_RATE = 0.3
+#: How often a request names its sub-domain before its constraints ("I need a hotel. Something cheap.").
+DOMAIN_FIRST_RATE = 0.4
+#: How often a "yes" goes on: booking details after an offer to book, a question after a confirmation.
+ANSWER_MORE_RATE = 0.35
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,10 @@ class Synthesiser:
         self.subdomains = [d for d in database.subdomains if database.entities(d)]
         if not self.subdomains:
             raise ValueError(f"domain {self.domain.name} has no database entities to synthesise from")
+        # what a transport goes between (a taxi from the hotel to the restaurant): the places' names
+        self.places = [
+            e.name for d in self.subdomains if is_place(self.domain.schemas[d]) for e in database.entities(d) if e.name
+        ]
 
     def dialogues(self) -> list[Dialogue]:
         rng = random.Random(self.options.seed)
@@ -125,9 +137,14 @@ class Synthesiser:
             if raw is None or str(raw).strip() == "":
                 continue
             values[name] = str(raw)
+        if self.places:  # a transport's departure and destination: two different places
+            for name, place in zip(place_slots(schema), rng.sample(self.places, min(2, len(self.places)))):
+                values[name] = place
         return values
 
     def _booking_value(self, rng: random.Random, slot: Slot) -> str:
+        if slot.kind == "text" and slot.field is None and not slot.values and self.places:
+            return rng.choice(self.places)  # a taxi's departure or destination
         if slot.kind == "number":
             return str(rng.choice([1, 2, 2, 2, 3, 4, 4, 5, 6, 7, 8]))
         if slot.kind == "time":
@@ -195,7 +212,10 @@ class Synthesiser:
         schema = self._schema(rng)
         roll = rng.random()
         opener = [] if roll < 0.4 else [DialogueAct("welcome", GENERAL)] if roll < 0.7 else self._system_turn(rng)
-        return opener, self._constraints(rng, schema, rng.choice([1, 1, 2, 2, 3]))
+        acts = self._constraints(rng, schema, rng.choice([1, 1, 2, 2, 3]))
+        if rng.random() < DOMAIN_FIRST_RATE:  # "I'm looking for a hotel. Something expensive."
+            acts.insert(0, DialogueAct("inform", schema.name))
+        return opener, acts
 
     def _domain_only(self, rng: random.Random) -> tuple[list[DialogueAct], list[DialogueAct]]:
         """ "I'm looking for a restaurant": the sub-domain and nothing else."""
@@ -224,11 +244,12 @@ class Synthesiser:
         if not bookable:
             return self._inform(rng)
         schema = self.domain.schemas[rng.choice(bookable)]
-        slots = list(schema.booking.slots)  # type: ignore[union-attr]
-        chosen = rng.sample(slots, rng.randint(1, len(slots)))
-        acts = [DialogueAct("inform", schema.name, s, self._booking_value(rng, schema.slots[s])) for s in chosen]
-        if len(chosen) == 1 and rng.random() < 0.7:
-            return [DialogueAct("request", schema.name, chosen[0], REQUESTED)], acts
+        acts = self._booking_details(rng, schema)
+        if len(acts) == 1 and rng.random() < 0.7:
+            return [DialogueAct("request", schema.name, acts[0].slot, REQUESTED)], acts
+        if schema.name_slot and rng.random() < 0.4:  # details right after an entity was recommended
+            name = rng.choice(self.database.entities(schema.name)).name
+            return [DialogueAct("recommend", schema.name, schema.name_slot, name)], acts
         return [DialogueAct("offerbook", schema.name)], acts
 
     def _request(self, rng: random.Random) -> tuple[list[DialogueAct], list[DialogueAct]]:
@@ -238,8 +259,22 @@ class Synthesiser:
         askable = [s for s in schema.requestable if s != name_slot]
         asked = rng.sample(askable, min(len(askable), rng.choice([1, 1, 2])))
         acts = [DialogueAct("request", schema.name, s, REQUESTED) for s in asked]
-        offer = [DialogueAct("recommend", schema.name, name_slot, name)] if name_slot else []
+        transport = bool(place_slots(schema))  # a taxi is booked, not recommended by name
+        offer = [DialogueAct("recommend", schema.name, name_slot, name)] if name_slot and not transport else []
+        if offer and rng.random() < 0.25:  # "that sounds good - what is the postcode?"
+            acts.insert(0, DialogueAct("affirm", GENERAL))
         return offer, acts
+
+    def _requests(self, rng: random.Random, schema: Schema, count: int) -> list[DialogueAct]:
+        askable = [s for s in schema.requestable if s != schema.name_slot and not schema.slots[s].bookable]
+        return [DialogueAct("request", schema.name, s, REQUESTED) for s in rng.sample(askable, min(count, len(askable)))]
+
+    def _booking_details(self, rng: random.Random, schema: Schema) -> list[DialogueAct]:
+        if schema.booking is None:
+            return []
+        slots = list(schema.booking.slots)
+        chosen = rng.sample(slots, rng.randint(1, len(slots)))
+        return [DialogueAct("inform", schema.name, s, self._booking_value(rng, schema.slots[s])) for s in chosen]
 
     def _name_request(self, rng: random.Random) -> tuple[list[DialogueAct], list[DialogueAct]]:
         schema = self._schema(rng)
@@ -261,12 +296,22 @@ class Synthesiser:
             asked = [DialogueAct("offerbook", schema.name)]
         else:
             asked = [DialogueAct("confirm", a.domain, a.slot, a.value) for a in self._constraints(rng, schema, 1)]
-        return asked, [DialogueAct(rng.choice(["affirm", "negate"]), GENERAL)]
+        answer = [DialogueAct(rng.choice(["affirm", "negate"]), GENERAL)]
+        if asked and answer[0].intent == "affirm" and rng.random() < ANSWER_MORE_RATE:
+            # "yes, for 3 people" after an offer to book; "yes - where is it?" after a confirmation
+            if asked[0].intent == "offerbook":
+                answer += self._booking_details(rng, schema)
+            else:
+                answer += self._requests(rng, schema, rng.choice([1, 1, 2]))
+        return asked, answer
 
     def _general(self, rng: random.Random) -> tuple[list[DialogueAct], list[DialogueAct]]:
         intent = rng.choice(["greet", "thank", "bye", "thank", "bye"])
         before = [] if intent == "greet" and rng.random() < 0.7 else self._system_turn(rng)
-        return before, [DialogueAct(intent, GENERAL)]
+        acts = [DialogueAct(intent, GENERAL)]
+        if intent in ("thank", "bye") and rng.random() < 0.4:  # "thanks, goodbye"; "yes, thank you"
+            acts = [DialogueAct("thank", GENERAL), DialogueAct(rng.choice(["bye", "bye", "affirm"]), GENERAL)]
+        return before, acts
 
     def _chitchat(self, rng: random.Random) -> tuple[list[DialogueAct], list[DialogueAct]]:
         before = [] if rng.random() < 0.3 else self._system_turn(rng)
@@ -287,14 +332,19 @@ class Synthesiser:
         number? for 4 people on friday at 7"), often right after the system spoke of another one."""
         schema = self._schema(rng)
         acts = self._constraints(rng, schema, rng.choice([1, 2, 2, 3, 3, 4]))
-        if not acts:
-            acts = [DialogueAct("inform", schema.name)]
+        if not acts or rng.random() < DOMAIN_FIRST_RATE:
+            acts.insert(0, DialogueAct("inform", schema.name))
         askable = [s for s in schema.requestable if not schema.slots[s].bookable]
         asked = rng.sample(askable, min(len(askable), rng.choice([0, 1, 1, 2, 3])))
         acts += [DialogueAct("request", schema.name, s, REQUESTED) for s in asked]
         if schema.booking is not None and rng.random() < 0.4:
             slots = [*schema.booking.required, *(rng.choice(group) for group in schema.booking.one_of)]
-            acts += [DialogueAct("inform", schema.name, s, self._booking_value(rng, schema.slots[s])) for s in slots]
+            said = {a.slot for a in acts}
+            acts += [
+                DialogueAct("inform", schema.name, s, self._booking_value(rng, schema.slots[s]))
+                for s in slots
+                if s not in said
+            ]
         roll = rng.random()
         before = [] if roll < 0.2 else [DialogueAct("welcome", GENERAL)] if roll < 0.35 else self._system_turn(rng)
         return before, acts
