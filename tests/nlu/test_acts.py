@@ -209,3 +209,15 @@ def test_read_turns_limits_the_context_a_state_gives(trained, tmp_path):
     assert ActNLU.from_config(context, model=str(tmp_path / "acts")).read_turns is None
     with pytest.raises(ConfigError, match="read_turns"):
         ActNLU.from_config(context, model=str(tmp_path / "acts"), read_turns=-1)
+
+
+def test_a_span_over_the_last_word_of_a_sentence_loses_the_full_stop() -> None:
+    text = "I am travelling to ely. On tuesday."
+    words = text.split(" ")
+    starts = [text.index(w) for w in words]
+    ends = [s + len(w) for s, w in zip(starts, words)]
+    tags = ["O", "O", "O", "O", "B-inform+train+destination", "O", "B-inform+train+day"]
+    acts = acts_from_prediction(text, starts, ends, tags, [], ValueMap({}, True))
+    assert [a.value for a in acts] == ["ely", "tuesday"]
+    only = acts_from_prediction("?", [0], [1], ["B-inform+train+day"], [], ValueMap({}, True))
+    assert only[0].value == "?"  # nothing but punctuation: kept as it is rather than made empty

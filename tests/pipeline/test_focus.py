@@ -59,3 +59,11 @@ def test_booking_details_join_the_sub_domain_the_turn_speaks_of(city) -> None:
     assert details_with_the_turn(acts, city)[1] == A("inform", "hotel", "people", "8")
     both = [A("inform", "hotel", "area", "north"), A("inform", "restaurant", "food", "thai"), A("inform", "restaurant", "people", "8")]
     assert details_with_the_turn(both, city) == tuple(both)  # the turn speaks of the restaurant too
+
+
+def test_details_that_only_one_sub_domain_has_together_go_there_out_of_focus(city) -> None:
+    state = after(A("recommend", "restaurant", "name", "x"))  # only the restaurant in focus
+    details = [A("inform", "", "people", "3"), A("inform", "", "stay", "2"), A("request", "", "phone", REQUESTED)]
+    assert {a.domain for a in resolve_domains(details, state, city)} == {"hotel"}  # only a hotel has nights
+    ambiguous = [A("request", "", "phone", REQUESTED), A("request", "", "address", REQUESTED)]
+    assert resolve_domains(ambiguous, state, city)[0].domain == "restaurant"  # many have them: the focus

@@ -147,6 +147,10 @@ def value_map(dialogues: Iterable[Dialogue], speaker: str = USER) -> ValueMap:
     return ValueMap(mapping, lowercase)
 
 
+#: Punctuation that ends a sentence or clause, never a value (Latin and CJK forms).
+TRAILING_PUNCTUATION = ".,!?;:。，！？；："
+
+
 def acts_from_prediction(
     text: str,
     starts: Sequence[int],
@@ -161,7 +165,8 @@ def acts_from_prediction(
     acts = []
     for label, start, end in spans_from_tags([""] * len(tags), starts, ends, tags):
         intent, domain, slot = (label.split("+", 2) + ["", ""])[:3]
-        surface = text[start:end]
+        # a span the tagger ran over a sentence's last word takes its full stop ("to ely."): drop it
+        surface = text[start:end].rstrip(TRAILING_PUNCTUATION) or text[start:end]
         acts.append(DialogueAct(intent, domain, slot, values.value(label, surface)))
     acts.extend(decode_act(label) for label in labels)
     return acts

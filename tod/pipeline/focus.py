@@ -5,8 +5,8 @@ conversation does. An NLU may therefore return such acts without a domain (the s
 domain is trained to, because the words carry no domain); before tracking, each gets the
 sub-domain in focus: the last sub-domain named in the same turn, else in the system's last acts,
 else in the earlier turns; details given together (a booking's people, day and nights) go to the
-sub-domain in focus that has all of them. When none of those has the slot, the only sub-domain
-that has it is taken; when several have it and none is in focus, the act is left as it is (the
+sub-domain in focus that has all of them, else to the only sub-domain that has all of them. When
+none of those has the slot, the only sub-domain that has it is taken; when several have it and none is in focus, the act is left as it is (the
 tracker ignores it). An inform of the slot the system just asked for answers the question: it
 takes the asked sub-domain unless the turn itself speaks of another (:func:`answers_in_context`);
 a booking detail scoped to a sub-domain the turn does not otherwise speak of joins the one it
@@ -54,6 +54,10 @@ def resolve_domains(acts: Sequence[DialogueAct], state: DialogueState, domain: D
     # details given together belong together: "for 7 people, 5 nights from tuesday" is one booking,
     # of the sub-domain in focus that has every one of those slots (only a hotel has nights)
     together = next((d for d in order if all(_has(domain, d, a.slot) for a in loose)), None)
+    if together is None:  # none in focus has them all: the one sub-domain that has them all ("from X to
+        # Y at 11:30, what car is it and its phone?": only a taxi has a departure and a car type)
+        having_all = [d for d in domain.schemas if all(_has(domain, d, a.slot) for a in loose)]
+        together = having_all[0] if len(having_all) == 1 else None
     out = []
     for act in acts:
         if act not in loose:
