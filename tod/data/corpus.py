@@ -156,12 +156,17 @@ def read_json(path: Path, member: str | None = None) -> Any:
                 raw = archive.read(member)
         else:
             raw = path.read_bytes()
+    except CorpusError:
+        raise
     except zipfile.BadZipFile as exc:
         raise CorpusError(f"not a readable zip archive (truncated or corrupt?): {exc}", str(path)) from exc
     except (OSError, EOFError) as exc:  # a truncated member raises EOFError or zlib errors via OSError
         raise CorpusError(f"cannot read: {exc}", str(path)) from exc
-    except Exception as exc:  # zlib.error on a corrupt deflate stream
-        if type(exc).__name__ == "error" and type(exc).__module__ == "zlib":
+    except (NotImplementedError, RuntimeError, ValueError) as exc:  # a compression method or zip version
+        # zipfile does not support, an encrypted member, a member name that is not UTF-8
+        raise CorpusError(f"expected a plain zip archive, found one that cannot be read: {exc}", str(path)) from exc
+    except Exception as exc:  # zlib.error or lzma.LZMAError on a corrupt compressed stream
+        if type(exc).__module__ in ("zlib", "_lzma"):
             raise CorpusError(f"corrupt compressed data: {exc}", str(path)) from exc
         raise
     where = f"{path}" + (f"!{member}" if path.suffix == ".zip" else "")
@@ -173,6 +178,8 @@ def read_json(path: Path, member: str | None = None) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise CorpusError(f"not valid JSON: {exc.msg}", where, exc.lineno) from exc
+    except (ValueError, RecursionError) as exc:  # a number of more than 4,300 digits; nesting too deep
+        raise CorpusError(f"not readable JSON: {exc}", where) from exc
 
 
 def find_split_files(

@@ -163,7 +163,11 @@ def parse_goal(rows: Any, description: Any, inv: CrossWOZInventory) -> Goal:
             part["requests"].append(slot)
         elif match is not None:
             via = match.groupdict().get("via") or ""
-            part["references"][slot] = GoalReference(int(match.group("subgoal")), via)
+            try:
+                subgoal = int(match.group("subgoal"))
+            except ValueError:  # more than 4,300 digits
+                raise SchemaError(f"goal row: expected a sub-goal number, found {text!r:.60}") from None
+            part["references"][slot] = GoalReference(subgoal, via)
         else:
             part["constraints"][slot] = text
     subgoals = tuple(SubGoal(p.pop("domain"), id=i, **p) for i, p in parts.items())
@@ -213,7 +217,7 @@ def parse_dialogue(did: str, raw: Any, split: str, path: str, inv: CrossWOZInven
             if not isinstance(message, dict) or not isinstance(message.get("content"), str):
                 raise SchemaError(f"expected a message with a string 'content', found {message!r:.80}")
             role = message.get("role")
-            if role not in ROLES:
+            if not isinstance(role, str) or role not in ROLES:
                 raise SchemaError(f"unknown role {role!r}; expected one of {sorted(ROLES)}")
             raws = message.get("dialog_act")
             if not isinstance(raws, list):

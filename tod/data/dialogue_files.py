@@ -102,6 +102,8 @@ def _json(text: str, file: Path, line: int | None) -> Any:
         raise CorpusError(f"not valid JSON: {error.msg} (column {error.colno})", str(file), line or error.lineno)
     except RecursionError:
         raise CorpusError("JSON nested too deeply to be a dialogue", str(file), line) from None
+    except ValueError as error:  # an integer of more than 4,300 digits
+        raise CorpusError(f"not readable JSON: {error}", str(file), line) from None
 
 
 def _record(item: Any, file: Path, line: int | None, kind: _Kind) -> Any:

@@ -43,7 +43,18 @@ class Ontology:
         ):
             raise CorpusError("expected an ontology object with 'intents' and 'domains' objects", where)
         self.intents = frozenset(data["intents"])
-        self.slots = {d: frozenset((spec or {}).get("slots") or ()) for d, spec in data["domains"].items()}
+        self.slots: dict[str, frozenset[str]] = {}
+        for domain, spec in data["domains"].items():
+            slots = spec.get("slots") if isinstance(spec, dict) else None
+            if not (spec is None or isinstance(spec, dict)) or not (
+                slots is None or isinstance(slots, dict) or _strings(slots)
+            ):
+                raise CorpusError(
+                    f"domains[{domain!r}]: expected an object whose 'slots' is an object of slot names, "
+                    f"found {spec!r:.60}",
+                    where,
+                )
+            self.slots[domain] = frozenset(slots or ())
 
     def act(self, raw: Any, kind: str) -> DialogueAct:
         """One act object as a DialogueAct; SchemaError if it has the wrong shape or unknown names."""
@@ -66,6 +77,10 @@ class Ontology:
         if fields["intent"] == REQUEST_INTENT and not fields["value"]:
             fields["value"] = REQUESTED
         return DialogueAct(**fields)
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
 def _acts(raw: Any, text: str, ontology: Ontology) -> tuple[list[DialogueAct], list[ActSpan]]:
@@ -121,9 +136,12 @@ def _goal(raw: Any) -> Goal:
     subgoals = []
     for domain in dict.fromkeys([*inform, *request]):
         constraints, requests = inform.get(domain, {}), request.get(domain, {})
-        if not (isinstance(constraints, dict) and isinstance(requests, dict)):
+        if not (isinstance(constraints, dict) and isinstance(requests, dict)) or not all(
+            isinstance(v, str) for v in constraints.values()
+        ):
             raise SchemaError(
-                f"goal[{domain!r}]: expected objects of slots, found {constraints!r:.40} / {requests!r:.40}"
+                f"goal[{domain!r}]: expected objects of slots (inform: slot -> string value), "
+                f"found {constraints!r:.40} / {requests!r:.40}"
             )
         subgoals.append(
             SubGoal(domain, constraints={s: v for s, v in constraints.items() if v}, requests=list(requests))

@@ -39,7 +39,7 @@ from tod.errors import CorpusError, SchemaError
 ROLES = {"USER": USER, "SYSTEM": SYSTEM}
 OVERALL = "OVERALL"
 LABEL = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z][A-Za-z0-9_]*)?")
-RATING = re.compile(r"[0-9]+")
+RATING = re.compile(r"[0-9]{1,9}")  # bounded: int() refuses numbers of more than 4,300 digits
 MIN_RATING, MAX_RATING = 1, 5
 
 

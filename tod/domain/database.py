@@ -58,8 +58,8 @@ class Database:
 
     def query(self, domain: str, constraints: Mapping[str, Any], *, top_k: int | None = None) -> list[Entity]:
         """The entities of ``domain`` meeting every constraint, in database order, at most ``top_k``."""
-        if top_k is not None and top_k < 0:
-            raise QueryError(f"top_k must be a non-negative number of results, found {top_k}")
+        if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0):
+            raise QueryError(f"top_k must be a non-negative number of results or None, found {top_k!r:.60}")
         return self.table(domain).query(constraints, top_k)
 
     def meets(self, entity: Entity, constraints: Mapping[str, Any]) -> bool:

@@ -124,6 +124,8 @@ def load_domain(name_or_path: str | os.PathLike[str], data_dir: str | os.PathLik
         raw = yaml.safe_load(source.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         raise DomainError(f"{source}: not valid YAML: {error}") from error
+    except (OSError, ValueError, RecursionError) as error:  # not UTF-8, a 5,000-digit number, [[[[...
+        raise DomainError(f"{source}: expected a readable UTF-8 YAML file, could not read it: {error}") from error
     domain = parse_ontology(raw, source, directory, Path(data_dir) if data_dir is not None else None)
     _check_database_files(domain)
     return domain
@@ -222,7 +224,7 @@ def _form(r: _Reader, raw: Any, path: str) -> ValueForm:
     pattern = r.get(body, "pattern", path, str, _REQUIRED)
     try:
         compiled = re.compile(pattern)
-    except re.error as error:
+    except (re.error, OverflowError, RecursionError) as error:  # a{99999999999}, ((((...
         raise r.fail(f"{path}.pattern", f"expected a regular expression, found {pattern!r} ({error})") from error
     op = r.get(body, "op", path, str, "eq")
     if op not in OPS:
@@ -234,7 +236,11 @@ def _form(r: _Reader, raw: Any, path: str) -> ValueForm:
         raise r.fail(
             path, f"expected named groups {sorted(needed)} in the pattern or a fixed value, found {sorted(groups)}"
         )
-    return ValueForm(compiled, op, None if value is None else float(value))
+    try:
+        fixed = None if value is None else float(value)
+    except OverflowError:  # an integer beyond a float's range
+        raise r.fail(f"{path}.value", f"expected a number a float can hold, found {len(str(value))} digits") from None
+    return ValueForm(compiled, op, fixed)
 
 
 def _database(r: _Reader, raw: Any, path: str) -> DatabaseSpec:
@@ -282,7 +288,11 @@ def _check_database_files(domain: Domain) -> None:
                 f"(the one holding {schema.database.file})"
             )
         path = domain.database_path(name)
-        if path is None or not path.is_file():
+        try:
+            found = path is not None and path.is_file()
+        except OSError as error:  # a name too long for the file system
+            raise DomainError(f"{domain.source}: domains.{name}.database: cannot use file {path}: {error}") from None
+        if not found:
             hint = (
                 "data_dir should point at the corpus folder holding it"
                 if schema.database.root == "data_dir"

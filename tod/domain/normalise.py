@@ -7,6 +7,7 @@ Nothing here knows a domain: the synonyms come from the ontology. Text values ar
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Mapping
 
@@ -74,6 +75,9 @@ def parse_number(value: Any) -> float | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an integer beyond a float's range (JSON allows 400 digits)
+            return math.inf if value > 0 else -math.inf
     match = re.match(r"^\s*(-?\d+(?:\.\d+)?)(?:\s*[^\d\s.][^\d]*)?$", str(value))
     return float(match.group(1)) if match else None

@@ -19,7 +19,7 @@ from tod.errors import DomainError
 
 Record = tuple[str, dict[str, Any]]
 # The regular expressions generated values may follow: one character class with a fixed count.
-_GENERABLE = re.compile(r"^\^?\[(?P<cls>[^\]]+)\]\{(?P<n>\d+)\}\$?$")
+_GENERABLE = re.compile(r"^\^?\[(?P<cls>[^\]]+)\]\{(?P<n>\d{1,3})\}\$?$")  # at most 999 characters
 
 
 def read_records(path: Path, spec: DatabaseSpec) -> list[Record]:
@@ -28,8 +28,8 @@ def read_records(path: Path, spec: DatabaseSpec) -> list[Record]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DomainError(f"database file {path} does not exist") from None
-    except (OSError, json.JSONDecodeError) as error:
-        raise DomainError(f"{path}: expected a JSON database file, could not read it: {error}") from error
+    except (OSError, ValueError, RecursionError) as error:  # ValueError: bad JSON, not UTF-8, a 5,000-digit number
+        raise DomainError(f"{path}: expected a JSON database file in UTF-8, could not read it: {error}") from error
     if spec.format == "generated":
         return _generated(data, path, spec)
     if not isinstance(data, list):
@@ -89,6 +89,10 @@ def generate_from(pattern: str, rng: random.Random) -> str:
     if match is None:
         raise DomainError(f"cannot generate a value for pattern {pattern!r}: expected ^[class]{{n}}$")
     alphabet = _expand(match["cls"])
+    if not alphabet:  # a reversed range such as [z-a]
+        raise DomainError(
+            f"cannot generate a value for pattern {pattern!r}: expected a class of characters, found none"
+        )
     return "".join(rng.choice(alphabet) for _ in range(int(match["n"])))
 
 

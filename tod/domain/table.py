@@ -124,6 +124,8 @@ class Table:
 
     def resolve(self, slot_name: str) -> tuple[Slot, str | None]:
         """The slot a constraint names and, for an item slot (``酒店设施-中式餐厅``), the item."""
+        if not isinstance(slot_name, str):
+            raise QueryError(f"a slot of {self.schema.name} is named by a string, found {slot_name!r:.60}")
         slot = self.schema.slots.get(slot_name)
         if slot is not None:
             return slot, None
@@ -140,7 +142,10 @@ class Table:
         self, slot_name: str, value: Any, sets: list[frozenset[int]], tests: list[Callable[[int], bool]]
     ) -> None:
         slot, item = self.resolve(slot_name)
-        text = "" if value is None else str(value).strip()
+        try:
+            text = "" if value is None else str(value).strip()
+        except ValueError as error:  # an integer of more than 4,300 digits
+            raise QueryError(f"slot {slot_name!r} of {self.schema.name}: expected a value, found {error}") from None
         if not text or norm_text(text, slot.synonyms) == DONTCARE or slot.field is None:
             return  # dontcare matches everything; slots the database does not hold do not filter
         column = self.columns[slot.name]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import reprlib
 import types
 import typing
 from dataclasses import dataclass, field, replace
@@ -78,6 +79,19 @@ class PipelineConfig:
     source: str = "<config>"
 
 
+#: Values shown in messages: at most 60 characters of a string, a few items, three levels deep (a YAML
+#: file of aliases can make a value whose full ``repr`` is gigabytes long).
+def _shown(value: Any) -> str:
+    shown = reprlib.Repr()  # keyword arguments only from Python 3.12
+    shown.maxlevel, shown.maxstring, shown.maxother, shown.maxlong = 3, 60, 60, 60
+    return shown.repr(value)
+
+
+def _keys(keys: Any) -> list[Any]:
+    """Keys in a stable order for a message, whatever their types (YAML keys may be numbers or null)."""
+    return sorted(keys, key=repr)
+
+
 def _type_name(annotation: Any) -> str:
     return getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
 
@@ -101,7 +115,10 @@ def _accepts(annotation: Any, value: Any) -> tuple[bool, Any]:
         return isinstance(value, int) and not isinstance(value, bool), value
     if annotation is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return True, float(value)
+            try:
+                return True, float(value)
+            except OverflowError:  # an integer too large for a float
+                return False, value
         return False, value
     if annotation is str:
         return isinstance(value, str), value
@@ -144,7 +161,7 @@ def check_params(stage: str, name: str, params: Mapping[str, Any], where: str) -
         if not ok:
             raise ConfigError(
                 f"{where}: parameter {key!r} of {stage} component {name!r} must be "
-                f"{_type_name(accepted[key].annotation)}, found {type(value).__name__} {value!r:.60}"
+                f"{_type_name(accepted[key].annotation)}, found {type(value).__name__} {_shown(value)}"
             )
         checked[key] = converted
     return FrozenMap(checked)
@@ -152,7 +169,7 @@ def check_params(stage: str, name: str, params: Mapping[str, Any], where: str) -
 
 def _mapping(value: Any, where: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise ConfigError(f"{where}: expected a mapping, found {type(value).__name__} {value!r:.60}")
+        raise ConfigError(f"{where}: expected a mapping, found {type(value).__name__} {_shown(value)}")
     return value
 
 
@@ -160,7 +177,7 @@ def _component(stage: str, raw: Any, where: str) -> ComponentConfig:
     if isinstance(raw, str):
         raw = {"name": raw}
     body = _mapping(raw, where)
-    unknown = sorted(set(body) - {"name", "params"})
+    unknown = _keys(set(body) - {"name", "params"})
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {unknown}; expected 'name' and optionally 'params'")
     name = body.get("name")
@@ -177,28 +194,28 @@ def _component(stage: str, raw: Any, where: str) -> ComponentConfig:
 def parse_pipeline_config(raw: Any, source: str = "<config>") -> PipelineConfig:
     """A checked :class:`PipelineConfig` from parsed YAML."""
     body = _mapping(raw, source)
-    unknown = sorted(set(body) - set(TOP_KEYS))
+    unknown = _keys(set(body) - set(TOP_KEYS))
     if unknown:
         raise ConfigError(f"{source}: unknown key(s) {unknown}; expected some of {list(TOP_KEYS)}")
-    missing = [k for k in ("domain", *REQUIRED_STAGES) if k not in body]
+    missing = [k for k in ("domain", *REQUIRED_STAGES) if body.get(k) is None]  # `dst: null` names none either
     if missing:
         raise ConfigError(f"{source}: missing key(s) {missing}")
     domain = body["domain"]
     if not isinstance(domain, str) or not domain:
-        raise ConfigError(f"{source}: 'domain' must be a domain name or path, found {domain!r}")
+        raise ConfigError(f"{source}: 'domain' must be a domain name or path, found {_shown(domain)}")
     seed = body.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int):
-        raise ConfigError(f"{source}: 'seed' must be an integer, found {seed!r}")
+        raise ConfigError(f"{source}: 'seed' must be an integer, found {_shown(seed)}")
     data_dir = body.get("data_dir")
     if data_dir is not None and not isinstance(data_dir, str):
-        raise ConfigError(f"{source}: 'data_dir' must be a path or null, found {data_dir!r}")
+        raise ConfigError(f"{source}: 'data_dir' must be a path or null, found {_shown(data_dir)}")
     routing_raw = _mapping(body.get("routing") or {}, f"{source}: routing")
-    bad = sorted(set(routing_raw) - set(ROUTING_KEYS))
+    bad = _keys(set(routing_raw) - set(ROUTING_KEYS))
     if bad:
         raise ConfigError(f"{source}: routing: unknown key(s) {bad}; expected some of {list(ROUTING_KEYS)}")
     threshold = routing_raw.get("min_confidence", RoutingConfig.min_confidence)
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
-        raise ConfigError(f"{source}: routing.min_confidence must be a number in [0, 1], found {threshold!r}")
+        raise ConfigError(f"{source}: routing.min_confidence must be a number in [0, 1], found {_shown(threshold)}")
     components = {
         stage: _component(stage, body[stage], f"{source}: {stage}")
         for stage in STAGES
@@ -206,7 +223,7 @@ def parse_pipeline_config(raw: Any, source: str = "<config>") -> PipelineConfig:
     }
     for key in ("name", "description"):
         if key in body and not isinstance(body[key], str):
-            raise ConfigError(f"{source}: {key!r} must be text, found {body[key]!r}")
+            raise ConfigError(f"{source}: {key!r} must be text, found {_shown(body[key])}")
     return PipelineConfig(
         name=body.get("name") or Path(source).stem,
         domain=domain,
@@ -251,6 +268,8 @@ def load_pipeline_config(
         raise ConfigError(f"cannot read pipeline file {path}: {error}") from None
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: not valid YAML: {error}") from None
+    except (ValueError, RecursionError) as error:  # an integer of more than 4,300 digits; nesting too deep
+        raise ConfigError(f"{path}: YAML that cannot be read: {error}") from None
     raw = apply_overrides(_mapping(raw, str(path)), overrides or {}, str(path))
     return parse_pipeline_config(raw, str(path))
 
@@ -265,15 +284,15 @@ def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, str], source
     for key, text in overrides.items():
         try:
             value = yaml.safe_load(text) if text != "" else ""
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError, RecursionError):  # not YAML, a 5,000-digit number, [[[[...
             value = text
         stage, dot, param = key.partition(".")
         if not dot:
             out[stage] = value
             continue
         if stage == "routing":
-            out.setdefault("routing", {})
-            out["routing"] = {**dict(out["routing"] or {}), param: value}
+            routing = _mapping(out.get("routing") or {}, f"override {key!r}: {source}: routing")
+            out["routing"] = {**routing, param: value}
             continue
         if stage not in STAGES:
             raise ConfigError(f"override {key!r}: expected <stage>.<parameter> with a stage of {list(STAGES)}")
@@ -283,8 +302,10 @@ def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, str], source
         entry = out.get(stage)
         if entry is None:
             raise ConfigError(f"override {key!r}: {source} configures no {stage} component")
-        entry = {"name": entry} if isinstance(entry, str) else dict(entry)
-        entry["params"] = {**dict(entry.get("params") or {}), param: value}
+        where = f"override {key!r}: {source}: {stage}"
+        entry = {"name": entry} if isinstance(entry, str) else dict(_mapping(entry, where))
+        params = _mapping(entry.get("params") or {}, f"{where}.params")
+        entry["params"] = {**params, param: value}
         out[stage] = entry
     return out
 

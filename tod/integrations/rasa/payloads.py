@@ -18,7 +18,7 @@ field, what was expected and what was found. Fields tod does not read (``events`
 
 from __future__ import annotations
 
-import math
+import reprlib
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -96,7 +96,12 @@ def _kind(value: Any) -> str:
 def _found(value: Any) -> str:
     if value is None:
         return "null"
-    text = repr(value)
+    shown = reprlib.Repr()  # a few levels deep: a tracker may nest values deeper than repr() can go
+    shown.maxlevel, shown.maxstring, shown.maxother, shown.maxlong = 3, 60, 60, 60
+    try:
+        text = shown.repr(value)
+    except ValueError:  # an integer of more than 4,300 digits
+        text = "(too long to show)"
     return f"{_kind(value)} {text[:60]}{'...' if len(text) > 60 else ''}"
 
 
@@ -155,12 +160,11 @@ def parse_message(data: Any, where: str = "tracker.latest_message") -> UserMessa
         intent = _text(intent_body, "name", f"{where}.intent.name")
         raw = intent_body.get("confidence")
         if raw is not None:
-            if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw):
+            # compared, not converted first: float() overflows on a 400-digit integer; NaN fails the test
+            if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not 0.0 <= raw <= 1.0:
                 raise RasaPayloadError(
                     f"expected a number in [0, 1], found {_found(raw)}", f"{where}.intent.confidence"
                 )
-            if not 0.0 <= raw <= 1.0:
-                raise RasaPayloadError(f"expected a number in [0, 1], found {raw}", f"{where}.intent.confidence")
             confidence = float(raw)
     raw_entities = body.get("entities")
     if raw_entities is None:
