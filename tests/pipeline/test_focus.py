@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tod.acts import REQUESTED, DialogueAct
+from tod.belief import DONTCARE
 from tod.dialogue import SYSTEM, Turn
 from tod.domain.loader import load_domain
 from tod.pipeline.focus import answers_in_context, resolve_domains
@@ -67,3 +68,16 @@ def test_details_that_only_one_sub_domain_has_together_go_there_out_of_focus(cit
     assert {a.domain for a in resolve_domains(details, state, city)} == {"hotel"}  # only a hotel has nights
     ambiguous = [A("request", "", "phone", REQUESTED), A("request", "", "address", REQUESTED)]
     assert resolve_domains(ambiguous, state, city)[0].domain == "restaurant"  # many have them: the focus
+
+
+def test_a_name_takes_the_sub_domain_whose_database_knows_it() -> None:
+    from tod.domain.database import open_database
+    from tod.pipeline.focus import names_from_the_database
+
+    db = open_database("cityguide")
+    name = db.query("restaurant", {}, top_k=1)[0].name
+    guessed = [A("inform", "hotel", "name", name), A("request", "", "phone", REQUESTED)]
+    assert names_from_the_database(guessed, db)[0] == A("inform", "restaurant", "name", name)
+    assert names_from_the_database([A("inform", "", "name", name)], db)[0].domain == "restaurant"
+    unknown = [A("inform", "hotel", "name", "no such place"), A("inform", "hotel", "name", DONTCARE)]
+    assert names_from_the_database(unknown, db) == tuple(unknown)  # nobody knows it: left as it is

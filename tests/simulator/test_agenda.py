@@ -216,3 +216,23 @@ def test_a_confirmation_is_answered_with_the_questions_it_swallowed(city_db: Dat
     u.start()  # informs the food and asks for the phone
     said = u.respond([A("confirm", "restaurant", "food", "italian")])
     assert said[:2] == [A("affirm", G), A("request", "restaurant", "phone", REQUESTED)]
+
+
+def test_a_value_asked_for_is_heard_as_the_answer_whatever_sub_domain_it_was_read_with(city_db: Database) -> None:
+    name = restaurant(city_db, food="italian")
+    u = user(city_db, SubGoal("restaurant", 1, {"name": name}, ("phone", "area")))
+    assert A("request", "restaurant", "phone", REQUESTED) in u.start()  # phone and area asked for
+    said = u.respond([A("inform", "hotel", "phone", "01632 960001"), A("inform", "hotel", "stars", "4")])
+    assert u.tasks[0].told == {"phone": "01632 960001"}  # no hotel is wanted: the phone is the answer
+    assert said == [A("request", "restaurant", "area", REQUESTED)]
+
+
+def test_a_value_not_yet_asked_for_is_not_taken_from_another_sub_domain(city_db: Database) -> None:
+    name = restaurant(city_db, food="italian")
+    u = user(
+        city_db, SubGoal("hotel", 1, {"area": "north"}), SubGoal("restaurant", 2, {"name": name}, ("area",))
+    )
+    u.start()
+    hotel = city_db.query("hotel", {"area": "north"}, top_k=1)[0].name
+    u.respond([A("recommend", "hotel", "name", hotel), A("inform", "hotel", "area", "north")])
+    assert "area" not in u.tasks[1].told  # the hotel's area, told before the restaurant's was asked

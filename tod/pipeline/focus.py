@@ -10,7 +10,8 @@ none of those has the slot, the only sub-domain that has it is taken; when sever
 tracker ignores it). An inform of the slot the system just asked for answers the question: it
 takes the asked sub-domain unless the turn itself speaks of another (:func:`answers_in_context`);
 a booking detail scoped to a sub-domain the turn does not otherwise speak of joins the one it
-does (:func:`details_with_the_turn`).
+does (:func:`details_with_the_turn`). A name goes to the sub-domain whose database knows it
+(:func:`names_from_the_database`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from dataclasses import replace
 from typing import Sequence
 
 from tod.acts import DialogueAct
+from tod.belief import DONTCARE
+from tod.domain.database import Database
 from tod.domain.ontology import Domain
 from tod.state import DialogueState
 
@@ -68,6 +71,24 @@ def resolve_domains(acts: Sequence[DialogueAct], state: DialogueState, domain: D
             having = [d for d in domain.schemas if act.slot and _has(domain, d, act.slot)]
             target = having[0] if len(having) == 1 else None
         out.append(replace(act, domain=target) if target else act)
+    return tuple(out)
+
+
+def names_from_the_database(acts: Sequence[DialogueAct], database: Database) -> tuple[DialogueAct, ...]:
+    """A name the NLU gave another sub-domain, or none, takes the one sub-domain whose database has an
+    entity of that name ("tell me about funky fun house": an attraction, whatever the NLU guessed). A
+    name its own sub-domain knows, or that several or none know, is left as it is."""
+    out = []
+    for act in acts:
+        out.append(act)
+        if act.intent != "inform" or not act.slot or not act.value or act.value == DONTCARE:
+            continue
+        named = [d for d in database.subdomains if database.domain.schemas[d].name_slot == act.slot]
+        if not named or (act.domain in named and database.lookup(act.domain, act.value) is not None):
+            continue
+        owners = [d for d in named if database.lookup(d, act.value) is not None]
+        if len(owners) == 1:
+            out[-1] = replace(act, domain=owners[0])
     return tuple(out)
 
 

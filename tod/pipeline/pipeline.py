@@ -28,7 +28,7 @@ from tod.domain.matches import query_belief
 from tod.errors import PipelineError
 from tod.pipeline.config import PipelineConfig, RoutingConfig
 from tod.pipeline.context import BuildContext
-from tod.pipeline.focus import resolve_domains
+from tod.pipeline.focus import names_from_the_database, resolve_domains
 from tod.policy.base import CHITCHAT, GENERAL, REFERENCE
 from tod.state import ROUTE_FALLBACK, ROUTE_TASK, DBResults, DialogueState
 from tod.text import clean_text as safe_text
@@ -236,7 +236,8 @@ class Pipeline:
     def _task_step(
         self, state: DialogueState, user_turn: Turn, result: NLUResult, nlu_time: float, *, generate: bool = True
     ) -> StepResult:
-        user_acts = resolve_domains([a for a in result.acts if a.intent != CHITCHAT], state, self.context.domain)
+        said = names_from_the_database([a for a in result.acts if a.intent != CHITCHAT], self.context.database)
+        user_acts = resolve_domains(said, state, self.context.domain)
         t0 = time.perf_counter()
         belief = self.dst.update(state.belief, user_acts, state.system_acts)
         if not isinstance(belief, BeliefState):

@@ -205,7 +205,7 @@ class AgendaUser:
     def _record(self, acts: Sequence[DialogueAct]) -> bool:
         news = False
         for act in acts:
-            task = self._task_for(act.domain)
+            task = self._told_about(act)
             if task is None:
                 continue
             name_slot = self.domain.schema(task.domain).name_slot
@@ -222,6 +222,17 @@ class AgendaUser:
                     news = True
                 task.told[act.slot] = act.value
         return news
+
+    def _told_about(self, act: DialogueAct) -> Task | None:
+        """The task a value the system tells is about: that of its sub-domain while one is unfinished;
+        otherwise the current one, when the value is one it has asked for ("what's the phone number?" -
+        "it is 01223..." is heard as the answer, whatever sub-domain the words leave open)."""
+        current = self.current()
+        asked = current is not None and act.slot in current.missing_requests() and current.asked.get(act.slot, 0) > 0
+        if asked and current is not None and act.domain != current.domain:
+            if not any(t.domain == act.domain and not t.done() for t in self.tasks):
+                return current
+        return self._task_for(act.domain)
 
     def _task_for(self, domain: str) -> Task | None:
         """The task the system speaks about: the first unfinished one of that sub-domain, else the last."""
