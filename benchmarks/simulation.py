@@ -54,10 +54,16 @@ def runs(args: argparse.Namespace) -> list[tuple[str, list[str]]]:
         ("crosswoz-act", [*cw, "--level", "act", *common]),
         ("cityguide-act", ["--level", "act", *common]),
     ]
+    # The corpus models' confidence says little about whether a parse is right (MultiWOZ: ROC AUC 0.63
+    # on simulated turns), so asking the user to confirm cost turns and loops; without confirmations
+    # the simulated dev seed 100 (300 dialogues) went from 77.0 to 80.0 success on MultiWOZ and from
+    # 13.0 to 47.5 on CrossWOZ (200 dialogues). Chosen on that seed, never on seed 0.
+    no_confirm = ["--set", "policy.confirm_below=0"]
     if args.mwz_nlu:
         reading = ["--set", "nlu.read_turns=1"]  # its synthetic training dialogues carry only the system's turn
-        out.append(("multiwoz-text", [*mwz, "--set", f"nlu.model={args.mwz_nlu}", *reading, "--level", "text", *common]))
-    cw_nlu = ["--set", f"nlu.model={args.cw_nlu}"] if args.cw_nlu else []
+        model = ["--set", f"nlu.model={args.mwz_nlu}"]
+        out.append(("multiwoz-text", [*mwz, *model, *reading, *no_confirm, "--level", "text", *common]))
+    cw_nlu = ["--set", f"nlu.model={args.cw_nlu}", *no_confirm] if args.cw_nlu else []
     out.append(("crosswoz-text", [*cw, *cw_nlu, "--level", "text", *common]))
     out.append(("cityguide-text", ["--level", "text", *common]))
     if args.only:
