@@ -389,6 +389,15 @@ def rasa_metrics(j: dict, ctx: Context) -> list[Metric]:
             "concurrent.p95_ms", "concurrent senders: latency p95", dig(j, "concurrent", "latency_ms", "p95"), "ms"
         ),
         seconds("one_sender.p50_ms", "one sender: latency p50", dig(j, "one_sender", "latency_ms", "p50"), "ms"),
+        count("open_loop.errors", "200 calls/s for 30 s, acts only: errors", dig(j, "rate", "open_loop", "errors")),
+        count("open_loop.leaks", "200 calls/s for 30 s, acts only: leaked state", dig(j, "rate", "open_loop", "leaks")),
+        rate(
+            "open_loop.rate", "200 calls/s for 30 s: achieved calls/s", dig(j, "rate", "open_loop", "achieved_rate_per_s"),
+            "req/s",
+        ),
+        seconds(
+            "open_loop.p95_ms", "200 calls/s for 30 s: latency p95", dig(j, "rate", "open_loop", "latency_ms", "p95"), "ms"
+        ),
         seconds("server_start_s", "action server healthy after", j.get("server_start_s")),
         memory("server_rss_mib", "action server RSS after the run", j.get("server_rss_mib")),
     ]
@@ -700,7 +709,7 @@ BENCHMARKS: tuple[Bench, ...] = (
         "rasa_load",
         "20 concurrent Rasa senders x 50 turns on tod serve-actions",
         argv=lambda ctx: ["benchmarks/rasa_load.py"],
-        quick_argv=lambda ctx: ["benchmarks/rasa_load.py", "--senders", "4", "--requests", "10"],
+        quick_argv=lambda ctx: ["benchmarks/rasa_load.py", "--senders", "4", "--requests", "10", "--only", "closed"],
         quick_estimate=10,
         results=("rasa_load.json", "rasa_load.md"),
         out_option="dir",

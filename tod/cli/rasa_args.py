@@ -21,6 +21,7 @@ examples:
   tod serve-actions --pipeline my.yaml --port 5056 --store states.sqlite3
   tod serve-actions --actions actions                tod's actions and those of the package 'actions'
   tod serve-actions --host 0.0.0.0                   reachable from other machines (e.g. Rasa in Docker)
+  tod serve-actions --acts-only                      Rasa's NLU only: no tod model is loaded, starts in seconds
 
 See docs/rasa.md and examples/rasa_bot/ (a Rasa 3.x project wired to this server).
 """
@@ -95,6 +96,15 @@ def add_serve_actions(commands: argparse._SubParsersAction) -> None:
         default="",
         metavar="ORIGIN",
         help="origins allowed to call from a browser ('*' for any; default: none)",
+    )
+    p.add_argument(
+        "--acts-only",
+        action="store_true",
+        help=(
+            "build the pipeline without its NLU and fallback (no model is trained or loaded): every turn must "
+            "come with a Rasa intent and entities that map to tod acts; a message that does not map gets the "
+            "pipeline's 'anything else?' reply and changes no belief (see docs/rasa.md)"
+        ),
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar while the NLU trains")
     p.add_argument(

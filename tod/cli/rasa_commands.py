@@ -5,15 +5,28 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import logging
+from typing import Any
 
 from tod.errors import ConfigError
+
+
+def build_server_pipeline(args: argparse.Namespace) -> Any:
+    """The pipeline of ``args`` as ``tod chat`` builds it, or with ``--acts-only`` without its NLU and
+    fallback (nothing trained or loaded; text that Rasa's understanding does not map is read by nobody)."""
+    from tod.cli.chat_commands import build_pipeline, parse_overrides
+    from tod.pipeline.config import load_pipeline_config, with_data_dir
+    from tod.pipeline.pipeline import Pipeline
+
+    if not args.acts_only:
+        return build_pipeline(args)
+    config = with_data_dir(load_pipeline_config(args.pipeline, parse_overrides(args.overrides)), args.data)
+    return Pipeline.from_config(config, cache_dir=args.cache_dir, progress=not args.no_progress, acts_only=True)
 
 
 def serve_actions(args: argparse.Namespace) -> int:
     if importlib.util.find_spec("rasa_sdk") is None:
         raise ConfigError("tod serve-actions needs rasa-sdk: pip install 'tod[rasa]' (or rasa-sdk==3.21.1)")
 
-    from tod.cli.chat_commands import build_pipeline
     from tod.integrations.rasa.actions import build_executor
     from tod.integrations.rasa.server import ServerSettings, serve
     from tod.integrations.rasa.service import NAMESPACE, RasaConversations
@@ -22,10 +35,17 @@ def serve_actions(args: argparse.Namespace) -> int:
 
     mapping = load_mapping(args.rasa_map) if args.rasa_map else RasaMapping()
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    pipeline = build_pipeline(args)
+    pipeline = build_server_pipeline(args)
     store = StateStore(args.store or default_store_path(pipeline.name), NAMESPACE)
-    executor, actions = build_executor(RasaConversations(pipeline, store, mapping), args.actions)
-    logging.getLogger("tod.rasa").info("pipeline %s ready; conversation states in %s", pipeline.name, store.path)
+    # acts-only turns take about a millisecond: run them on the event loop, not in the worker thread
+    conversations = RasaConversations(pipeline, store, mapping)
+    executor, actions = build_executor(conversations, args.actions, in_loop=args.acts_only)
+    logging.getLogger("tod.rasa").info(
+        "pipeline %s ready%s; conversation states in %s",
+        pipeline.name,
+        " (acts only: Rasa's intent and entities, no tod NLU)" if args.acts_only else "",
+        store.path,
+    )
 
     def stop() -> None:
         actions.close()

@@ -116,3 +116,33 @@ def test_unknown_action_and_registration(executor: tuple[ActionExecutor, TodActi
     assert {a.name for a in ex.list_actions()} == {ACTION_RESPOND, ACTION_RESET}
     with pytest.raises(ConfigError, match="cannot import the actions package 'no_such_actions_pkg'"):
         build_executor(executor[1].conversations, ["no_such_actions_pkg"])
+
+
+@pytest.mark.parametrize("in_loop", [True, False])
+def test_turns_run_on_the_loop_or_in_the_worker_thread(tmp_path: Path, in_loop: bool) -> None:
+    """``in_loop`` (acts-only servers) runs each turn on the event loop's own thread; otherwise in the worker."""
+    import threading
+
+    from tod.integrations.rasa.actions import build_executor
+    from tod.pipeline.config import load_pipeline_config
+    from tod.pipeline.pipeline import Pipeline
+
+    pipeline = Pipeline.from_config(load_pipeline_config("cityguide"), progress=False, acts_only=True)
+    conversations = RasaConversations(pipeline, StateStore(tmp_path / "s.sqlite3", NAMESPACE))
+    threads: list[threading.Thread] = []
+    respond = conversations.respond
+
+    def spy(tracker: Any) -> Any:
+        threads.append(threading.current_thread())
+        return respond(tracker)
+
+    conversations.respond = spy  # type: ignore[method-assign]
+    ex, actions = build_executor(conversations, in_loop=in_loop)
+    try:
+        result = run(
+            ex, ACTION_RESPOND, "a", {}, text="thai", intent="inform", entities=[{"entity": "food", "value": "thai"}]
+        )
+    finally:
+        actions.close()
+    assert slots_of(result)[SLOT_BELIEF]["restaurant"]["constraints"] == {"food": "thai"}
+    assert len(threads) == 1 and (threads[0] is threading.main_thread()) == in_loop

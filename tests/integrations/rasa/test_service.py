@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tod.acts import DialogueAct
 from tod.errors import RasaPayloadError
 from tod.integrations.rasa.payloads import TrackerView, parse_tracker
 from tod.integrations.rasa.service import (
@@ -14,6 +15,7 @@ from tod.integrations.rasa.service import (
     FROM_SLOTS,
     FROM_STORE,
     NAMESPACE,
+    READ_BY_NONE,
     READ_BY_RASA,
     READ_BY_TOD,
     SLOT_ACTS,
@@ -23,6 +25,10 @@ from tod.integrations.rasa.service import (
     RasaConversations,
 )
 from tod.integrations.rasa.webhook_client import tracker_payload
+from tod.pipeline.config import load_pipeline_config
+from tod.pipeline.pipeline import Pipeline
+from tod.policy.base import GENERAL
+from tod.state import ROUTE_FALLBACK
 from tod.store import StateStore
 
 EMPTY_SLOTS = {name: None for name in TOD_SLOTS}
@@ -112,3 +118,36 @@ def test_reset_forgets_and_greets(conversations: RasaConversations) -> None:
     conversations.respond(tracker("u7", EMPTY_SLOTS, "thai", "inform", THAI))
     welcome = conversations.reset("u7")
     assert welcome and conversations.store.load("u7") is None
+
+
+@pytest.fixture(scope="module")
+def acts_only_pipeline() -> Pipeline:
+    return Pipeline.from_config(load_pipeline_config("cityguide"), progress=False, acts_only=True)
+
+
+def test_acts_only_pipeline_uses_rasas_acts(acts_only_pipeline: Pipeline, tmp_path: Path) -> None:
+    assert acts_only_pipeline.nlu is None and acts_only_pipeline.fallback is None
+    conversations = RasaConversations(acts_only_pipeline, StateStore(tmp_path / "s.sqlite3", NAMESPACE))
+    assert conversations.acts_only
+    reply = conversations.respond(tracker("a1", EMPTY_SLOTS, "a thai place", "inform", THAI))
+    assert (reply.read_by, reply.turn) == (READ_BY_RASA, 1) and reply.text
+    assert reply.state.belief["restaurant"].constraints == {"food": "thai"}
+
+
+@pytest.mark.parametrize("intent", ["nlu_fallback", "out_of_scope", None, "inform"])
+def test_acts_only_message_without_acts_gets_the_reqmore_line(
+    acts_only_pipeline: Pipeline, tmp_path: Path, intent: str | None
+) -> None:
+    """An acts-only server reads no text: a message that maps to no acts (an unmapped intent, no intent, or
+    an inform without entities) is a turn nobody understood: the reqmore line, belief and acts unchanged."""
+    conversations = RasaConversations(acts_only_pipeline, StateStore(tmp_path / "s.sqlite3", NAMESPACE))
+    first = conversations.respond(tracker("a2", EMPTY_SLOTS, "a thai place", "inform", THAI))
+    second = conversations.respond(tracker("a2", first.slots(), "tell me a joke", intent))
+    assert (second.read_by, second.resumed_from, second.turn) == (READ_BY_NONE, FROM_STORE, 2)
+    assert second.text == acts_only_pipeline.nlg.generate([DialogueAct("reqmore", GENERAL)], first.state)
+    assert second.state.route == ROUTE_FALLBACK
+    assert second.state.belief == first.state.belief and second.state.system_acts == first.state.system_acts
+    assert second.slots()[SLOT_BELIEF] == first.slots()[SLOT_BELIEF]
+    stored = conversations.store.load("a2")
+    assert stored is not None and stored.turn == 2
+    assert [t.text for t in stored.state.history] == ["a thai place", first.text, "tell me a joke", second.text]

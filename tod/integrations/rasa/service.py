@@ -15,9 +15,15 @@ transaction every turn. Rasa's tracker carries the same counter and the belief i
 
 **Understanding.** Rasa's own intent and entities become tod's user acts when they map
 (:mod:`.understanding`) and the turn skips tod's NLU (``Pipeline.step_acts``); otherwise tod's NLU
-reads ``latest_message.text`` and tod routes the turn as usual (``Pipeline.step``).
+reads ``latest_message.text`` and tod routes the turn as usual (``Pipeline.step``). A pipeline built
+acts-only (``Pipeline.from_config(..., acts_only=True)``: no NLU, no fallback, no model loaded) reads
+no text: a message whose intent and entities do not map is a turn nobody understood, routed as the
+pipeline routes any such turn (:class:`NoUnderstanding`): the generator's ``reqmore`` line ("anything
+else?"), the belief and the last system acts unchanged, the exchange added to the history, the turn
+counted (``read_by`` = ``none``).
 
-A service is not thread-safe: the action server runs every turn in one worker thread.
+A service is not thread-safe: the action server runs every turn in one worker thread (acts-only: on its
+event loop), one at a time.
 """
 
 from __future__ import annotations
@@ -32,9 +38,11 @@ from tod.errors import RasaPayloadError, SchemaError
 from tod.integrations.rasa.payloads import TrackerView
 from tod.integrations.rasa.understanding import RasaMapping, acts_from_message
 from tod.integrations.rasa.webhook_client import sender_scope
+from tod.pipeline.pipeline import Pipeline
 from tod.policy.base import GENERAL
 from tod.state import DialogueState
 from tod.store import StateStore
+from tod.types import NLUResult
 
 log = logging.getLogger("tod.rasa")
 
@@ -55,8 +63,8 @@ TOD_SLOTS = (SLOT_TURN, SLOT_BELIEF, SLOT_ACTS)
 
 #: Where a turn's starting state came from.
 FROM_NEW, FROM_STORE, FROM_SLOTS = "new", "store", "slots"
-#: Which NLU read a turn.
-READ_BY_RASA, READ_BY_TOD = "rasa", "tod"
+#: Which NLU read a turn (``none``: an acts-only pipeline got a message that does not map to acts).
+READ_BY_RASA, READ_BY_TOD, READ_BY_NONE = "rasa", "tod", "none"
 
 
 @dataclass(frozen=True)
@@ -121,17 +129,44 @@ def state_from_slots(tracker: TrackerView) -> DialogueState:
     return DialogueState(belief=belief, system_acts=acts)
 
 
+class NoUnderstanding:
+    """The NLU of an acts-only server: it understands no text. A message Rasa's intent and entities
+    do not map to acts is then routed by the pipeline like any turn its NLU did not understand (no
+    acts: out of task; without a fallback component, the generator's ``reqmore`` line)."""
+
+    def parse(self, text: str, state: DialogueState) -> NLUResult:
+        return NLUResult(text=text)
+
+
 class RasaConversations:
     """Runs a pipeline for many Rasa conversations, each resumed from the store and the tracker.
 
     ``pipeline`` is a :class:`~tod.pipeline.pipeline.Pipeline` (only its pure ``step``/``step_acts``,
-    its ``context`` and its ``nlg`` are used); ``store`` keeps the states.
+    its ``context`` and its ``nlg`` are used), possibly built acts-only (no NLU: see the module
+    docstring); ``store`` keeps the states.
     """
 
     def __init__(self, pipeline: Any, store: StateStore, mapping: RasaMapping = RasaMapping()) -> None:
         self.pipeline = pipeline
         self.store = store
         self.mapping = mapping
+        #: Who reads text that Rasa's understanding does not map: tod's NLU in ``pipeline``, or for an
+        #: acts-only pipeline the same components with an NLU that understands nothing (no fallback).
+        self.acts_only = pipeline.nlu is None
+        self._text_pipeline = (
+            Pipeline(
+                pipeline.context,
+                NoUnderstanding(),
+                pipeline.dst,
+                pipeline.policy,
+                pipeline.nlg,
+                None,
+                pipeline.routing,
+                pipeline.name,
+            )
+            if self.acts_only
+            else pipeline
+        )
 
     def resume(self, tracker: TrackerView) -> Resumed:
         """The conversation's state before this turn (rules in the module docstring)."""
@@ -161,10 +196,13 @@ class RasaConversations:
             if acts:
                 result = self.pipeline.step_acts(resumed.state, acts, text=message.text)
             else:
-                result = self.pipeline.step(resumed.state, message.text)
+                if self.acts_only:
+                    log.debug("conversation %r: intent %r maps to no tod acts", tracker.sender_id, message.intent)
+                result = self._text_pipeline.step(resumed.state, message.text)
         turn = resumed.turn + 1
         self.store.save(tracker.sender_id, result.state, turn)
-        return TodReply(result.turn.text, result.state, turn, READ_BY_RASA if acts else READ_BY_TOD, resumed.source)
+        read_by = READ_BY_RASA if acts else READ_BY_NONE if self.acts_only else READ_BY_TOD
+        return TodReply(result.turn.text, result.state, turn, read_by, resumed.source)
 
     def reset(self, sender_id: str) -> str:
         """Forget the conversation ``sender_id``; the system's opening line for the new one."""
