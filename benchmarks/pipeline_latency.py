@@ -81,8 +81,11 @@ def main() -> int:
 
     scratch = tempfile.TemporaryDirectory(prefix="tod-bench-")
     cache = args.cache_dir or scratch.name
-    trained = not any(Path(cache).glob("nlu/cityguide-*"))
+    before = set(Path(cache).glob("nlu/cityguide-*"))
     _, first = build(cache)
+    # a model directory appeared: this start trained the NLU (other city guide models in the cache,
+    # of other recipes or versions, say nothing about this one)
+    trained = bool(set(Path(cache).glob("nlu/cityguide-*")) - before)
     pipeline, later = build(cache)
     task, fallback, stages = [], [], {"nlu": [], "dst": [], "policy": [], "nlg": [], "fallback": []}
     turns = 0
