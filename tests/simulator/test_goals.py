@@ -159,3 +159,31 @@ def test_crosswoz_references_point_at_pinned_entities() -> None:
                     referenced += 1
                     assert db.count(target.domain, dict(target.constraints)) == 1  # "near id=1" means one entity
     assert referenced > 20
+
+
+@pytest.mark.corpus
+def test_crosswoz_taxis_go_between_places_and_metros_between_places_they_know() -> None:
+    """CrossWOZ's taxi table is one template row ("出租 ($出发地 - $目的地)"), not a list of places: a taxi
+    goes between the other sub-goals' entities (or named places), never from that row to itself."""
+    from tests.conftest import require_shared
+    from tod.data.corpus import load_corpus
+    from tod.domain.database import open_database
+
+    data = require_shared("crosswoz")
+    db = open_database("crosswoz", data)
+    corpus = load_corpus("crosswoz", data, splits=["val"])
+    stats = GoalStats.from_goals([d.goal for d in corpus["val"]], db.domain.schemas)
+    goals = GoalGenerator(db, GoalOptions(), stats).goals(400, seed=0)
+    places = ("景点", "餐馆", "酒店")
+    transports = [(g, s) for g in goals for s in g.subgoals if s.domain in ("出租", "地铁")]
+    assert sum(s.domain == "出租" for _, s in transports) > 5 and sum(s.domain == "地铁" for _, s in transports) > 5
+    for goal, sub in transports:
+        by_id = {s.id: s for s in goal.subgoals}
+        for slot in ("出发地", "目的地"):
+            if slot in sub.references:
+                assert by_id[sub.references[slot].subgoal].domain in places
+            else:
+                name = sub.constraints[slot]
+                assert "$" not in name and any(db.lookup(d, name) is not None for d in places), (sub, name)
+                if sub.domain == "地铁":  # the metro table must know the place's station
+                    assert db.lookup("地铁", name) is not None

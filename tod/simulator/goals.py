@@ -183,6 +183,9 @@ class GoalGenerator:
             )
         self.places = [d for d in self.searchable if is_place(self.domain.schema(d))]
         self._near: dict[tuple[str, str], dict[str, tuple[Entity, ...]]] = {}
+        # transports whose own table lists places (CrossWOZ's metro: the station near each place), not
+        # the transport itself (CrossWOZ's taxi table: one template row, "出租 ($出发地 - $目的地)")
+        self._place_tables = {d for d in self.transport if any(self._is_place_name(e.name) for e in self._own(d))}
 
     def goals(self, count: int, seed: int = 0) -> list[Goal]:
         """``count`` goals; goal ``i`` depends only on ``seed`` and ``i``."""
@@ -479,11 +482,20 @@ class GoalGenerator:
         told = [s for s in schema.slots.values() if s.requestable and s.field and s.kind != "name"]
         return entity is not None and all(_known(entity, s) for s in told)
 
+    def _own(self, transport: str) -> tuple[Entity, ...]:
+        schema = self.domain.schema(transport)
+        if schema.database is None or schema.database.format == "generated":
+            return ()
+        return tuple(self.database.entities(transport))
+
+    def _is_place_name(self, name: str) -> bool:
+        return bool(name) and any(self.database.lookup(d, name) is not None for d in self.places)
+
     def _transport(
         self, rng: random.Random, schema: Schema, ident: int, earlier: list[SubGoal], entities: list[Entity | None]
     ) -> SubGoal:
         places = [(sub, e) for sub, e in zip(earlier, entities) if e is not None and sub.domain in self.places]
-        own = self.database.entities(schema.name) if schema.database and schema.database.format != "generated" else ()
+        own = self._own(schema.name) if schema.name in self._place_tables else ()
         if own:  # a transport that looks places up in its own table (CrossWOZ's metro): only places it knows
             places = [(sub, e) for sub, e in places if self._known_place(schema, e.name)]
         slots = place_slots(schema)
