@@ -236,3 +236,52 @@ def test_a_value_not_yet_asked_for_is_not_taken_from_another_sub_domain(city_db:
     hotel = city_db.query("hotel", {"area": "north"}, top_k=1)[0].name
     u.respond([A("recommend", "hotel", "name", hotel), A("inform", "hotel", "area", "north")])
     assert "area" not in u.tasks[1].told  # the hotel's area, told before the restaurant's was asked
+
+
+def test_read_acts_sub_domains_are_guesses_for_what_was_asked_and_for_names(city_db: Database) -> None:
+    """At text level the acts are a reader's: "the phone number is 01632..." says no sub-domain, so the
+    guessed one does not take the answer from the sub-goal that asked, even with that sub-domain's sub-goal
+    still to come; a name goes where the database has it. Act-level acts keep their sub-domains."""
+    name = restaurant(city_db, food="italian")
+    goal = Goal((SubGoal("restaurant", 1, {"name": name}, ("phone", "area")), SubGoal("hotel", 2, {"area": "north"})))
+    guessed = [A("inform", "hotel", "phone", "01632 960001")]
+    read = AgendaUser(city_db, goal, UserOptions(), seed=1, read=True)
+    read.start()
+    read.respond(guessed)
+    assert read.tasks[0].told == {"phone": "01632 960001"} and read.tasks[1].told == {}
+    exact = AgendaUser(city_db, goal, UserOptions(), seed=1)
+    exact.start()
+    exact.respond(guessed)
+    assert exact.tasks[0].told == {} and exact.tasks[1].told == {"phone": "01632 960001"}
+
+    other = restaurant(city_db, food="chinese")
+    named = Goal((SubGoal("restaurant", 1, {"food": "chinese"}, ("phone",)), SubGoal("hotel", 2, {"area": "north"})))
+    read = AgendaUser(city_db, named, UserOptions(), seed=1, read=True)
+    read.start()
+    read.respond([A("recommend", "hotel", "name", other)])  # a restaurant's name read as a hotel's
+    assert read.tasks[0].entity == other and read.tasks[1].entity == ""
+    hotel = city_db.query("hotel", {"area": "north"}, top_k=1)[0].name
+    read.respond([A("recommend", "hotel", "name", hotel)])  # a hotel's name stays the hotel's
+    assert read.tasks[0].entity == other and read.tasks[1].entity == hotel
+
+
+def test_a_read_nooffer_that_misheard_the_constraints_is_corrected_once(city_db: Database) -> None:
+    """"No restaurant whose phone is 10:30": at text level the system misunderstood, and the user says its
+    constraints again (once) rather than giving the sub-goal up; a nooffer of what it said is believed."""
+    goal = Goal((SubGoal("restaurant", 1, {"food": "italian", "area": "centre"}, ("phone",)),))
+    misheard = [A("nooffer", "restaurant", "food", "italian"), A("nooffer", "restaurant", "phone", "10:30")]
+    read = AgendaUser(city_db, goal, UserOptions(), seed=1, read=True)
+    read.start()
+    said = read.respond(misheard)
+    assert A("inform", "restaurant", "food", "italian") in said and A("inform", "restaurant", "area", "centre") in said
+    assert not read.tasks[0].given_up
+    read.respond(misheard)  # misheard again: the user believes it this time
+    assert read.tasks[0].given_up
+    heard = AgendaUser(city_db, goal, UserOptions(), seed=1, read=True)
+    heard.start()
+    heard.respond([A("nooffer", "restaurant", "food", "Italian"), A("nooffer", "restaurant", "area", "centre")])
+    assert heard.tasks[0].given_up  # what the user said (case aside): a real nooffer
+    exact = AgendaUser(city_db, goal, UserOptions(), seed=1)
+    exact.start()
+    exact.respond(misheard)
+    assert exact.tasks[0].given_up  # act level: the system's acts are its own, nothing was misheard

@@ -26,9 +26,9 @@ from tod.dialogue import Goal, GoalReference, SubGoal
 from tod.domain.database import Database
 from tod.domain.normalise import norm_text
 from tod.domain.ontology import Domain
+from tod.domain.roles import is_place, place_slots
 from tod.errors import QueryError, SimulationError
 from tod.simulator.goal_graph import ordered_subgoals
-from tod.domain.roles import is_place, place_slots
 
 GENERAL = "general"
 #: Keys of :attr:`Task.asked` that count repeated booking details and repeated searches.
@@ -86,6 +86,8 @@ class Task:
     reference: str = ""
     asked: dict[str, int] = field(default_factory=dict)
     given_up: bool = False
+    #: Whether the user has said its constraints again after a ``nooffer`` that misheard them.
+    corrected: bool = False
     #: Whether finishing needs an entity named by the system (a restaurant, not a taxi).
     needs_entity: bool = True
 
@@ -106,7 +108,11 @@ class Task:
 class AgendaUser:
     """One simulated user with one goal. ``start()`` gives the first acts, ``respond()`` the next."""
 
-    def __init__(self, database: Database, goal: Goal, options: UserOptions = UserOptions(), seed: int = 0) -> None:
+    def __init__(
+        self, database: Database, goal: Goal, options: UserOptions = UserOptions(), seed: int = 0, read: bool = False
+    ) -> None:
+        """``read``: the system acts given to :meth:`respond` are read from its words (a text-level
+        simulation), so their sub-domains may be guesses (see :meth:`_told_about`)."""
         if not goal.subgoals:
             raise SimulationError("a simulated user needs a goal with at least one sub-goal")
         unknown = [s.domain for s in goal.subgoals if s.domain not in database.domain.schemas]
@@ -117,6 +123,7 @@ class AgendaUser:
             )
         self.database = database
         self.domain = database.domain
+        self.read = read
         self.goal = goal
         self.options = options
         self.rng = random.Random(seed)
@@ -224,15 +231,34 @@ class AgendaUser:
         return news
 
     def _told_about(self, act: DialogueAct) -> Task | None:
-        """The task a value the system tells is about: that of its sub-domain while one is unfinished;
-        otherwise the current one, when the value is one it has asked for ("what's the phone number?" -
-        "it is 01223..." is heard as the answer, whatever sub-domain the words leave open)."""
+        """The task a value the system tells is about: that of its sub-domain, but the current task
+        takes a value it has asked for ("what's the phone number?" - "it is 01223..." is the answer)
+        while no other task of the act's sub-domain is unfinished.
+
+        When the acts are read from the system's words (``read``), their sub-domains are the reader's
+        guesses where the words do not say it ("电话是 010..."): the current task then takes every
+        value it has asked for, and a name its sub-domain's database has and the guessed one's has not.
+        """
         current = self.current()
-        asked = current is not None and act.slot in current.missing_requests() and current.asked.get(act.slot, 0) > 0
-        if asked and current is not None and act.domain != current.domain:
-            if not any(t.domain == act.domain and not t.done() for t in self.tasks):
+        if current is None or act.domain == current.domain or not act.slot:
+            return self._task_for(act.domain)
+        asked = act.slot in current.missing_requests() and current.asked.get(act.slot, 0) > 0
+        if self.read and act.slot == self.domain.schema(current.domain).name_slot:
+            if self._names(current.domain, act.value) and not self._names(act.domain, act.value):
                 return current
+        elif asked and (self.read or not any(t.domain == act.domain and not t.done() for t in self.tasks)):
+            return current
         return self._task_for(act.domain)
+
+    def _names(self, domain: str, value: str) -> bool:
+        """Whether ``domain``'s database has an entity called ``value``."""
+        schema = self.domain.schemas.get(domain)
+        if schema is None or schema.database is None or not value:
+            return False
+        try:
+            return self.database.lookup(domain, value) is not None
+        except QueryError:
+            return False
 
     def _task_for(self, domain: str) -> Task | None:
         """The task the system speaks about: the first unfinished one of that sub-domain, else the last."""
@@ -269,7 +295,7 @@ class AgendaUser:
                 continue
             if act.intent == "nooffer":
                 handled.add((act.intent, act.domain))
-                add(task, self._nooffer(task))
+                add(task, self._nooffer(task, [a for a in acts if a.intent == "nooffer" and a.domain == act.domain]))
             elif act.intent == "nobook":
                 handled.add((act.intent, act.domain))
                 add(task, self._nobook(task))
@@ -307,9 +333,13 @@ class AgendaUser:
             return [DialogueAct("affirm", GENERAL)]
         return [DialogueAct("negate", GENERAL), DialogueAct("inform", task.domain, act.slot, wanted)]
 
-    def _nooffer(self, task: Task) -> list[DialogueAct]:
+    def _nooffer(self, task: Task, said: Sequence[DialogueAct] = ()) -> list[DialogueAct]:
         task.entity = ""  # whatever was under discussion does not exist or does not fit
         task.told.clear()
+        if self.read and not task.corrected and self._misheard(task, said):
+            # "no restaurant whose phone is 10:30-21:00": the system misunderstood; say it again, once
+            task.corrected = True
+            return [DialogueAct("inform", task.domain, s, v) for s, v in self._wanted(task).items()]
         if task.sub.fail_constraints and not task.relaxed:
             task.relaxed = True
             task.constraints = dict(task.sub.constraints)
@@ -323,6 +353,20 @@ class AgendaUser:
             task.given_up = True  # nothing meets the goal: on to the next sub-goal
             self._drop(task)
         return []
+
+    def _wanted(self, task: Task) -> dict[str, str]:
+        """The constraints the user has given for ``task``: its own and its references' values."""
+        wanted = {s: v for s, v in task.constraints.items() if v != DONTCARE}
+        for slot in task.sub.references:
+            name, value = self._resolve(task, slot)
+            if value:
+                wanted[name] = value
+        return wanted
+
+    def _misheard(self, task: Task, said: Sequence[DialogueAct]) -> bool:
+        """Whether a ``nooffer`` names a constraint the user never gave (a slot, or another value)."""
+        wanted = {s: norm_text(v) for s, v in self._wanted(task).items()}
+        return any(wanted.get(a.slot) != norm_text(a.value) for a in said if a.slot and a.value)
 
     def _nobook(self, task: Task) -> list[DialogueAct]:
         if task.sub.fail_booking and not task.rebooked:

@@ -109,7 +109,7 @@ class Session:
 
     def run(self, goal: Goal, *, seed: int = 0, dialogue_id: str = "sim-0") -> SimulatedDialogue:
         started = time.perf_counter()
-        user = AgendaUser(self.database, goal, self.user_options, seed=seed)
+        user = AgendaUser(self.database, goal, self.user_options, seed=seed, read=self.level == "text")
         state = DialogueState()
         turns: list[Turn] = []
         system_times: list[float] = []
