@@ -29,6 +29,7 @@ from tod.errors import PipelineError
 from tod.pipeline.config import PipelineConfig, RoutingConfig
 from tod.pipeline.context import BuildContext
 from tod.pipeline.focus import names_from_the_database, resolve_domains
+from tod.pipeline.values import widen_values
 from tod.policy.base import CHITCHAT, GENERAL, REFERENCE
 from tod.state import ROUTE_FALLBACK, ROUTE_TASK, DBResults, DialogueState
 from tod.text import clean_text as safe_text
@@ -171,6 +172,9 @@ class Pipeline:
         if not isinstance(result, NLUResult):
             raise PipelineError(f"NLU {type(self.nlu).__name__}.parse returned {type(result).__name__}, not NLUResult")
         nlu_time = time.perf_counter() - started
+        widened = widen_values(result.acts, clean, self.context.domain)
+        if widened != tuple(result.acts):  # 免费 tagged inside 不免费: the whole known value
+            result = replace(result, acts=widened)
         user_turn = Turn(USER, clean, tuple(result.acts))
         if self._out_of_task(result, state):
             return self._fallback_step(state, clean, user_turn, result, nlu_time)
