@@ -84,6 +84,34 @@ def test_text_level_with_tiny_models(tiny_pipeline: Pipeline, tiny_encoder_dir: 
     assert reader.read("") == []
 
 
+def test_a_reader_is_trained_on_one_thread_and_the_threads_are_given_back(
+    tiny_pipeline: Pipeline, tiny_encoder_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Matrix sums depend on the thread count: one thread everywhere trains the same reader."""
+    import torch
+
+    import tod.nlu.act_training as act_training
+    from tod.simulator.user_nlu import READER_THREADS, train_reader
+
+    seen = []
+    real = act_training.train_act_nlu
+
+    def spy(train, dev, config, **options):
+        seen.append((config.threads, torch.get_num_threads()))
+        return real(train, dev, config, **options)
+
+    monkeypatch.setattr(act_training, "train_act_nlu", spy)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        recipe = ReaderRecipe(dialogues=8, variants=1, epochs=1, encoder=str(tiny_encoder_dir))
+        train_reader(tiny_pipeline, recipe, progress=False, log=lambda line: None)
+        assert READER_THREADS == 1 and seen and seen[0][0] == 1
+        assert torch.get_num_threads() == 2  # the simulation keeps its own
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_reports_are_written(act_pipeline: Pipeline, tmp_path: Path) -> None:
     spec = SimulationSpec(
         level="act",
