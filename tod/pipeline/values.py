@@ -28,13 +28,10 @@ def _occurrences(text: str, part: str) -> list[int]:
 def _inside(text: str, short: str, long: str) -> bool:
     """Whether ``short`` occurs in ``text`` and each occurrence lies inside an occurrence of ``long``."""
     shorts = _occurrences(text, short)
-    offset = long.find(short)
-    if not shorts or offset < 0:
-        return False
     longs = set(_occurrences(text, long))
     # an occurrence of short at i is inside long when long starts at i - k for some k where long has short
     starts = [k for k in range(len(long) - len(short) + 1) if long.startswith(short, k)]
-    return all(any(i - k in longs for k in starts) for i in shorts)
+    return bool(shorts) and all(any(i - k in longs for k in starts) for i in shorts)
 
 
 def known_forms(domain: Domain, subdomain: str, slot: str) -> tuple[str, ...]:

@@ -185,7 +185,8 @@ class GoalGenerator:
         self._near: dict[tuple[str, str], dict[str, tuple[Entity, ...]]] = {}
         # transports whose own table lists places (CrossWOZ's metro: the station near each place), not
         # the transport itself (CrossWOZ's taxi table: one template row, "出租 ($出发地 - $目的地)")
-        self._place_tables = {d for d in self.transport if any(self._is_place_name(e.name) for e in self._own(d))}
+        owned = {d: self._own(d) for d in self.transport}
+        self._place_tables = {d: own for d, own in owned.items() if any(self._is_place_name(e.name) for e in own)}
 
     def goals(self, count: int, seed: int = 0) -> list[Goal]:
         """``count`` goals; goal ``i`` depends only on ``seed`` and ``i``."""
@@ -495,7 +496,7 @@ class GoalGenerator:
         self, rng: random.Random, schema: Schema, ident: int, earlier: list[SubGoal], entities: list[Entity | None]
     ) -> SubGoal:
         places = [(sub, e) for sub, e in zip(earlier, entities) if e is not None and sub.domain in self.places]
-        own = self._own(schema.name) if schema.name in self._place_tables else ()
+        own = self._place_tables.get(schema.name, ())
         if own:  # a transport that looks places up in its own table (CrossWOZ's metro): only places it knows
             places = [(sub, e) for sub, e in places if self._known_place(schema, e.name)]
         slots = place_slots(schema)
