@@ -29,11 +29,11 @@ from benchlib import machine
 from tod.acts import DialogueAct
 from tod.data.corpus import load_corpus
 from tod.data.split import train_dev_parts
-from tod.pipeline.context import BuildContext
+from tod.domain.context import BuildContext
+from tod.evaluation.policy import evaluate_policy
 from tod.policy.features import ActSpace, triple
 from tod.policy.mle import MLEPolicy
 from tod.policy.mle_data import policy_examples
-from tod.policy.mle_eval import evaluate_policy
 from tod.policy.mle_training import MLETrainConfig, train_mle
 
 ROOT = Path(__file__).resolve().parents[1]

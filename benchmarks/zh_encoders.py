@@ -48,7 +48,7 @@ from tod.data.corpus import load_corpus  # noqa: E402
 from tod.data.split import split_dialogues  # noqa: E402
 from tod.data.tokens import CJK_CHARACTER as _CJK  # noqa: E402
 from tod.data.tokens import tokenize
-from tod.encoders import resolve_encoder  # noqa: E402
+from tod.nlu.encoders import resolve_encoder  # noqa: E402
 from tod.nlu.vocab import extend_vocabulary  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,7 +154,7 @@ def timings(
 def load(name: str) -> tuple[Any, Any]:
     from transformers import AutoModel, AutoTokenizer
 
-    from tod.nlu.jointbert import quiet_transformers
+    from tod.nlu.encoders import quiet_transformers
 
     path = resolve_encoder(name)
     with quiet_transformers():

@@ -1,4 +1,28 @@
-"""The dialogue act: the unit of meaning every stage speaks."""
+"""The dialogue act, the unit of meaning every stage speaks, and the act inventory.
+
+System acts (``general`` is the domain of acts that belong to no sub-domain):
+
+======================  ===========================================================
+``welcome(general)``    opening line
+``greet(general)``      answer to a greeting
+``reqmore(general)``    "anything else?"
+``bye(general)``        closing line; the dialogue is over
+``request(d, s, ?)``    ask for the informable or booking slot ``s`` of ``d``
+``inform(d, s, v)``     tell a slot of the entity under discussion; ``inform(d, choice, N)``: N match
+``recommend(d, s, v)``  offer an entity (``s`` its name slot) or one of its slots
+``select(d, s, v)``     offer a choice: one act per option, ``s`` the distinguishing slot
+``nooffer(d, s, v)``    nothing matches; one act per constraint (``nooffer(d)`` without any)
+``suggest(d, s, v)``    a relaxation that would match: change ``s`` to ``v`` (``dontcare``: drop it)
+``offerbook(d)``        offer to book the entity under discussion
+``book(d, s, v)``       a booking made: ``s`` is ``ref`` (the reference), the name slot, or a detail
+``nobook(d, s, v)``     a booking failed; ``s``/``v`` the detail at fault (empty when none)
+``confirm(d, s, v)``    check an uncertain understanding ("a cheap place, right?")
+======================  ===========================================================
+
+User acts: ``inform``, ``request``, ``reqalts`` in a sub-domain; ``greet``, ``thank``, ``bye``, ``affirm``,
+``negate`` and ``chitchat`` in ``general`` (:data:`USER_GENERAL_INTENTS`). Which (intent, sub-domain, slot)
+triples a domain allows is :mod:`tod.domain.act_space`.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +34,37 @@ from tod.errors import SchemaError
 
 #: The value of a request act (``request(hotel, phone, ?)``): the slot is asked for, not given.
 REQUESTED = "?"
+
+#: The domain of acts that belong to no sub-domain.
+GENERAL = "general"
+#: The slot of ``inform(d, choice, N)``: how many entities match.
+CHOICE = "choice"
+#: The slot of ``book(d, ref, REF)``: the booking's reference number.
+REFERENCE = "ref"
+
+SYSTEM_INTENTS = (
+    "welcome",
+    "greet",
+    "reqmore",
+    "bye",
+    "request",
+    "inform",
+    "recommend",
+    "select",
+    "nooffer",
+    "suggest",
+    "offerbook",
+    "book",
+    "nobook",
+    "confirm",
+)
+
+#: The user act that marks an utterance as out of the task (small talk, open questions): the
+#: pipeline hands such a turn to the fallback instead of the task stages.
+CHITCHAT = "chitchat"
+
+#: User intents without a sub-domain (domain ``general``, no slot).
+USER_GENERAL_INTENTS = ("greet", "thank", "bye", "affirm", "negate", CHITCHAT)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import pytest
 from tod.acts import DialogueAct
 from tod.errors import ConfigError
 from tod.evaluation.act_report import print_act_report
-from tod.evaluation.acts import ActScores, act_errors, act_key, normalise_value, score_acts
+from tod.metrics.acts import ActScores, act_errors, act_key, normalise_value, score_acts
 
 
 def inform(domain: str, slot: str, value: str) -> DialogueAct:

@@ -1,6 +1,6 @@
 import pytest
 
-from tod.evaluation.nlu import score_nlu
+from tod.metrics.nlu import score_nlu
 
 
 def test_scores_on_a_hand_checked_example():

@@ -9,8 +9,8 @@ import pytest
 
 from tod.belief import BeliefState
 from tod.dialogue import SYSTEM, USER, Turn
+from tod.domain.context import BuildContext
 from tod.fallback.knowledge import Knowledge
-from tod.pipeline.context import BuildContext
 from tod.state import DialogueState
 
 

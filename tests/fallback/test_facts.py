@@ -79,7 +79,7 @@ def test_name_index_for_chinese_matches_substrings():
 @pytest.mark.corpus
 def test_multiwoz_facts_skip_unknown_values_and_generated_taxis():
     from tests.conftest import require_shared
-    from tod.pipeline.context import BuildContext
+    from tod.domain.context import BuildContext
 
     context = BuildContext.open("multiwoz", data_dir=require_shared("multiwoz"))
     facts = entity_facts(context.domain, context.database)
@@ -92,8 +92,8 @@ def test_multiwoz_facts_skip_unknown_values_and_generated_taxis():
 @pytest.mark.corpus
 def test_crosswoz_answers_in_chinese():
     from tests.conftest import require_shared
+    from tod.domain.context import BuildContext
     from tod.fallback.knowledge import Knowledge
-    from tod.pipeline.context import BuildContext
 
     context = BuildContext.open("crosswoz", data_dir=require_shared("crosswoz"))
     knowledge = Knowledge.for_domain(context.domain, context.database, encoder=None)

@@ -6,16 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from tod.acts import REQUESTED, DialogueAct
+from tod.acts import CHOICE, GENERAL, REFERENCE, REQUESTED, DialogueAct
 from tod.dialogue import USER, Turn
+from tod.domain.act_space import system_act_space, user_act_space
+from tod.domain.context import BuildContext
 from tod.domain.ontology import Domain
 from tod.errors import ConfigError, NLGError
 from tod.nlg.base import NLG
 from tod.nlg.render import surface
 from tod.nlg.template import TemplateNLG
 from tod.nlg.templates import ontology_only
-from tod.pipeline.context import BuildContext
-from tod.policy.base import CHOICE, GENERAL, REFERENCE, system_act_space, user_act_space
 from tod.registry import NLG_REGISTRY
 from tod.state import DialogueState
 

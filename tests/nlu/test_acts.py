@@ -99,7 +99,7 @@ def trained(dialogues, tiny_encoder_dir):
 
 
 def test_tiny_act_model_fits_the_fixture(trained, dialogues):
-    from tod.evaluation.acts import score_acts
+    from tod.metrics.acts import score_acts
     from tod.nlu.act_training import THRESHOLDS
 
     nlu, history = trained
@@ -194,9 +194,9 @@ def test_extended_vocabulary_needs_trainable_embeddings_and_a_dialogue_corpus(ti
 def test_read_turns_limits_the_context_a_state_gives(trained, tmp_path):
     """A pipeline may let a model read fewer previous turns than it was trained with."""
     from tod.dialogue import SYSTEM, USER, Turn
+    from tod.domain.context import BuildContext
     from tod.errors import ConfigError
     from tod.nlu.acts import ActNLU
-    from tod.pipeline.context import BuildContext
     from tod.state import DialogueState
 
     nlu, _ = trained

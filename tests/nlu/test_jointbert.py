@@ -10,7 +10,7 @@ import pytest
 
 from tod.data.seqio import load_seq_corpus
 from tod.errors import ConfigError, ModelDirError
-from tod.evaluation.nlu import evaluate_predictions
+from tod.metrics.nlu import evaluate_predictions
 from tod.nlu.config import JointNLUConfig, TrainConfig
 from tod.nlu.jointbert import JointBertNLU
 from tod.nlu.training import train_joint_nlu

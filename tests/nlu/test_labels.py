@@ -2,7 +2,7 @@ import pytest
 
 from tod.errors import SchemaError
 from tod.nlu.labels import LabelVocab, allowed_transition, tag_spans
-from tod.nlu.tokenize import split_words
+from tod.text import split_words
 
 
 def test_vocab_order_and_lookup():

@@ -13,7 +13,7 @@ def test_packaged_minilm_loads_offline_and_parses():
     # A fresh process, so that HF_HUB_OFFLINE=1 is in force from the first import of transformers.
     code = """
 import torch
-from tod.encoders import packaged_minilm
+from tod.nlu.encoders import packaged_minilm
 from tod.nlu.jointbert import JointBertNLU
 from tod.nlu.labels import LabelVocab
 nlu = JointBertNLU.from_encoder("minilm", LabelVocab(("a", "b")), LabelVocab(("O", "B-city", "I-city")))

@@ -6,9 +6,10 @@ from collections import Counter
 
 import pytest
 
+from tod.acts import CHITCHAT
+from tod.domain.act_space import user_act_space
+from tod.domain.context import BuildContext
 from tod.nlu.domain_model import SynthRecipe, synthetic_dialogues
-from tod.pipeline.context import BuildContext
-from tod.policy.base import CHITCHAT, user_act_space
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,10 @@ from argparse import Namespace
 
 import pytest
 
-from tod.cli.chat_commands import Console, parse_overrides, run_chat
+from tod.cli.chat_commands import Console, run_chat
 from tod.cli.main import main
 from tod.errors import ConfigError
+from tod.pipeline.config import parse_overrides
 
 
 def chat_lines(pipeline, lines: list[str], debug: bool = False) -> list[str]:

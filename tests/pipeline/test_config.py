@@ -121,8 +121,8 @@ def test_the_ready_made_pipelines_are_valid(name):
 
 
 def test_the_nlu_refuses_a_bad_thread_count_before_loading_anything():
+    from tod.domain.context import BuildContext
     from tod.nlu.acts import ActNLU
-    from tod.pipeline.context import BuildContext
 
     with pytest.raises(ConfigError, match="threads must be a positive number"):
         ActNLU.from_config(BuildContext.open("cityguide"), model="/nonexistent", threads=0)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from tod.domain.context import BuildContext
 from tod.domain.paths import domain_dir
 from tod.nlu.domain_model import SynthRecipe, cache_key
-from tod.pipeline.context import BuildContext
 
 
 def _copy(tmp_path: Path, name: str) -> Path:

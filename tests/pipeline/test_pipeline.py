@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from tod.acts import DialogueAct
+from tod.domain.context import BuildContext
 from tod.dst.rule import RuleDST
 from tod.errors import PipelineError
 from tod.pipeline.config import RoutingConfig
-from tod.pipeline.context import BuildContext
 from tod.pipeline.pipeline import MAX_TEXT, Pipeline, clean_text, record_bookings
 from tod.state import ROUTE_FALLBACK, ROUTE_TASK, DialogueState
 from tod.types import BeliefState, NLUResult

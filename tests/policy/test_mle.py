@@ -11,15 +11,15 @@ import pytest
 from tod.acts import REQUESTED, DialogueAct
 from tod.belief import BeliefState, DomainBelief
 from tod.dialogue import SYSTEM, USER, Dialogue, Turn
+from tod.domain.act_space import system_act_space
 from tod.domain.booking import stable_reference
+from tod.domain.context import BuildContext
 from tod.errors import ConfigError, ModelDirError, SchemaError
-from tod.nlu.store import MANIFEST, _sha256
-from tod.pipeline.context import BuildContext
-from tod.policy.base import system_act_space
+from tod.evaluation.policy import delexicalised, evaluate_policy
+from tod.files import MANIFEST, _sha256
 from tod.policy.features import ActSpace, triple
 from tod.policy.mle import FALLBACK_ACT, MLEPolicy
 from tod.policy.mle_data import policy_examples
-from tod.policy.mle_eval import delexicalised, evaluate_policy
 from tod.policy.mle_model import MLEModel
 from tod.policy.mle_training import MLETrainConfig, train_mle
 from tod.state import DialogueState

@@ -12,7 +12,7 @@ import pytest
 import tod.cli.main as cli
 from tod.cli.policy_args import add_evaluate_policy, add_train_policy
 from tod.data.dialogue_files import write_dialogues
-from tod.pipeline.context import BuildContext
+from tod.domain.context import BuildContext
 
 from .test_mle import cityguide_dialogues
 

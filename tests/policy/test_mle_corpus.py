@@ -11,12 +11,12 @@ from tests.conftest import require_shared
 from tod.acts import DialogueAct
 from tod.data.corpus import load_corpus
 from tod.data.split import sample_dialogues, train_dev_parts
-from tod.pipeline.context import BuildContext
-from tod.policy.base import system_act_space
+from tod.domain.act_space import system_act_space
+from tod.domain.context import BuildContext
+from tod.evaluation.policy import evaluate_policy
 from tod.policy.features import ActSpace, triple
 from tod.policy.mle import MLEPolicy
 from tod.policy.mle_data import policy_examples
-from tod.policy.mle_eval import evaluate_policy
 from tod.policy.mle_training import train_mle
 
 pytestmark = pytest.mark.corpus

@@ -8,8 +8,8 @@ from tod.acts import REQUESTED, DialogueAct
 from tod.belief import BeliefState, DomainBelief
 from tod.dialogue import SYSTEM, Turn
 from tod.domain.booking import stable_reference
+from tod.domain.context import BuildContext
 from tod.domain.matches import query_belief
-from tod.pipeline.context import BuildContext
 from tod.policy.mle_lexicalise import entity_in_focus, lexicalise
 from tod.state import DialogueState
 

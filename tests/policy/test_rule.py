@@ -10,14 +10,15 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import pytest
 
-from tod.acts import REQUESTED, DialogueAct
+from tod.acts import CHOICE, GENERAL, REFERENCE, REQUESTED, DialogueAct
 from tod.belief import DONTCARE, BeliefState
 from tod.dialogue import SYSTEM, USER, Turn
+from tod.domain.act_space import system_act_space, user_act_space
+from tod.domain.context import BuildContext
 from tod.domain.database import Database
 from tod.domain.matches import query_belief
 from tod.errors import ConfigError, QueryError
-from tod.pipeline.context import BuildContext
-from tod.policy.base import CHOICE, GENERAL, REFERENCE, Policy, system_act_space, user_act_space
+from tod.policy.base import Policy
 from tod.policy.rule import RulePolicy
 from tod.registry import POLICY_REGISTRY
 from tod.state import DBResults, DialogueState

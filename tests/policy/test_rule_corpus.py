@@ -10,11 +10,11 @@ import pytest
 
 from tests.conftest import require_shared
 from tests.policy.test_rule import A, by_intent, in_space, make_state, predict, req, results_for
+from tod.acts import GENERAL, REFERENCE
 from tod.data.corpus import load_corpus
 from tod.dialogue import SYSTEM, USER
+from tod.domain.context import BuildContext
 from tod.domain.normalise import parse_time
-from tod.pipeline.context import BuildContext
-from tod.policy.base import GENERAL, REFERENCE
 from tod.policy.rule import RulePolicy
 from tod.state import DialogueState
 

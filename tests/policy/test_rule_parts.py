@@ -7,8 +7,8 @@ import math
 import pytest
 
 from tod.belief import DomainBelief
+from tod.domain.context import BuildContext
 from tod.domain.ontology import Slot
-from tod.pipeline.context import BuildContext
 from tod.policy.rule_booking import existing_booking, invalid_detail, missing_details
 from tod.policy.rule_search import Search
 from tod.policy.rule_slots import format_value, slot_roles, split_entropy

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from tod.domain.context import BuildContext
 from tod.domain.database import Database, open_database
 from tod.dst.rule import RuleDST
 from tod.nlg.template import TemplateNLG
-from tod.pipeline.context import BuildContext
 from tod.pipeline.pipeline import Pipeline
 from tod.policy.rule import RulePolicy
 

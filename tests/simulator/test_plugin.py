@@ -51,7 +51,7 @@ def test_the_plugin_loads_by_itself(pytester: pytest.Pytester) -> None:
             import pytest
             from tod.dst.rule import RuleDST
             from tod.nlg.template import TemplateNLG
-            from tod.pipeline.context import BuildContext
+            from tod.domain.context import BuildContext
             from tod.pipeline.pipeline import Pipeline
             from tod.policy.rule import RulePolicy
 

@@ -24,8 +24,8 @@ def seeded_part(dialogues: tuple[Dialogue, ...], part: str, fraction: float, see
 
 def _synthetic(domain: str, data: str, count: int, seed: int) -> tuple[Dialogue, ...]:
     """``count`` dialogues synthesised from ``domain`` (its databases read from ``data``)."""
+    from tod.domain.context import BuildContext
     from tod.nlu.domain_model import SynthRecipe, synthetic_dialogues
-    from tod.pipeline.context import BuildContext
 
     context = BuildContext.open(domain, data, seed, None, False)
     return tuple(synthetic_dialogues(context, SynthRecipe(dialogues=count, seed=seed))[:count])
@@ -95,7 +95,7 @@ def train_acts(args: argparse.Namespace, config) -> int:
 
 def evaluate_acts(args: argparse.Namespace, nlu) -> int:
     from tod.evaluation.act_report import print_act_report
-    from tod.evaluation.acts import act_errors, score_acts
+    from tod.metrics.acts import act_errors, score_acts
 
     name = args.corpus or nlu.corpus
     if not name:

@@ -15,24 +15,9 @@ if TYPE_CHECKING:
 HELP = "/state  belief, last acts, matches   /reset  new conversation   /debug  toggle details   /quit  leave"
 
 
-def parse_overrides(items: list[str]) -> dict[str, str]:
-    """``["policy.confirm_below=0.4"]`` -> ``{"policy.confirm_below": "0.4"}``; a malformed item is a ConfigError.
-
-    ``fallback.name=openai`` changes the component; other ``stage.key`` entries are its parameters
-    (:func:`tod.pipeline.config.apply_overrides`).
-    """
-    out: dict[str, str] = {}
-    for item in items:
-        key, eq, value = item.partition("=")
-        if not eq or not key.strip():
-            raise ConfigError(f"--set expects STAGE.PARAM=VALUE or KEY=VALUE, found {item!r}")
-        out[key.strip()] = value.strip()
-    return out
-
-
 def load_config(args: argparse.Namespace) -> Any:
     """The checked pipeline configuration that ``--pipeline``, ``--set`` and ``--data`` describe."""
-    from tod.pipeline.config import load_pipeline_config, with_data_dir
+    from tod.pipeline.config import load_pipeline_config, parse_overrides, with_data_dir
 
     config = load_pipeline_config(args.pipeline, parse_overrides(args.overrides))
     return with_data_dir(config, args.data)
@@ -162,8 +147,7 @@ def run_chat(
 
 
 def _welcome() -> Any:
-    from tod.acts import DialogueAct
-    from tod.policy.base import GENERAL
+    from tod.acts import GENERAL, DialogueAct
 
     return DialogueAct("welcome", GENERAL)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tod.errors import ConfigError, ModelDirError
-from tod.nlu.store import MANIFEST
+from tod.files import MANIFEST
 
 if TYPE_CHECKING:
     from tod.nlu.distributed import World
@@ -149,8 +149,8 @@ def load_model(model_dir: str):
 
 def evaluate_nlu(args: argparse.Namespace) -> int:
     from tod.data.seqio import load_seq_corpus
-    from tod.evaluation.nlu import evaluate_predictions
     from tod.evaluation.report import print_nlu_report
+    from tod.metrics.nlu import evaluate_predictions
 
     _threads(args)
     nlu = load_model(args.model)

@@ -14,8 +14,8 @@ from tod.cli.nlu_commands import check_output_dir
 from tod.cli.policy_args import DEV_FRACTION, SPLIT_SEED, TOD_SPLIT
 from tod.data.corpus import Corpus
 from tod.data.split import sample_dialogues, train_dev_parts
+from tod.domain.context import BuildContext
 from tod.errors import ConfigError
-from tod.pipeline.context import BuildContext
 
 
 def _log(args: argparse.Namespace):
@@ -44,10 +44,10 @@ def _open(args: argparse.Namespace, corpus_name: str, split: str | None) -> tupl
 
 def train_policy(args: argparse.Namespace) -> int:
     """``tod train policy``: train, score on the held-out part, save; 0 on success."""
+    from tod.evaluation.policy import evaluate_policy
     from tod.policy.features import ActSpace
     from tod.policy.mle import MLEPolicy
     from tod.policy.mle_data import policy_examples
-    from tod.policy.mle_eval import evaluate_policy
     from tod.policy.mle_training import MLETrainConfig, train_mle
 
     log = _log(args)
@@ -118,10 +118,10 @@ def _model_meta(model: str) -> dict[str, Any]:
 def evaluate_policy(args: argparse.Namespace) -> int:
     """``tod evaluate policy``: print the scores, write ``--json``; 0 on success."""
     from tod.evaluation.act_report import breakdown_table
+    from tod.evaluation.policy import evaluate_policy as score
     from tod.evaluation.report import metric_table
     from tod.policy.features import ActSpace
     from tod.policy.mle_data import policy_examples
-    from tod.policy.mle_eval import evaluate_policy as score
 
     meta = _model_meta(args.model) if args.model else {}
     name = args.corpus or meta.get("corpus")

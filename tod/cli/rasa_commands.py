@@ -13,8 +13,8 @@ from tod.errors import ConfigError
 def build_server_pipeline(args: argparse.Namespace) -> Any:
     """The pipeline of ``args`` as ``tod chat`` builds it, or with ``--acts-only`` without its NLU and
     fallback (nothing trained or loaded; text that Rasa's understanding does not map is read by nobody)."""
-    from tod.cli.chat_commands import build_pipeline, parse_overrides
-    from tod.pipeline.config import load_pipeline_config, with_data_dir
+    from tod.cli.chat_commands import build_pipeline
+    from tod.pipeline.config import load_pipeline_config, parse_overrides, with_data_dir
     from tod.pipeline.pipeline import Pipeline
 
     if not args.acts_only:

@@ -26,8 +26,7 @@ def _goal_stats(args: argparse.Namespace, domain_schemas: dict, data_dir: str | 
 def simulate_command(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from tod.cli.chat_commands import parse_overrides
-    from tod.pipeline.config import load_pipeline_config, with_data_dir
+    from tod.pipeline.config import load_pipeline_config, parse_overrides, with_data_dir
     from tod.simulator.agenda import UserOptions
     from tod.simulator.goal_files import read_goals
     from tod.simulator.goals import GoalOptions

@@ -1,6 +1,6 @@
 """Tokens with character offsets for span tagging, in any of the corpora's languages.
 
-Space-separated text is split as :func:`tod.nlu.tokenize.split_words` splits it (edge punctuation
+Space-separated text is split as :func:`tod.text.split_words` splits it (edge punctuation
 its own token). Every CJK character (Chinese, Japanese kana, Korean hangul, fullwidth forms) is a
 token of its own, since CrossWOZ writes no spaces. Finally a token is cut at every given boundary
 that falls inside it, so that annotated spans always start and end at token edges.
@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from tod.nlu.tokenize import split_words
+from tod.text import split_words
 
 # CJK radicals .. unified ideographs (kana, bopomofo, CJK punctuation included), hangul
 # syllables, compatibility ideographs, fullwidth forms, supplementary ideographs.

@@ -39,7 +39,7 @@ from tod.dst.values import ValueNormaliser
 from tod.registry import register_dst
 
 if TYPE_CHECKING:
-    from tod.pipeline.context import BuildContext
+    from tod.domain.context import BuildContext
 
 #: Intents that give a value to a slot, that take one away, that ask for a slot, that ask for another entity.
 INFORM_INTENTS = frozenset({"inform"})

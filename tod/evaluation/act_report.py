@@ -1,10 +1,10 @@
-"""Printing dialogue-act scores (:mod:`tod.evaluation.acts`) as tables on the terminal."""
+"""Printing dialogue-act scores (:mod:`tod.metrics.acts`) as tables on the terminal."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
-from tod.evaluation.acts import ActError, ActScores
+from tod.metrics.acts import ActError, ActScores
 
 if TYPE_CHECKING:
     from rich.console import Console

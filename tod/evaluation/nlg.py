@@ -29,12 +29,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from tod.acts import REQUESTED, DialogueAct
+from tod.acts import CHOICE, REQUESTED, DialogueAct
 from tod.dialogue import Dialogue
 from tod.domain.database import Database
 from tod.nlg.render import domain_fields, slot_name
 from tod.nlg.template import TemplateNLG
-from tod.policy.base import CHOICE
 
 #: Values that are not looked for in the text: no value, a request, "no value", dontcare, yes/no answers.
 SKIPPED_VALUES = frozenset({"", REQUESTED, "none", "dontcare", "yes", "no", "是", "否", "无"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from tod.evaluation.nlu import ErrorExample, NLUScores
+from tod.metrics.nlu import ErrorExample, NLUScores
 
 if TYPE_CHECKING:
     from rich.table import Table

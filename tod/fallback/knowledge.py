@@ -14,7 +14,6 @@ from typing import Literal, Sequence
 
 from tod.domain.database import Database
 from tod.domain.ontology import Domain
-from tod.encoders import DEFAULT_ENCODER
 from tod.fallback.facts import (
     GENERIC_STEER_BACK,
     Fact,
@@ -28,6 +27,7 @@ from tod.fallback.facts import (
 from tod.fallback.faq import Faq, domain_faq
 from tod.fallback.guard import clean_text
 from tod.fallback.retrieve import Retriever, SentenceEncoder, top_hits
+from tod.nlu.encoders import DEFAULT_ENCODER
 
 #: Defaults chosen on the cityguide FAQ with the packaged MiniLM (see docs/fallback.md): paraphrases
 #: of an FAQ question score about 0.6-0.9, unrelated small talk below 0.4.

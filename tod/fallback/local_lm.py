@@ -18,14 +18,14 @@ import threading
 import time
 from typing import Any, Sequence
 
-from tod.encoders import DEFAULT_ENCODER
+from tod.domain.context import BuildContext
 from tod.errors import ConfigError
 from tod.fallback.checks import whole
 from tod.fallback.knowledge import Knowledge
 from tod.fallback.llm import LLMFallback
 from tod.fallback.prompt import Message, alternating, plain_prompt
 from tod.fallback.retrieval import knowledge_from_config
-from tod.pipeline.context import BuildContext
+from tod.nlu.encoders import DEFAULT_ENCODER
 
 #: Time kept back from the generation budget for decoding and the guard (seconds).
 _MARGIN = 0.05
@@ -160,7 +160,7 @@ def _load(model: str, gguf_file: str | None) -> tuple[Any, Any, Any]:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from tod.nlu.jointbert import quiet_transformers
+    from tod.nlu.encoders import quiet_transformers
 
     extra = {"gguf_file": gguf_file} if gguf_file else {}
     try:

@@ -18,7 +18,7 @@ import urllib.request
 from typing import Any, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
-from tod.encoders import DEFAULT_ENCODER
+from tod.domain.context import BuildContext
 from tod.errors import ConfigError
 from tod.fallback.checks import whole
 from tod.fallback.guard import LOG
@@ -26,7 +26,7 @@ from tod.fallback.knowledge import Knowledge
 from tod.fallback.llm import LLMFallback
 from tod.fallback.prompt import Message
 from tod.fallback.retrieval import knowledge_from_config
-from tod.pipeline.context import BuildContext
+from tod.nlu.encoders import DEFAULT_ENCODER
 
 #: A response body larger than this is refused (a runaway or hostile server).
 MAX_RESPONSE_BYTES = 1_000_000

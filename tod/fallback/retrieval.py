@@ -7,11 +7,11 @@ FAQ questions and one fact per database entity (see :mod:`tod.fallback.knowledge
 
 from __future__ import annotations
 
-from tod.encoders import DEFAULT_ENCODER
+from tod.domain.context import BuildContext
 from tod.fallback.checks import positive, similarity, whole
 from tod.fallback.guard import guarded_reply
 from tod.fallback.knowledge import FACT_THRESHOLD, FAQ_THRESHOLD, Knowledge
-from tod.pipeline.context import BuildContext
+from tod.nlu.encoders import DEFAULT_ENCODER
 from tod.state import DialogueState
 
 

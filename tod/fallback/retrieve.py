@@ -24,8 +24,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from tod.encoders import DEFAULT_ENCODER, resolve_encoder
 from tod.errors import ConfigError
+from tod.nlu.encoders import DEFAULT_ENCODER, resolve_encoder
 
 LOG = logging.getLogger("tod.fallback")
 
@@ -69,7 +69,7 @@ class SentenceEncoder:
                 import torch
                 from transformers import AutoModel, AutoTokenizer
 
-                from tod.nlu.jointbert import quiet_transformers
+                from tod.nlu.encoders import quiet_transformers
 
                 try:
                     with quiet_transformers():

@@ -17,12 +17,12 @@ from typing import Sequence
 
 from tod.acts import DialogueAct
 from tod.dialogue import ActSpan
+from tod.domain.context import BuildContext
 from tod.domain.ontology import Domain
 from tod.errors import ConfigError
 from tod.nlg.plan import Item, Step, plan
 from tod.nlg.render import Piece, domain_fields, fill, join, sanitise, slot_name, value_piece
 from tod.nlg.templates import SIDES, TemplateSet, default_template_path, load_templates, ontology_only
-from tod.pipeline.context import BuildContext
 from tod.registry import register_nlg
 from tod.state import DialogueState
 

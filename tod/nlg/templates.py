@@ -39,10 +39,10 @@ from typing import Any, Mapping
 import yaml
 
 from tod._schema import FrozenMap
+from tod.acts import GENERAL, SYSTEM_INTENTS, USER_GENERAL_INTENTS
 from tod.domain.ontology import Domain
 from tod.errors import DomainError, NLGError
 from tod.nlg.patterns import ANY, DOMAIN_FIELDS, ActPattern, SlotSpec, Template, norm_value, parse_key, parse_template
-from tod.policy.base import GENERAL, SYSTEM_INTENTS, USER_GENERAL_INTENTS
 
 SIDES = ("system", "user")
 LANGUAGES = ("en", "zh")

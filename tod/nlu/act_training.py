@@ -16,7 +16,7 @@ import torch
 
 from tod.dialogue import Dialogue
 from tod.errors import ConfigError
-from tod.evaluation.acts import score_acts
+from tod.metrics.acts import score_acts
 from tod.nlu import distributed
 from tod.nlu.act_data import ActExample, act_examples, acts_from_prediction, value_map
 from tod.nlu.acts import ActNLU

@@ -29,7 +29,7 @@ from tod.registry import register_nlu
 from tod.types import DialogueAct, IntentScore, NLUResult, SlotSpan
 
 if TYPE_CHECKING:
-    from tod.pipeline.context import BuildContext
+    from tod.domain.context import BuildContext
 
 KIND = "jointbert-acts"
 ACTS_FILE = "acts.json"

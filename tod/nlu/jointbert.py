@@ -11,23 +11,22 @@ Train it with :func:`tod.nlu.training.train_joint_nlu` or ``tod train nlu``.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import torch
 
 from tod.data.tokens import tokenize
-from tod.encoders import resolve_encoder
 from tod.errors import ConfigError, ModelDirError
+from tod.files import atomic_directory, verify
 from tod.nlu.config import JointNLUConfig
+from tod.nlu.encoders import quiet_transformers, resolve_encoder
 from tod.nlu.features import WordEncoder
 from tod.nlu.labels import OUTSIDE, LabelVocab, tag_spans
 from tod.nlu.model import JointModel
 from tod.nlu.precision import resolve_precision
-from tod.nlu.store import atomic_directory, verify
 from tod.registry import register_nlu
 from tod.types import MULTI_INTENT_SEPARATOR, DialogueAct, IntentScore, NLUResult, SlotSpan
 
@@ -43,23 +42,6 @@ class WordPrediction:
     intents: tuple[IntentScore, ...]
     tags: tuple[str, ...]
     tag_probs: tuple[float, ...]
-
-
-@contextlib.contextmanager
-def quiet_transformers() -> Iterator[None]:
-    """Silence transformers' load bars and weight warnings for the duration of a load."""
-    from transformers.utils import logging as hf_logging
-
-    level = hf_logging.get_verbosity()
-    bars = hf_logging.is_progress_bar_enabled()
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        hf_logging.set_verbosity(level)
-        if bars:
-            hf_logging.enable_progress_bar()
 
 
 def _default_device() -> torch.device:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from tod.errors import ConfigError
-from tod.evaluation.nlu import evaluate_predictions, headline
+from tod.metrics.nlu import evaluate_predictions, headline
 from tod.nlu.config import TrainConfig
 from tod.nlu.jointbert import JointBertNLU
 from tod.nlu.precision import resolve_precision

@@ -24,14 +24,13 @@ import random
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from tod.acts import REQUESTED, DialogueAct
+from tod.acts import CHITCHAT, GENERAL, REQUESTED, DialogueAct
+from tod.acts import CHOICE as CHOICE_SLOT
 from tod.belief import DONTCARE
 from tod.dialogue import SYSTEM, USER, ActSpan, Dialogue, Turn
 from tod.domain.database import Database
 from tod.domain.ontology import Schema, Slot
 from tod.domain.roles import is_place, place_slots
-from tod.policy.base import CHITCHAT, GENERAL
-from tod.policy.base import CHOICE as CHOICE_SLOT
 
 #: user acts -> (text, spans); the user-side template NLG's ``generate_with_spans``.
 UserRenderer = Callable[[Sequence[DialogueAct], int], tuple[str, Sequence[ActSpan]]]

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from tod.errors import ConfigError
-from tod.evaluation.nlu import evaluate_predictions
+from tod.metrics.nlu import evaluate_predictions
 from tod.nlu import distributed
 from tod.nlu.config import TrainConfig
 from tod.nlu.jointbert import JointBertNLU

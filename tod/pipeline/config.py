@@ -312,3 +312,18 @@ def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, str], source
 
 def with_data_dir(config: PipelineConfig, data_dir: str | None) -> PipelineConfig:
     return config if data_dir is None else replace(config, data_dir=data_dir)
+
+
+def parse_overrides(items: list[str]) -> dict[str, str]:
+    """``["policy.confirm_below=0.4"]`` -> ``{"policy.confirm_below": "0.4"}``; a malformed item is a ConfigError.
+
+    ``fallback.name=openai`` changes the component; other ``stage.key`` entries are its parameters
+    (:func:`apply_overrides`).
+    """
+    out: dict[str, str] = {}
+    for item in items:
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise ConfigError(f"--set expects STAGE.PARAM=VALUE or KEY=VALUE, found {item!r}")
+        out[key.strip()] = value.strip()
+    return out

@@ -21,16 +21,15 @@ from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
 from tod._schema import FrozenMap
-from tod.acts import DialogueAct
+from tod.acts import CHITCHAT, GENERAL, REFERENCE, DialogueAct
 from tod.belief import BeliefState, DomainBelief
 from tod.dialogue import SYSTEM, USER, Turn
+from tod.domain.context import BuildContext
 from tod.domain.matches import query_belief
 from tod.errors import PipelineError
 from tod.pipeline.config import PipelineConfig, RoutingConfig
-from tod.pipeline.context import BuildContext
 from tod.pipeline.focus import names_from_the_database, resolve_domains
 from tod.pipeline.values import widen_values
-from tod.policy.base import CHITCHAT, GENERAL, REFERENCE
 from tod.state import ROUTE_FALLBACK, ROUTE_TASK, DBResults, DialogueState
 from tod.text import clean_text as safe_text
 from tod.types import NLUResult

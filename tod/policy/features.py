@@ -34,11 +34,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-from tod.acts import REQUESTED, DialogueAct
+from tod.acts import GENERAL, REFERENCE, REQUESTED, DialogueAct
 from tod.belief import DONTCARE, BeliefState
+from tod.domain.act_space import system_act_space
 from tod.domain.ontology import BookingSpec, Domain
 from tod.errors import SchemaError
-from tod.policy.base import GENERAL, REFERENCE, system_act_space
 from tod.state import DBResults, DialogueState
 
 #: An act without its value: ``(intent, domain, slot)``.

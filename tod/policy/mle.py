@@ -19,12 +19,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tod.acts import DialogueAct
+from tod.acts import GENERAL, DialogueAct
+from tod.domain.context import BuildContext
 from tod.domain.database import Database
 from tod.domain.ontology import Domain
 from tod.errors import ConfigError, SchemaError
-from tod.pipeline.context import BuildContext
-from tod.policy.base import GENERAL
 from tod.policy.features import ActSpace, Triple, state_features
 from tod.policy.mle_lexicalise import lexicalise
 from tod.policy.mle_model import MLEModel

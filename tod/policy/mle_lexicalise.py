@@ -21,14 +21,13 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any, Iterable, Mapping, Sequence
 
-from tod.acts import REQUESTED, DialogueAct
+from tod.acts import CHOICE, GENERAL, REFERENCE, REQUESTED, DialogueAct
 from tod.belief import DONTCARE
 from tod.domain.booking import Booker, stable_reference
 from tod.domain.database import Database
 from tod.domain.matches import query_constraints
 from tod.domain.ontology import Domain, Schema
 from tod.errors import QueryError
-from tod.policy.base import CHOICE, GENERAL, REFERENCE
 from tod.policy.features import Triple, name_slots, offered_names
 from tod.state import DBResults, DialogueState
 

@@ -7,7 +7,7 @@ regression is the one-layer case, scikit-learn's ``MLPClassifier`` (one ReLU hid
 deeper one; both are stored the same way, so loading needs numpy only and **never runs pickle**
 (``numpy.load(..., allow_pickle=False)``).
 
-Directory (written atomically by :func:`tod.nlu.store.atomic_directory`, checked by ``verify``)::
+Directory (written atomically by :func:`tod.files.atomic_directory`, checked by ``verify``)::
 
     MODEL_DIR/
       weights.npz          W0, b0, W1, b1, ... (float32)
@@ -26,7 +26,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from tod.errors import ModelDirError
-from tod.nlu.store import atomic_directory, verify
+from tod.files import atomic_directory, verify
 from tod.policy.features import FeatureIndex, Triple
 
 KIND = "mle-policy"

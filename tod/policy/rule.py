@@ -68,15 +68,15 @@ from __future__ import annotations
 import logging
 import math
 
-from tod.acts import REQUESTED, DialogueAct
+from tod.acts import GENERAL, REQUESTED, DialogueAct
 from tod.belief import DONTCARE
 from tod.dialogue import SYSTEM, USER
+from tod.domain.act_space import system_act_space
+from tod.domain.context import BuildContext
 from tod.domain.database import Database
 from tod.domain.normalise import norm_text
 from tod.domain.ontology import Schema
 from tod.errors import ConfigError
-from tod.pipeline.context import BuildContext
-from tod.policy.base import GENERAL, system_act_space
 from tod.policy.rule_domain import Decision, DomainRules, DomainTurn, Options
 from tod.policy.rule_slots import SlotRoles, slot_roles
 from tod.registry import register_policy

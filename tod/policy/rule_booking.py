@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from typing import Mapping
 
-from tod.acts import REQUESTED, DialogueAct
+from tod.acts import REFERENCE, REQUESTED, DialogueAct
 from tod.belief import DONTCARE, DomainBelief
 from tod.domain.booking import Booker, stable_reference
 from tod.domain.database import Database
@@ -28,7 +28,6 @@ from tod.domain.normalise import name_key, norm_text
 from tod.domain.ontology import Schema, Slot
 from tod.domain.table import Entity, slot_key
 from tod.errors import QueryError
-from tod.policy.base import REFERENCE
 from tod.policy.rule_slots import Row, SlotRoles
 
 #: Keys a booked entry may hold its reference under (ours, and MultiWOZ's annotation).

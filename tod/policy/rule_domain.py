@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from tod.acts import REQUESTED, DialogueAct
+from tod.acts import CHOICE, REFERENCE, REQUESTED, DialogueAct
 from tod.belief import DomainBelief
 from tod.domain.booking import Booker
 from tod.domain.database import Database
-from tod.policy.base import CHOICE, REFERENCE
 from tod.policy.rule_booking import (
     booking_acts,
     booking_details,

@@ -29,9 +29,9 @@ from tod.belief import DONTCARE
 from tod.dialogue import Goal, GoalReference, SubGoal
 from tod.domain.database import Database
 from tod.domain.ontology import Schema, Slot
+from tod.domain.roles import is_place, place_slots
 from tod.domain.table import Entity
 from tod.errors import QueryError, SimulationError
-from tod.domain.roles import is_place, place_slots
 
 #: Booking detail values drawn when the ontology has no value set for them.
 _PEOPLE = tuple(str(n) for n in range(1, 9))

@@ -32,8 +32,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.fixture(scope="session")
 def tod_pipeline(pytestconfig: pytest.Config) -> Any:
-    from tod.cli.chat_commands import parse_overrides
-    from tod.pipeline.config import load_pipeline_config
+    from tod.pipeline.config import load_pipeline_config, parse_overrides
     from tod.pipeline.pipeline import Pipeline
 
     overrides = parse_overrides(list(pytestconfig.getini("tod_pipeline_set")))

@@ -10,13 +10,13 @@ import pytest
 
 from tests.integrations.rasa.conftest import Server, free_port
 from tod.acts import DialogueAct
+from tod.domain.context import BuildContext
 from tod.dst.rule import RuleDST
 from tod.errors import ConfigError
 from tod.integrations.rasa.booking import RasaBookingPolicy
 from tod.integrations.rasa.webhook_client import RasaActionClient, domain_payload, sender_scope, tracker_payload
 from tod.nlg.template import TemplateNLG
 from tod.pipeline.config import STAGES, load_pipeline_config
-from tod.pipeline.context import BuildContext
 from tod.pipeline.pipeline import Pipeline
 from tod.policy.rule import RulePolicy
 from tod.state import DialogueState

@@ -15,10 +15,9 @@ from typing import Any, Iterator
 import pytest
 
 from tests.integrations.rasa.conftest import TodServer, free_port, post
-from tod.acts import DialogueAct
+from tod.acts import GENERAL, DialogueAct
 from tod.integrations.rasa.service import NAMESPACE, SLOT_ACTS, SLOT_BELIEF, SLOT_TURN, TOD_SLOTS
 from tod.integrations.rasa.webhook_client import action_call, domain_payload, tracker_payload
-from tod.policy.base import GENERAL
 from tod.store import StateStore
 from tod.testing.rasa_load import RateReport, run_rate_load
 

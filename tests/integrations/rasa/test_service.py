@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tod.acts import DialogueAct
+from tod.acts import GENERAL, DialogueAct
 from tod.errors import RasaPayloadError
 from tod.integrations.rasa.payloads import TrackerView, parse_tracker
 from tod.integrations.rasa.service import (
@@ -27,7 +27,6 @@ from tod.integrations.rasa.service import (
 from tod.integrations.rasa.webhook_client import tracker_payload
 from tod.pipeline.config import load_pipeline_config
 from tod.pipeline.pipeline import Pipeline
-from tod.policy.base import GENERAL
 from tod.state import ROUTE_FALLBACK
 from tod.store import StateStore
 

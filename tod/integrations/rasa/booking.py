@@ -29,8 +29,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from tod.acts import DialogueAct
+from tod.acts import REFERENCE, DialogueAct
 from tod.dialogue import USER
+from tod.domain.context import BuildContext
 from tod.errors import ActionRejectedError, ActionServerError, ConfigError
 from tod.integrations.rasa.webhook_client import (
     CURRENT_SENDER,
@@ -38,8 +39,6 @@ from tod.integrations.rasa.webhook_client import (
     domain_payload,
     tracker_payload,
 )
-from tod.pipeline.context import BuildContext
-from tod.policy.base import REFERENCE
 from tod.state import DBResults, DialogueState
 
 log = logging.getLogger("tod.rasa")

@@ -32,14 +32,13 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from tod.acts import DialogueAct
+from tod.acts import GENERAL, DialogueAct
 from tod.belief import BeliefState
 from tod.errors import RasaPayloadError, SchemaError
 from tod.integrations.rasa.payloads import TrackerView
 from tod.integrations.rasa.understanding import RasaMapping, acts_from_message
 from tod.integrations.rasa.webhook_client import sender_scope
 from tod.pipeline.pipeline import Pipeline
-from tod.policy.base import GENERAL
 from tod.state import DialogueState
 from tod.store import StateStore
 from tod.types import NLUResult

@@ -33,11 +33,10 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from tod._schema import FrozenMap
-from tod.acts import REQUESTED, DialogueAct
+from tod.acts import CHITCHAT, GENERAL, REQUESTED, USER_GENERAL_INTENTS, DialogueAct
 from tod.domain.ontology import Domain
 from tod.errors import ConfigError
 from tod.integrations.rasa.payloads import RasaEntity, UserMessage
-from tod.policy.base import CHITCHAT, GENERAL, USER_GENERAL_INTENTS
 
 log = logging.getLogger("tod.rasa")
 

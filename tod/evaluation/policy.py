@@ -5,7 +5,7 @@ for every system turn of the dialogues (:mod:`tod.policy.mle_data`: the gold bel
 the previous gold system acts and the database results of the belief) the policy predicts acts; values
 are dropped on both sides and the turn's distinct triples are compared with the gold ones. TP/FP/FN are
 summed over turns (micro), as ConvLab's policy evaluation does; per intent and per sub-domain tables and
-the share of turns predicted exactly (``turn_accuracy``) come from :func:`tod.evaluation.acts.score_acts`.
+the share of turns predicted exactly (``turn_accuracy``) come from :func:`tod.metrics.acts.score_acts`.
 Gold acts are mapped onto the system act inventory first (:func:`tod.policy.features.canonical_system_acts`);
 corpus acts that do not map are counted (``dropped_gold_acts``), and turns left with no gold act are not
 scored (``unscored_turns``): a policy always says something.
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from tod.acts import DialogueAct
-from tod.evaluation.acts import ActScores, score_acts
+from tod.metrics.acts import ActScores, score_acts
 from tod.policy.base import Policy
 from tod.policy.mle_data import PolicyExample
 

