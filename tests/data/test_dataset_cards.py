@@ -137,4 +137,3 @@ GOOD = "a" * 64
 def test_malformed_checksum_blocks_are_refused(text: str, message: str) -> None:
     with pytest.raises(CardError, match=re.escape(message)):
         card_checksums(text, "card.md")
-
