@@ -22,7 +22,7 @@ def require_shared(*parts: str) -> Path:
     """Path under ../shared/data; skip the test where it is absent (fail in CI, see .ci/run)."""
     path = SHARED_DATA.joinpath(*parts)
     if not path.exists():
-        message = f"real corpus not available: {path} is absent (see README, 'Data')"
+        message = f"real corpus not available: {path} is absent (see data/README.md)"
         if os.environ.get("TOD_REQUIRE_DATA") == "1":
             pytest.fail(message + "; TOD_REQUIRE_DATA=1 demands it")
         pytest.skip(message)
