@@ -22,12 +22,12 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from tod.acts import REQUESTED, DialogueAct
+from tod.domain.act_space import system_act_space, user_act_space
 from tod.domain.database import open_database
 from tod.domain.loader import load_domain
 from tod.domain.validate import validate_domain
 from tod.errors import DomainError
 from tod.nlg.template import TemplateNLG
-from tod.policy.base import system_act_space, user_act_space
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 MARKER = re.compile(r"^<!-- walkthrough: (?P<name>.*?) -->$", re.MULTILINE)
