@@ -10,13 +10,14 @@ TORCH  := torch==2.13.0
 export OMP_WAIT_POLICY ?= PASSIVE
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: install chat test test-fast bench bench-atis bench-data bench-paradise bench-pipeline bench-policy bench-rasa bench-sim clean help
+.PHONY: install chat test test-fast wheel-check bench bench-atis bench-data bench-paradise bench-pipeline bench-policy bench-rasa bench-sim clean help
 
 help:
 	@echo "make chat        create .venv if missing, install, and talk to the built-in city guide"
 	@echo "                 (its NLU is trained once, about 3 minutes, then cached in ~/.cache/tod)"
 	@echo "make test        create .venv if missing, install, run the whole test suite"
 	@echo "make test-fast   the tests without the slow ones (real encoder, real corpora)"
+	@echo "make wheel-check build the wheel, install it in a fresh venv, chat from outside the checkout (CI runs it)"
 	@echo "make bench       every benchmark, compared with its recorded results: benchmarks/results/latest.md"
 	@echo "                 (about 82 min on 2 cores, 52 once its models are cached; ARGS=\"--quick\": an 8-min smoke run)"
 	@echo "make bench-atis  train + evaluate JointBertNLU on ATIS, record benchmarks/results/atis_nlu.*"
@@ -28,7 +29,7 @@ help:
 	@echo "make bench-rasa      20 concurrent Rasa senders x 50 turns on tod serve-actions, record benchmarks/results/rasa_load.*"
 	@echo "make install     only create .venv and install tod with its dev extra"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet $(TORCH)
@@ -45,6 +46,9 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow"
+
+wheel-check:
+	bash .ci/wheel-check
 
 bench: $(STAMP)
 	$(PY) -m benchmarks $(ARGS)

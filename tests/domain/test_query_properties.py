@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,11 +10,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tod.builtin import domains_dir
 from tod.domain.database import Database, open_database
 from tod.domain.loader import load_domain
 from tod.errors import QueryError
 
-CITYGUIDE = Path(__file__).resolve().parents[2] / "domains" / "cityguide"
+CITYGUIDE = domains_dir() / "cityguide"
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 

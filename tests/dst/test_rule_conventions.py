@@ -14,6 +14,7 @@ import yaml
 
 from tod.acts import REQUESTED, DialogueAct
 from tod.belief import BeliefState, DomainBelief
+from tod.builtin import domains_dir
 from tod.domain.loader import load_domain, parse_ontology
 from tod.domain.ontology import Domain
 from tod.dst.rule import RuleDST, RuleOptions
@@ -234,7 +235,7 @@ def test_from_config_takes_every_option(zh: Domain) -> None:
 
 
 def test_crosswoz_ticket_not_free_is_written_as_the_corpus_writes_it() -> None:
-    path = Path(__file__).resolve().parents[2] / "domains" / "crosswoz" / "ontology.yaml"
+    path = domains_dir() / "crosswoz" / "ontology.yaml"
     domain = parse_ontology(yaml.safe_load(path.read_text(encoding="utf-8")), path, path.parent)
     normaliser = ValueNormaliser(domain)
     assert normaliser.normalise("景点", "门票", "不免费") == "1元以上"

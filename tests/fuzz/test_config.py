@@ -16,6 +16,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tests.fuzz.conftest import HOSTILE_TEXT, JSON, fuzz, mutated, outcome
+from tod.builtin import pipelines_dir
 from tod.pipeline.config import (
     STAGES,
     ComponentConfig,
@@ -24,7 +25,6 @@ from tod.pipeline.config import (
     component_parameters,
     load_pipeline_config,
     parse_pipeline_config,
-    pipelines_dir,
 )
 
 SHIPPED = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(pipelines_dir().glob("*.yaml"))}

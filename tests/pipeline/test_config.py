@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tod.builtin import pipelines_dir
 from tod.errors import ConfigError
 from tod.pipeline.config import (
     apply_overrides,
@@ -13,7 +14,6 @@ from tod.pipeline.config import (
     find_pipeline,
     load_pipeline_config,
     parse_pipeline_config,
-    pipelines_dir,
 )
 
 BASE = {"domain": "cityguide", "nlu": "jointbert-acts", "dst": "rule", "policy": "rule", "nlg": "template"}

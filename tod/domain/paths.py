@@ -2,7 +2,8 @@
 
 A domain is a directory (``domains/<name>/`` in this repository) holding its ontology, database
 pointers and templates. A name is looked up in the directories listed in ``TOD_DOMAINS_PATH``
-(``os.pathsep``-separated) and then among the domains shipped with tod; a path is used as is.
+(``os.pathsep``-separated) and then among the domains shipped with tod (:mod:`tod.builtin`); a path
+is used as is.
 """
 
 from __future__ import annotations
@@ -10,18 +11,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from tod.builtin import domains_dir as builtin_domains_dir
+from tod.builtin import is_plain_name
 from tod.errors import DomainError
 
 ENV_VAR = "TOD_DOMAINS_PATH"
 
 
-def builtin_domains_dir() -> Path:
-    """The directory of the domains shipped with tod (``domains/`` next to the ``tod`` package)."""
-    # The built-in domains are project data installed beside the package, not user data.
-    return Path(__file__).resolve().parents[2] / "domains"
-
-
 def search_path() -> list[Path]:
+    """The folders a domain name is looked up in, in order: ``TOD_DOMAINS_PATH``'s, then the built-in one."""
     extra = [Path(p) for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p]
     return [*extra, builtin_domains_dir()]
 
@@ -30,7 +28,7 @@ def available_domains() -> list[str]:
     names: set[str] = set()
     for root in search_path():
         if root.is_dir():
-            names.update(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+            names.update(p.name for p in root.iterdir() if p.is_dir() and is_plain_name(p.name))
     return sorted(names)
 
 
@@ -42,7 +40,7 @@ def domain_dir(name_or_path: str | os.PathLike[str]) -> Path:
         if not candidate.is_dir():
             raise DomainError(f"domain directory {candidate} does not exist")
         return candidate
-    for root in search_path():
+    for root in search_path() if is_plain_name(text) else []:
         if (root / text).is_dir():
             return root / text
     raise DomainError(

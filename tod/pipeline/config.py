@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from tod._schema import FrozenMap
+from tod.builtin import is_plain_name, pipelines_dir
 from tod.errors import ConfigError, RegistryError
 from tod.registry import DST_REGISTRY, FALLBACK_REGISTRY, NLG_REGISTRY, NLU_REGISTRY, POLICY_REGISTRY, Registry
 
@@ -236,23 +237,21 @@ def parse_pipeline_config(raw: Any, source: str = "<config>") -> PipelineConfig:
     )
 
 
-def pipelines_dir() -> Path:
-    """The ready-made pipelines shipped beside the package (``pipelines/`` in the repository)."""
-    return Path(__file__).resolve().parents[2] / "pipelines"
-
-
 def find_pipeline(name_or_path: str | os.PathLike[str]) -> Path:
     """A pipeline file: a path, or the name of a ready-made one (``cityguide`` → ``pipelines/cityguide.yaml``)."""
-    path = Path(name_or_path)
+    text = os.fspath(name_or_path)
+    path = Path(text)
     if path.suffix in (".yaml", ".yml") or path.exists():
+        if path.is_dir():
+            raise ConfigError(f"expected a pipeline file, found the directory {path}")
         if not path.is_file():
             raise ConfigError(f"pipeline file {path} does not exist")
         return path
-    candidate = pipelines_dir() / f"{name_or_path}.yaml"
-    if candidate.is_file():
+    candidate = pipelines_dir() / f"{text}.yaml"
+    if is_plain_name(text) and candidate.is_file():
         return candidate
-    known = sorted(p.stem for p in pipelines_dir().glob("*.yaml"))
-    raise ConfigError(f"unknown pipeline {str(name_or_path)!r}: expected a YAML file or one of {known}")
+    known = sorted(p.stem for p in pipelines_dir().glob("*.yaml") if is_plain_name(p.stem))
+    raise ConfigError(f"unknown pipeline {text!r}: expected a YAML file or one of {known}")
 
 
 def load_pipeline_config(
