@@ -21,6 +21,7 @@ import argparse
 import math
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, NoReturn, Sequence, TextIO
 
 from tod.data.corpus import CORPUS_LOADERS
@@ -88,6 +89,17 @@ def port(text: str) -> int:
     if not 1 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"expected a port in 1..65535, got {value}")
     return value
+
+
+def existing_path(expected: str) -> Callable[[str], str]:
+    """An argparse type: a path that exists (given back as written); ``expected`` says what it should be."""
+
+    def convert(text: str) -> str:
+        if not text.strip() or not Path(text).exists():
+            raise argparse.ArgumentTypeError(f"expected {expected}, found nothing at {text!r}")
+        return text
+
+    return convert
 
 
 def kilobytes(text: str) -> int:
@@ -165,7 +177,10 @@ def add_pipeline_options(p: argparse.ArgumentParser) -> None:
         metavar="NAME|FILE",
         help="a ready-made pipeline (cityguide, multiwoz, crosswoz) or a YAML file (default: cityguide)",
     )
-    add_data(p, "the corpus folder with the databases of a third-party domain (overrides the pipeline's data_dir)")
+    add_data(
+        p, "the corpus folder with the databases of a third-party domain (overrides the pipeline's data_dir)",
+        type=existing_path("the corpus folder with the databases of the pipeline's domain"),
+    )
     p.add_argument(
         "--set",
         dest="overrides",
