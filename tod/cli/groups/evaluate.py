@@ -42,8 +42,11 @@ def add(commands: argparse._SubParsersAction) -> None:
     evaluate = commands.add_parser(
         NAME,
         help=HELP,
-        description="Evaluate a saved or built-in component on a corpus split and print the scores (--json: "
-        "also as JSON); 'paradise' fits a satisfaction model on rated dialogues and writes a report to --out.",
+        description=(
+            "Evaluate a saved or built-in component on a corpus split and print the scores (--json FILE:\n"
+            "also as JSON); 'paradise' fits a satisfaction model on rated dialogues and writes a report to\n"
+            "--out DIR."
+        ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

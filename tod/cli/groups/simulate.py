@@ -67,7 +67,8 @@ def add(commands: argparse._SubParsersAction) -> None:
     )
     corpus = add_corpus(
         goals, CORPORA,
-        "follow the goal statistics of this corpus (multiwoz, crosswoz), read from --data or the pipeline's data_dir",
+        "follow the goal statistics of this corpus (e.g. multiwoz, crosswoz), read from --data or the pipeline's "
+        "data_dir",
     )
     rename(p, corpus, "--goal-corpus")
     split = goals.add_argument(
