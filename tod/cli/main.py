@@ -63,7 +63,11 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``tod`` parser: one sub-command per group of :data:`GROUPS`."""
+    """The ``tod`` parser: one sub-command per group of :data:`GROUPS`.
+
+    Its namespace still holds the old spellings' values: pass it through
+    :func:`~tod.cli.options.resolve_renamed` (as :func:`main` does) before a handler reads it.
+    """
     parser = argparse.ArgumentParser(prog="tod", description=DESCRIPTION, epilog=EPILOG, formatter_class=_Formatter)
     parser.add_argument("--version", action="version", version=f"tod {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")

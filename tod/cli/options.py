@@ -230,6 +230,8 @@ def rename(parser: argparse.ArgumentParser, new: argparse.Action, old: str) -> N
     ``new`` loses its argparse default and requirement (either spelling may give the value):
     :func:`resolve_renamed` applies them after parsing, and the help states the default.
     """
+    if not isinstance(new, (argparse._StoreAction, argparse._AppendAction)) or not new.option_strings:
+        raise TypeError(f"rename() takes an option that stores or appends a value, found {new!r}")
     positional = not old.startswith("-")
     old_dest = f"_tod_old_{new.dest}"
     kwargs: dict[str, Any] = {"type": new.type, "choices": new.choices, "help": argparse.SUPPRESS}

@@ -94,7 +94,9 @@ def _add_nlu(commands: argparse._SubParsersAction) -> None:
         "'dev' reports on the part a model trained with the same split did not train on",
     )
     acts.add_argument("--dev-fraction", type=fraction, default=DEV_FRACTION, help="the dev part's share (with --part)")
-    acts.add_argument("--split-seed", type=non_negative_int, default=SPLIT_SEED, help="seed of that split (with --part)")
+    acts.add_argument(
+        "--split-seed", type=non_negative_int, default=SPLIT_SEED, help="seed of that split (with --part)"
+    )
     p.set_defaults(handler="tod.cli.nlu_commands:evaluate_nlu")
 
 
