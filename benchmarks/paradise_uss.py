@@ -31,7 +31,7 @@ def study(data: Path, ratings: str, other: str, scratch: Path) -> dict[str, obje
         "--out", str(out),
     ]  # fmt: skip
     if ratings == "MWOZ":
-        cmd += ["--dialogues", str(data / "multiwoz"), "--corpus", "multiwoz", "--split", "val"]
+        cmd += ["--data", str(data / "multiwoz"), "--corpus", "multiwoz", "--split", "val"]
     wall, peak = run(cmd)
     result = json.loads((out / "paradise.json").read_text(encoding="utf-8"))
     command = " ".join(["tod", *cmd[1:]]).replace(str(scratch), "OUT")

@@ -46,8 +46,8 @@ def runs(args: argparse.Namespace) -> list[tuple[str, list[str]]]:
     data = Path(args.data)
     n = str(args.dialogues)
     common = ["--dialogues", n, "--seed", "0", "--no-progress"]
-    mwz = ["--pipeline", "multiwoz", "--data", str(data / "multiwoz"), "--goal-corpus", "multiwoz"]
-    cw = ["--pipeline", "crosswoz", "--data", str(data / "crosswoz"), "--goal-corpus", "crosswoz"]
+    mwz = ["--pipeline", "multiwoz", "--data", str(data / "multiwoz"), "--corpus", "multiwoz"]
+    cw = ["--pipeline", "crosswoz", "--data", str(data / "crosswoz"), "--corpus", "crosswoz"]
     out: list[tuple[str, list[str]]] = [
         ("multiwoz-act", [*mwz, "--level", "act", *common]),
         ("multiwoz-act-val-goals", [*mwz[:4], "--goals", "{val_goals}", "--level", "act", "--dialogues", "999", "--no-progress"]),

@@ -21,7 +21,14 @@ SUBCOMMANDS = [
     ["evaluate", "nlu"],
     ["evaluate", "policy"],
     ["evaluate", "nlg"],
+    ["evaluate", "dst"],
+    ["evaluate", "paradise"],
+    ["data"],
+    ["data", "stats"],
+    ["data", "validate"],
     ["chat"],
+    ["simulate"],
+    ["serve-actions"],
     ["parse"],
 ]
 

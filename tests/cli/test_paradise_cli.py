@@ -67,13 +67,13 @@ def test_help_names_the_json_keys(capsys):
     assert exit_info.value.code == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "paradise.json (keys r2, spearman, weights)" in text
-    for option in ("--ratings", "--transfer-from", "--model", "--dialogues", "--kappa", "--folds", "--bootstrap"):
+    for option in ("--ratings", "--transfer-from", "--model", "--data", "--kappa", "--folds", "--bootstrap"):
         assert option in text
 
 
 def test_fit_then_apply_the_saved_model(tmp_path, rating_file, dialogue_file, capsys):
     out = tmp_path / "report"
-    argv = ["--ratings", str(rating_file), "--dialogues", str(dialogue_file), "--folds", "5", "--bootstrap", "100"]
+    argv = ["--ratings", str(rating_file), "--data", str(dialogue_file), "--folds", "5", "--bootstrap", "100"]
     assert paradise(*argv, "--out", str(out)) == 0
     printed = capsys.readouterr().out
     assert "RATED: 40 rated dialogues, κ source acts" in printed and "CV Spearman PARADISE" in printed
@@ -93,7 +93,7 @@ def test_fit_then_apply_the_saved_model(tmp_path, rating_file, dialogue_file, ca
 
     applied_out = tmp_path / "applied"
     model = out / "paradise_model.json"
-    assert paradise("--model", str(model), "--dialogues", str(dialogue_file), "--out", str(applied_out)) == 0
+    assert paradise("--model", str(model), "--data", str(dialogue_file), "--out", str(applied_out)) == 0
     printed = capsys.readouterr().out
     assert "sims.jsonl: 10 dialogues, predicted satisfaction" in printed
     assert {p.name for p in applied_out.iterdir()} == {"applied.json"}
@@ -102,6 +102,30 @@ def test_fit_then_apply_the_saved_model(tmp_path, rating_file, dialogue_file, ca
     (saved_applied,) = applied["applied"]
     # the saved model predicts what the fitted one predicted for the same dialogues
     assert saved_applied == fitted_applied
+
+
+def test_the_old_dialogues_spelling_still_works_with_a_deprecation_note(tmp_path, rating_file, dialogue_file, capsys):
+    common = ["--ratings", str(rating_file), "--folds", "5", "--bootstrap", "50"]
+    assert paradise(*common, "--data", str(dialogue_file), "--out", str(tmp_path / "new")) == 0
+    assert "deprecated" not in capsys.readouterr().err
+    assert paradise(*common, "--dialogues", str(dialogue_file), "--out", str(tmp_path / "old")) == 0
+    err = capsys.readouterr().err
+    assert "deprecated: --dialogues is now --data" in err and "goes in the next release" in err
+
+    def applied(out: str) -> list:
+        return json.loads((tmp_path / out / "paradise.json").read_text(encoding="utf-8"))["applied"]
+
+    assert applied("old") == applied("new") and applied("new")[0]["dialogues"] == 10
+
+
+def test_both_spellings_of_the_dialogues_are_refused(tmp_path, rating_file, dialogue_file, capsys):
+    argv = ["--ratings", str(rating_file), "--data", str(dialogue_file), "--dialogues", str(tmp_path / "other.jsonl")]
+    with pytest.raises(SystemExit) as exit_info:
+        paradise(*argv, "--out", str(tmp_path / "out"))
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--data" in err and "conflicts with the deprecated spelling given as --dialogues" in err
+    assert "expected --data only" in err and not (tmp_path / "out").exists()
 
 
 def test_the_recorded_command_is_the_one_run(tmp_path, rating_file, monkeypatch):
@@ -124,13 +148,13 @@ def _bad_ratings(tmp_path: Path) -> Path:
         pytest.param([], "give --ratings FILE (fit a model on rated dialogues) or --model FILE", id="neither"),
         pytest.param(["--model", "{model}", "--ratings", "{ratings}"], "cannot be combined with --ratings", id="both"),
         pytest.param(
-            ["--model", "{model}", "--transfer-from", "{ratings}", "--dialogues", "{dialogues}"],
+            ["--model", "{model}", "--transfer-from", "{ratings}", "--data", "{dialogues}"],
             "cannot be combined with --ratings or --transfer-from",
             id="model-and-transfer",
         ),
-        pytest.param(["--model", "{model}"], "--model needs --dialogues", id="model-without-dialogues"),
+        pytest.param(["--model", "{model}"], "--model needs --data", id="model-without-dialogues"),
         pytest.param(
-            ["--model", "{model}", "--dialogues", "{dialogues}"],
+            ["--model", "{model}", "--data", "{dialogues}"],
             "{model}: PARADISE model file not found",
             id="missing-model",
         ),
@@ -158,7 +182,7 @@ def _bad_ratings(tmp_path: Path) -> Path:
             id="more-folds-than-dialogues",
         ),
         pytest.param(
-            ["--ratings", "{ratings}", "--dialogues", "{tmp}/none.jsonl"],
+            ["--ratings", "{ratings}", "--data", "{tmp}/none.jsonl"],
             "{tmp}/none.jsonl: no such file",
             id="missing-dialogues",
         ),

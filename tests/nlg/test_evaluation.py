@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
@@ -10,8 +9,7 @@ import pytest
 
 from tests.conftest import require_shared
 from tod.acts import REQUESTED, DialogueAct
-from tod.cli.main import _resolve
-from tod.cli.nlg_args import add_evaluate_nlg
+from tod.cli.main import _resolve, build_parser
 from tod.dialogue import SYSTEM, USER, Dialogue, Turn
 from tod.errors import ConfigError, NLGError
 from tod.evaluation.nlg import build_vocabulary, evaluate_nlg, normalise, slot_errors
@@ -83,9 +81,8 @@ def test_generic_templates_are_counted(tmp_path: Path):
 
 
 def run_cli(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="tod evaluate")
-    add_evaluate_nlg(parser.add_subparsers())
-    args = parser.parse_args(argv)
+    """``tod evaluate ARGV``, with the handler's exceptions raised rather than printed."""
+    args = build_parser().parse_args(["evaluate", *argv])
     args.argv = ["evaluate", *argv]
     return _resolve(args.handler)(args)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -10,34 +9,10 @@ import sys
 import pytest
 
 import tod.cli.main as cli
-from tod.cli.policy_args import add_evaluate_policy, add_train_policy
 from tod.data.dialogue_files import write_dialogues
 from tod.domain.context import BuildContext
 
 from .test_mle import cityguide_dialogues
-
-
-def _subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:
-    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-
-
-def _with_policy(original):
-    """``build_parser`` plus the policy sub-commands where it lacks them (until main.py adds them itself)."""
-
-    def build() -> argparse.ArgumentParser:
-        parser = original()
-        for command, add in (("train", add_train_policy), ("evaluate", add_evaluate_policy)):
-            components = _subcommands(_subcommands(parser).choices[command])
-            if "policy" not in components.choices:
-                add(components)
-        return parser
-
-    return build
-
-
-@pytest.fixture(autouse=True)
-def policy_commands(monkeypatch):
-    monkeypatch.setattr(cli, "build_parser", _with_policy(cli.build_parser))
 
 
 @pytest.fixture(scope="module")
@@ -52,18 +27,8 @@ def model_dir(tmp_path_factory, dialogue_file):
     out = tmp_path_factory.mktemp("models") / "policy"
     argv = ["train", "policy", "--corpus", "tod", "--domain", "cityguide", "--data", str(dialogue_file),
             "--out", str(out), "--dev-fraction", "0.3", "--c", "20"]
-    assert _main(argv) == 0
+    assert cli.main(argv) == 0
     return out
-
-
-def _main(argv):
-    """``tod ARGV`` from a module-scoped fixture (which runs outside any test's monkeypatch)."""
-    original = cli.build_parser
-    cli.build_parser = _with_policy(original)
-    try:
-        return cli.main(argv)
-    finally:
-        cli.build_parser = original
 
 
 @pytest.mark.parametrize("words", [["train", "policy"], ["evaluate", "policy"]])
@@ -77,11 +42,9 @@ def test_help_explains_the_command(words, capsys):
 
 def test_building_the_arguments_imports_nothing_heavy():
     code = (
-        "import sys, argparse\n"
-        "from tod.cli.policy_args import add_train_policy, add_evaluate_policy\n"
-        "p = argparse.ArgumentParser(); s = p.add_subparsers()\n"
-        "add_train_policy(s.add_parser('train').add_subparsers())\n"
-        "add_evaluate_policy(s.add_parser('evaluate').add_subparsers())\n"
+        "import sys\n"
+        "from tod.cli.main import build_parser\n"
+        "build_parser()\n"
         "print(any(m in sys.modules for m in ('sklearn', 'torch', 'numpy', 'scipy')))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

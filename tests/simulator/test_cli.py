@@ -21,8 +21,9 @@ def test_help_explains_the_command(capsys: pytest.CaptureFixture[str]) -> None:
         main(["simulate", "--help"])
     assert done.value.code == 0
     text = capsys.readouterr().out
-    for option in ("--dialogues", "--seed", "--workers", "--level", "--out", "--goals", "--goal-corpus", "--patience"):
+    for option in ("--dialogues", "--seed", "--workers", "--level", "--out", "--goals", "--corpus", "--patience"):
         assert option in text
+    assert "--goal-corpus" not in text and "--goal-split" not in text  # deprecated spellings stay hidden
 
 
 def test_a_run_writes_its_report(base: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -80,7 +81,8 @@ def test_bad_arguments_are_refused(
     [
         (["--goals", "/nonexistent/goals.jsonl"], "does not exist"),
         (["--min-domains", "3", "--max-domains", "2"], "above --max-domains"),
-        (["--goal-corpus", "multiwoz"], "needs the corpus folder"),
+        (["--corpus", "multiwoz"], "--corpus multiwoz needs the corpus folder"),
+        (["--goal-corpus", "multiwoz"], "--corpus multiwoz needs the corpus folder"),  # the deprecated spelling
         (["--set", "policy.nonsense=1"], "nonsense"),
     ],
 )

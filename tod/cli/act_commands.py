@@ -33,7 +33,7 @@ def _synthetic(domain: str, data: str, count: int, seed: int) -> tuple[Dialogue,
 
 def train_acts(args: argparse.Namespace, config) -> int:
     """Train an ActNLU on a dialogue corpus; ``config`` is the TrainConfig the options describe."""
-    from tod.cli.main import ACT_CONTEXT
+    from tod.cli.groups.train import ACT_CONTEXT
     from tod.cli.nlu_commands import check_output_dir
     from tod.nlu import distributed
 

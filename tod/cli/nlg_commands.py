@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tod.cli.options import TOD_FILES
 from tod.dialogue import Dialogue
 from tod.errors import ConfigError, DomainError, QueryError
 from tod.evaluation.nlg import NLGScores, NLGTurn, database_vocabulary
@@ -19,7 +20,7 @@ def _dialogues(args: argparse.Namespace) -> tuple[Dialogue, ...]:
     path = Path(args.data)
     if not path.exists():
         raise ConfigError(f"--data {path} does not exist; expected the {args.corpus} dialogues")
-    if args.corpus == "tod":
+    if args.corpus == TOD_FILES:
         from tod.data.dialogue_files import load_dialogues
 
         dialogues = load_dialogues(path)
@@ -96,13 +97,13 @@ def _print(scores: NLGScores, title: str, examples: list[NLGTurn]) -> None:
 def evaluate_nlg(args: argparse.Namespace) -> int:
     """``tod evaluate nlg``: print the table, write ``--json``; 0 on success."""
     started = time.perf_counter()
-    domain = args.domain or ("cityguide" if args.corpus == "tod" else args.corpus)
+    domain = args.domain or ("cityguide" if args.corpus == TOD_FILES else args.corpus)
     nlg = TemplateNLG.for_domain(domain, side=args.side, seed=args.seed, templates=args.templates)
     dialogues = _dialogues(args)
     vocabulary, source = _vocabulary(args, domain, nlg.language)
     scores, turns = score_nlg(nlg, dialogues, vocabulary)
     elapsed = time.perf_counter() - started
-    split = "" if args.corpus == "tod" else f" {args.split}"
+    split = "" if args.corpus == TOD_FILES else f" {args.split}"
     title = (
         f"NLG ({nlg.side} templates of {domain}, seed {args.seed}) on {args.corpus}{split}: "
         f"{len(dialogues)} dialogues; redundant values looked for among {source}"
@@ -113,7 +114,7 @@ def evaluate_nlg(args: argparse.Namespace) -> int:
         payload: dict[str, Any] = {
             **scores.to_dict(),
             "corpus": args.corpus,
-            "split": None if args.corpus == "tod" else args.split,
+            "split": None if args.corpus == TOD_FILES else args.split,
             "side": args.side,
             "domain": domain,
             "templates": nlg.templates.source,

@@ -54,7 +54,7 @@ def train_nlu(args: argparse.Namespace) -> int:
 
 
 def _train_nlu(args: argparse.Namespace, world: World) -> int:
-    from tod.cli.main import ACT_EPOCHS, ACT_MAX_EXAMPLES
+    from tod.cli.groups.train import ACT_EPOCHS, ACT_MAX_EXAMPLES
     from tod.data.seqio import corpus_checksum, load_seq_corpus
     from tod.nlu.config import JointNLUConfig, TrainConfig
 

@@ -30,7 +30,7 @@ def _rated(path: str, options, classes):
 
 def _dialogue_sets(args: argparse.Namespace) -> list[tuple[str, tuple[Dialogue, ...]]]:
     sets = []
-    for entry in args.dialogues:
+    for entry in args.data:
         path = Path(entry)
         if args.corpus:
             from tod.cli.data_commands import open_corpus
@@ -53,8 +53,8 @@ def evaluate_paradise(args: argparse.Namespace) -> int:
         raise ConfigError("give --ratings FILE (fit a model on rated dialogues) or --model FILE (apply a saved one)")
     if args.model is not None and (args.ratings is not None or args.transfer_from is not None):
         raise ConfigError("--model applies a saved model; it cannot be combined with --ratings or --transfer-from")
-    if args.model is not None and not args.dialogues:
-        raise ConfigError("--model needs --dialogues: the dialogues to predict performance for")
+    if args.model is not None and not args.data:
+        raise ConfigError("--model needs --data: the dialogues to predict performance for")
     if args.split and not args.corpus:
         raise ConfigError("--split selects a split of a corpus; give --corpus too")
     out = Path(args.out)

@@ -11,11 +11,14 @@ from typing import Any
 from tod.cli.act_commands import seeded_part
 from tod.cli.data_commands import open_corpus
 from tod.cli.nlu_commands import check_output_dir
-from tod.cli.policy_args import DEV_FRACTION, SPLIT_SEED, TOD_SPLIT
+from tod.cli.options import DEV_FRACTION, SPLIT_SEED, TOD_FILES
 from tod.data.corpus import Corpus
 from tod.data.split import sample_dialogues, train_dev_parts
 from tod.domain.context import BuildContext
 from tod.errors import ConfigError
+
+#: The name the whole of a tod dialogue file goes by where other corpora name a split.
+TOD_SPLIT = "dialogues"
 
 
 def _log(args: argparse.Namespace):
@@ -25,14 +28,14 @@ def _log(args: argparse.Namespace):
 def _open(args: argparse.Namespace, corpus_name: str, split: str | None) -> tuple[Corpus, BuildContext]:
     """The corpus (a "tod" dialogue file is one split, :data:`TOD_SPLIT`) and the domain's build context."""
     data = Path(args.data)
-    if corpus_name == "tod":
+    if corpus_name == TOD_FILES:
         from tod.data.dialogue_files import load_dialogues
 
         if not args.domain:
             raise ConfigError("--corpus tod needs --domain: the domain (name or path) the dialogues belong to")
         if not data.exists():
             raise ConfigError(f"--data {data}: expected a tod dialogue file or directory, found nothing there")
-        corpus = Corpus("tod", {TOD_SPLIT: load_dialogues(data)})
+        corpus = Corpus(TOD_FILES, {TOD_SPLIT: load_dialogues(data)})
     else:
         if not data.is_dir():
             raise ConfigError(f"--data {data}: expected the {corpus_name} corpus directory, found no directory there")
@@ -57,8 +60,8 @@ def train_policy(args: argparse.Namespace) -> int:
         architecture=args.architecture, c=args.c, hidden=args.hidden, alpha=args.alpha,
         seed=args.seed, threshold=args.threshold,
     )
-    corpus, context = _open(args, args.corpus, None if args.corpus == "tod" else args.split)
-    split = TOD_SPLIT if args.corpus == "tod" else args.split or ("train" if "train" in corpus.splits else "val")
+    corpus, context = _open(args, args.corpus, None if args.corpus == TOD_FILES else args.split)
+    split = TOD_SPLIT if args.corpus == TOD_FILES else args.split or ("train" if "train" in corpus.splits else "val")
     if split not in corpus.splits:
         raise ConfigError(f"--split {split}: the corpus at {args.data} has splits {list(corpus.splits)}")
     dialogues = corpus[split]
@@ -129,13 +132,13 @@ def evaluate_policy(args: argparse.Namespace) -> int:
         raise ConfigError("--policy needs --corpus: which corpus format is --data?")
     fraction = args.dev_fraction if args.dev_fraction is not None else meta.get("dev_fraction") or DEV_FRACTION
     seed = args.split_seed if args.split_seed is not None else meta.get("split_seed", SPLIT_SEED)
-    split = TOD_SPLIT if name == "tod" else args.split
+    split = TOD_SPLIT if name == TOD_FILES else args.split
     part = args.part or ("dev" if meta.get("split") == split and meta.get("dev_fraction") else "all")
     if part != "all" and not 0 < fraction < 1:
         raise ConfigError(f"--part {part} needs a dev fraction in (0, 1), found {fraction!r}")
-    if name == "tod" and not args.domain:
+    if name == TOD_FILES and not args.domain:
         args.domain = meta.get("domain")
-    corpus, context = _open(args, name, None if name == "tod" else split)
+    corpus, context = _open(args, name, None if name == TOD_FILES else split)
     policy = _policy(args, context)
     dialogues = seeded_part(corpus[split], part, fraction, seed)
     described = f", {part} part: {fraction:.0%} by dialogue ID, seed {seed}" if part != "all" else ""

@@ -14,12 +14,12 @@ def _goal_stats(args: argparse.Namespace, domain_schemas: dict, data_dir: str | 
     from tod.simulator.goals import GoalStats
 
     if not data_dir:
-        raise ConfigError(f"--goal-corpus {args.goal_corpus} needs the corpus folder: give --data PATH")
-    corpus = load_corpus(args.goal_corpus, data_dir, splits=[args.goal_split])
-    dialogues = corpus.splits.get(args.goal_split, ())
+        raise ConfigError(f"--corpus {args.corpus} needs the corpus folder: give --data PATH")
+    corpus = load_corpus(args.corpus, data_dir, splits=[args.split])
+    dialogues = corpus.splits.get(args.split, ())
     goals = [d.goal for d in dialogues if d.goal is not None]
     if not goals:
-        raise ConfigError(f"the {args.goal_split} split of {args.goal_corpus} at {data_dir} has no goals")
+        raise ConfigError(f"the {args.split} split of {args.corpus} at {data_dir} has no goals")
     return GoalStats.from_goals(goals, domain_schemas)
 
 
@@ -67,7 +67,7 @@ def simulate_command(args: argparse.Namespace) -> int:
             left = ", ".join(f"{k} ({v})" for k, v in goal_file.skipped.most_common(8))
             err.print(f"goals: left out what {domain.name} has no slot for: {left}")
         spec = replace(spec, goals=tuple(goal_file.goals))
-    elif args.goal_corpus:
+    elif args.corpus:
         data_dir = str(config.data_dir) if config.data_dir else None
         spec = replace(spec, stats=_goal_stats(args, dict(domain.schemas), data_dir))
     simulator = Simulator(spec, progress=progress, pipeline=pipeline) if args.workers == 1 else None

@@ -1,10 +1,15 @@
-"""Arguments of ``tod chat`` (argparse only: nothing heavy is imported here)."""
+"""``tod chat``: talk to a task bot in the terminal (argparse only: nothing heavy is imported here)."""
 
 from __future__ import annotations
 
 import argparse
 
-CHAT_EPILOG = """\
+from tod.cli.options import add_pipeline_options
+
+NAME = "chat"
+HELP = "talk to a task bot in the terminal (the built-in city guide by default)"
+
+EPILOG = """\
 commands while chatting:
   /state   the belief state, the last acts and database matches
   /reset   start a new conversation (with --session, the stored one is forgotten too)
@@ -21,40 +26,11 @@ examples:
 """
 
 
-def add_pipeline_options(p: argparse.ArgumentParser) -> None:
-    """The options that choose and build a pipeline, the same for every command that runs one:
-    ``--pipeline``, ``--data``, ``--set`` (into ``overrides``) and ``--cache-dir``."""
-    p.add_argument(
-        "--pipeline",
-        default="cityguide",
-        metavar="NAME|FILE",
-        help="a ready-made pipeline (cityguide, multiwoz, crosswoz) or a YAML file (default: cityguide)",
-    )
-    p.add_argument(
-        "--data",
-        metavar="PATH",
-        help="the corpus folder with the databases of a third-party domain (overrides the pipeline's data_dir)",
-    )
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="STAGE.PARAM=VALUE",
-        help=(
-            "override a pipeline entry, checked like the file: nlu.model=DIR, policy.confirm_below=0.4, "
-            "routing.min_confidence=0.5, fallback.name=openai, seed=3 (repeatable)"
-        ),
-    )
-    p.add_argument(
-        "--cache-dir", metavar="DIR", help="where trained models are cached (default: $TOD_CACHE or ~/.cache/tod)"
-    )
-
-
-def add_chat(commands: argparse._SubParsersAction) -> None:
+def add(commands: argparse._SubParsersAction) -> None:
+    """Add ``tod chat`` to the top-level sub-commands."""
     p = commands.add_parser(
-        "chat",
-        help="talk to a task bot in the terminal",
+        NAME,
+        help=HELP,
         description=(
             "Talk to the system a pipeline file describes (NLU -> DST -> policy -> NLG, with a "
             "fallback for out-of-task turns). Without --pipeline it is the built-in city guide of "
@@ -63,7 +39,7 @@ def add_chat(commands: argparse._SubParsersAction) -> None:
             "With standard input not a terminal, it reads one user turn per line and prints one "
             "reply per line, for scripts and tests."
         ),
-        epilog=CHAT_EPILOG,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_pipeline_options(p)

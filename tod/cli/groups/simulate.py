@@ -4,15 +4,30 @@ from __future__ import annotations
 
 import argparse
 
-SIMULATE_EPILOG = """\
+from tod.cli.options import (
+    CORPORA,
+    HelpFormatter,
+    add_corpus,
+    add_out,
+    add_pipeline_options,
+    fraction,
+    non_negative_int,
+    positive_int,
+    rename,
+)
+
+NAME = "simulate"
+HELP = "run a system against simulated users and measure task success"
+
+EPILOG = """\
 examples:
   tod simulate --dialogues 1000 --seed 0 --out runs/cityguide-act
-  tod simulate --pipeline multiwoz --data ../shared/data/multiwoz --goal-corpus multiwoz \\
+  tod simulate --pipeline multiwoz --data ../shared/data/multiwoz --corpus multiwoz \\
       --dialogues 1000 --level act --out runs/mwz-act
   tod simulate --pipeline multiwoz --set nlu.model=models/mwz-acts --level text --workers 2 --out runs/mwz-text
   tod simulate --pipeline multiwoz --goals convlab_goals.jsonl --level act
 
-Goals are drawn from the domain's ontology and database (--goal-corpus also follows a corpus's goal
+Goals are drawn from the domain's ontology and database (--corpus also follows a corpus's goal
 statistics) or read from a file (--goals: JSON lines in ConvLab's goal format or tod's). At text
 level the simulated user reads the system with its own NLU, trained once on the system's
 utterances and cached (a few minutes on the first run). K workers give the same numbers as one.
@@ -20,19 +35,17 @@ Writes OUT/simulation.json, OUT/report.md and OUT/failed.jsonl.
 """
 
 
-def add_simulate(commands: argparse._SubParsersAction) -> None:
-    from tod.cli.chat_args import add_pipeline_options
-    from tod.cli.main import HelpFormatter, fraction, non_negative_int, positive_int
-
+def add(commands: argparse._SubParsersAction) -> None:
+    """Add ``tod simulate`` to the top-level sub-commands."""
     p = commands.add_parser(
-        "simulate",
-        help="run a system against simulated users and measure task success",
+        NAME,
+        help=HELP,
         description=(
             "Run the system a pipeline describes against an agenda-based simulated user (Schatzmann "
             "et al. 2007) for N dialogues and report ConvLab's task metrics: success, complete and "
             "book rates, inform precision/recall/F1 and average turns."
         ),
-        epilog=SIMULATE_EPILOG,
+        epilog=EPILOG,
         formatter_class=HelpFormatter,
     )
     add_pipeline_options(p)
@@ -45,21 +58,23 @@ def add_simulate(commands: argparse._SubParsersAction) -> None:
         default="act",
         help="dialogue acts, or text through NLU and NLG on both sides",
     )
-    p.add_argument("--out", metavar="DIR", help="write simulation.json, report.md and failed.jsonl here")
+    add_out(p, "write simulation.json, report.md and failed.jsonl here")
     goals = p.add_argument_group("goals")
     goals.add_argument(
         "--goals",
         metavar="FILE",
         help="read goals from FILE (.jsonl or .json; ConvLab's format or tod's) instead of drawing them",
     )
-    goals.add_argument(
-        "--goal-corpus",
-        metavar="NAME",
-        help="follow the goal statistics of this corpus (multiwoz, crosswoz; read from --data or the pipeline's data_dir)",
+    corpus = add_corpus(
+        goals, CORPORA,
+        "follow the goal statistics of this corpus (e.g. multiwoz, crosswoz), read from --data or the pipeline's "
+        "data_dir",
     )
-    goals.add_argument(
-        "--goal-split", default="val", metavar="SPLIT", help="the corpus split whose goals give the statistics"
+    rename(p, corpus, "--goal-corpus")
+    split = goals.add_argument(
+        "--split", default="val", metavar="NAME", help="with --corpus: the split whose goals give the statistics"
     )
+    rename(p, split, "--goal-split")
     goals.add_argument("--min-domains", type=positive_int, default=1, help="sub-domains per drawn goal, at least")
     goals.add_argument("--max-domains", type=positive_int, default=3, help="sub-domains per drawn goal, at most")
     goals.add_argument(
@@ -70,7 +85,7 @@ def add_simulate(commands: argparse._SubParsersAction) -> None:
         "--booking-rate",
         type=fraction,
         default=0.5,
-        help="share of bookable sub-goals that book (without --goal-corpus)",
+        help="share of bookable sub-goals that book (without --corpus)",
     )
     user = p.add_argument_group("simulated user")
     user.add_argument("--max-turns", type=positive_int, default=20, help="user turns before the user gives up")

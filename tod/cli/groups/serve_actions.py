@@ -1,10 +1,15 @@
-"""Arguments of ``tod serve-actions`` (argparse only: nothing heavy is imported here)."""
+"""``tod serve-actions``: the pipeline as Rasa custom actions (argparse only: nothing heavy is imported here)."""
 
 from __future__ import annotations
 
 import argparse
 
-SERVE_EPILOG = """\
+from tod.cli.options import add_pipeline_options, kilobytes, port
+
+NAME = "serve-actions"
+HELP = "serve the pipeline as Rasa custom actions (a rasa-sdk action server)"
+
+EPILOG = """\
 actions:
   action_tod_respond   run the pipeline on the tracker's latest message; reply as a response, the
                        state as slots tod_turn, tod_belief, tod_acts (declare them in domain.yml)
@@ -27,32 +32,11 @@ See docs/rasa.md and examples/rasa_bot/ (a Rasa 3.x project wired to this server
 """
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a port in 1..65535, got {value}")
-    return value
-
-
-def _kilobytes(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of KiB, got {text!r}") from None
-    if not 1 <= value <= 1024 * 1024:
-        raise argparse.ArgumentTypeError(f"expected 1 to 1048576 KiB, got {value}")
-    return value
-
-
-def add_serve_actions(commands: argparse._SubParsersAction) -> None:
-    from tod.cli.chat_args import add_pipeline_options
-
+def add(commands: argparse._SubParsersAction) -> None:
+    """Add ``tod serve-actions`` to the top-level sub-commands."""
     p = commands.add_parser(
-        "serve-actions",
-        help="serve the pipeline as Rasa custom actions (a rasa-sdk action server)",
+        NAME,
+        help=HELP,
         description=(
             "Start a Rasa action server (rasa-sdk's own server, needs the 'rasa' extra: pip install "
             "'tod[rasa]') with tod's actions registered, so that a Rasa assistant can hand its turns "
@@ -61,12 +45,12 @@ def add_serve_actions(commands: argparse._SubParsersAction) -> None:
             "trains on the first start, about 2 minutes, then comes from the cache); the server is ready "
             "when GET /health answers. Stop it with Ctrl-C or SIGTERM."
         ),
-        epilog=SERVE_EPILOG,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_pipeline_options(p)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
-    p.add_argument("--port", type=_port, default=5055, help="port to listen on (default: 5055, Rasa's default)")
+    p.add_argument("--port", type=port, default=5055, help="port to listen on (default: 5055, Rasa's default)")
     p.add_argument(
         "--store",
         metavar="PATH",
@@ -86,7 +70,7 @@ def add_serve_actions(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--max-body-kb",
-        type=_kilobytes,
+        type=kilobytes,
         default=1024,
         metavar="KIB",
         help="largest request body accepted, in KiB (default: 1024); larger bodies get HTTP 413",
