@@ -19,7 +19,9 @@ from tod.cli.options import resolve_renamed
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Documents whose code blocks show tod commands.
-DOCUMENTS = sorted([*ROOT.glob("docs/*.md"), *ROOT.glob("examples/**/*.md")])
+DOCUMENTS = sorted(
+    [ROOT / "README.md", *ROOT.glob("docs/*.md"), *ROOT.glob("data/**/*.md"), *ROOT.glob("examples/**/*.md")]
+)
 #: A command in a line: at its start, or after a pipe (``echo ... | tod chat``).
 COMMAND = re.compile(r"(?:^|\|)\s*(tod(?:\s.*)?)$")
 
