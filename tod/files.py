@@ -1,6 +1,13 @@
-"""Files written so that a reader sees the old version or the new one, never a part.
+"""The file layer: checked reading of text, JSON and YAML files, and writing so that a reader sees the
+old version or the new one, never a part.
 
-A small text file is written to a scratch file beside it and renamed into place. A model directory is
+Reading. :func:`read_text`, :func:`read_json` and :func:`read_yaml` raise the caller's own
+:class:`~tod.errors.TodError` subclass (``error=``) for every way a file can be unusable: missing, a
+directory, unreadable, not UTF-8 (with the line of the first bad byte), not valid JSON or YAML (with
+line and column), nested too deeply or holding a number too long to read, or not of the shape the
+caller expected at the top (``top=``). Each message names the file and ``what`` the caller expected.
+
+Writing. A small file is written to a scratch file beside it and renamed into place. A model directory is
 written into a temporary sibling directory, every file is flushed to disk, a
 ``manifest.json`` with the size and SHA-256 of each file is written last, and only then is the
 directory renamed into place. A crash at any point leaves either the old model or the new one,
@@ -17,12 +24,164 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
-from tod.errors import ModelDirError
+from tod.errors import ModelDirError, TodError
 
 MANIFEST = "manifest.json"
 FORMAT = "tod-model"
+
+#: What :func:`read_yaml` and :func:`read_json` return for an empty file when ``empty`` is not given.
+_NOTHING: Any = object()
+
+
+def read_bytes(path: str | os.PathLike[str], *, error: type[TodError], what: str) -> bytes:
+    """The bytes of the file ``path``; ``error`` (saying ``what`` was expected) when it cannot be read."""
+    try:
+        return Path(path).read_bytes()
+    except IsADirectoryError as exc:
+        raise error.at(f"cannot read {what}: found a directory", str(path)) from exc
+    except OSError as exc:  # missing, no permission, an I/O error
+        raise error.at(f"cannot read {what}: {exc.strerror or exc}", str(path)) from exc
+
+
+def decode(raw: bytes, *, error: type[TodError], what: str, where: str) -> str:
+    """``raw`` as UTF-8 text; ``error`` naming the line of the first byte that cannot be decoded."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        found = f"found byte {raw[exc.start]:#04x} that cannot be decoded ({exc.reason})"
+        raise error.at(f"expected UTF-8 text in {what}, {found}", where, line) from exc
+
+
+def read_text(path: str | os.PathLike[str], *, error: type[TodError], what: str) -> str:
+    """The UTF-8 text of the file ``path`` (see :func:`read_bytes` and :func:`decode`)."""
+    return decode(read_bytes(path, error=error, what=what), error=error, what=what, where=str(path))
+
+
+def parse_json(
+    text: str,
+    *,
+    error: type[TodError],
+    what: str,
+    where: str,
+    line: int | None = None,
+    parse_constant: Callable[[str], Any] | None = None,
+) -> Any:
+    """The JSON value ``text`` read from ``where`` (``line``: the file's line that holds all of ``text``,
+    for JSON Lines); ``error`` with the line and column of a syntax error."""
+    try:
+        return json.loads(text, parse_constant=parse_constant)
+    except json.JSONDecodeError as exc:
+        message = f"not valid JSON in {what}: {exc.msg} (column {exc.colno})"
+        raise error.at(message, where, line or exc.lineno) from exc
+    except RecursionError as exc:
+        raise error.at(f"JSON nested too deeply to read in {what}", where, line) from exc
+    except ValueError as exc:  # an integer of more than 4,300 digits; a constant ``parse_constant`` refused
+        raise error.at(f"unreadable JSON in {what}: {exc}", where, line) from exc
+
+
+def read_json(
+    path: str | os.PathLike[str],
+    *,
+    error: type[TodError],
+    what: str,
+    member: str | None = None,
+    top: type | None = None,
+    shape: str | None = None,
+    parse_constant: Callable[[str], Any] | None = None,
+) -> Any:
+    """The JSON value in the file ``path``, or in ``member`` of the zip archive ``path`` (a ``.zip``
+    path without ``member`` must hold exactly one ``.json`` file); ``top`` (``dict`` or ``list``), when
+    given, is the type the value must have (``shape`` says it in words: "a mapping with 'entries'").
+    Every failure is ``error`` naming the file (``archive!member``) and what was expected."""
+    path = Path(path)
+    if path.suffix == ".zip":
+        raw, where = _archive_member(path, member, error=error, what=what)
+    else:
+        raw, where = read_bytes(path, error=error, what=what), str(path)
+    text = decode(raw, error=error, what=what, where=where)
+    data = parse_json(text, error=error, what=what, where=where, parse_constant=parse_constant)
+    return _checked_top(data, top, shape, error, what, where)
+
+
+def read_yaml(
+    path: str | os.PathLike[str],
+    *,
+    error: type[TodError],
+    what: str,
+    top: type | None = None,
+    shape: str | None = None,
+    empty: Any = _NOTHING,
+    loader: type | None = None,
+) -> Any:
+    """The YAML document in the file ``path``, read with the safe ``loader`` (default
+    ``yaml.SafeLoader``); ``top`` (``dict`` or ``list``), when given, is the type it must have (``shape``
+    says it in words: "a mapping with 'entries'"), and
+    ``empty`` what an empty file stands for (without it, an empty file is ``None``, or refused when
+    ``top`` is given). Every failure is ``error`` naming the file, and the line and column of a syntax error."""
+    import yaml
+
+    text = read_text(path, error=error, what=what)
+    where = str(path)
+    try:
+        data = yaml.load(text, Loader=loader or yaml.SafeLoader)  # noqa: S506 - a safe loader or a subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        detail = ", ".join(str(part) for part in (exc.context, exc.problem) if part)
+        line = mark.line + 1 if mark is not None else None
+        column = f" (column {mark.column + 1})" if mark is not None else ""
+        raise error.at(f"not valid YAML in {what}: {detail}{column}", where, line) from exc
+    except yaml.YAMLError as exc:  # a character YAML does not allow (its message gives the position)
+        raise error.at(f"not valid YAML in {what}: {exc}", where) from exc
+    except RecursionError as exc:
+        raise error.at(f"YAML nested too deeply to read in {what}", where) from exc
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise error.at(f"unreadable YAML in {what}: {exc}", where) from exc
+    if data is None and empty is not _NOTHING:
+        return empty
+    return _checked_top(data, top, shape, error, what, where)
+
+
+def _checked_top(
+    data: Any, top: type | None, shape: str | None, error: type[TodError], what: str, where: str
+) -> Any:
+    if top is None or isinstance(data, top):
+        return data
+    expected = shape or {dict: "a mapping", list: "a list"}.get(top, top.__name__)
+    found = "an empty file" if data is None else type(data).__name__
+    raise error.at(f"expected {expected} at the top of {what}, found {found}", where)
+
+
+def _archive_member(path: Path, member: str | None, *, error: type[TodError], what: str) -> tuple[bytes, str]:
+    """The bytes of ``member`` of the zip archive ``path`` (its one ``.json`` file when ``member`` is
+    None) and where they were read from (``archive!member``)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [n for n in archive.namelist() if n.endswith(".json") and not n.startswith("__MACOSX")]
+            if member is None:
+                if len(names) != 1:
+                    raise error.at(f"expected exactly one .json file in the archive, found {names}", str(path))
+                member = names[0]
+            if member not in archive.namelist():
+                raise error.at(f"archive has no member {member!r} (members: {names})", str(path))
+            return archive.read(member), f"{path}!{member}"
+    except TodError:
+        raise
+    except zipfile.BadZipFile as exc:
+        raise error.at(f"not a readable zip archive (truncated or corrupt?): {exc}", str(path)) from exc
+    except (OSError, EOFError) as exc:  # missing; a truncated member raises EOFError or zlib errors via OSError
+        raise error.at(f"cannot read {what}: {getattr(exc, 'strerror', None) or exc}", str(path)) from exc
+    except (NotImplementedError, RuntimeError, ValueError) as exc:  # a compression method or zip version
+        # zipfile does not support, an encrypted member, a member name that is not UTF-8
+        raise error.at(f"expected a plain zip archive, found one that cannot be read: {exc}", str(path)) from exc
+    except Exception as exc:  # zlib.error or lzma.LZMAError on a corrupt compressed stream
+        if type(exc).__module__ in ("zlib", "_lzma"):
+            raise error.at(f"corrupt compressed data: {exc}", str(path)) from exc
+        raise
 
 
 def write_text_atomically(path: str | os.PathLike[str], text: str) -> None:
@@ -92,12 +251,12 @@ def verify(directory: str | Path, kind: str, check_hashes: bool = True) -> dict[
             f"{directory} is not a complete tod model: {MANIFEST} is missing "
             "(was the save interrupted, or is this a plain Hugging Face checkpoint?)"
         )
+    manifest = read_json(manifest_path, error=ModelDirError, what="the model's manifest", top=dict)
     try:
-        manifest = json.loads(manifest_path.read_text())
         files = manifest["files"]
         found_kind = manifest["kind"]
-    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise ModelDirError(f"{manifest_path} is corrupt ({exc})") from exc
+    except KeyError as exc:
+        raise ModelDirError(f"{manifest_path} is corrupt (no {exc})") from exc
     if manifest.get("format") != FORMAT or found_kind != kind:
         raise ModelDirError(f"{directory} holds a {found_kind!r} model, expected {kind!r}")
     problems = []

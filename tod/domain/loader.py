@@ -29,8 +29,6 @@ import re
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
-
 from tod._schema import FrozenMap
 from tod.domain.normalise import norm_text
 from tod.domain.ontology import (
@@ -47,6 +45,7 @@ from tod.domain.ontology import (
 )
 from tod.domain.paths import domain_dir
 from tod.errors import DomainError
+from tod.files import read_yaml
 
 ONTOLOGY_FILE = "ontology.yaml"
 LANGUAGES = ("en", "zh")
@@ -117,18 +116,19 @@ def load_domain(name_or_path: str | os.PathLike[str], data_dir: str | os.PathLik
     is missing and that ``data_dir`` should point at the corpus folder.
     """
     directory = domain_dir(name_or_path)
-    source = directory / ONTOLOGY_FILE
-    if not source.is_file():
-        raise DomainError(f"{directory}: expected an {ONTOLOGY_FILE} file defining the domain, found none")
-    try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise DomainError(f"{source}: not valid YAML: {error}") from error
-    except (OSError, ValueError, RecursionError) as error:  # not UTF-8, a 5,000-digit number, [[[[...
-        raise DomainError(f"{source}: expected a readable UTF-8 YAML file, could not read it: {error}") from error
+    source, raw = read_ontology(directory)
     domain = parse_ontology(raw, source, directory, Path(data_dir) if data_dir is not None else None)
     _check_database_files(domain)
     return domain
+
+
+def read_ontology(directory: Path) -> tuple[Path, Any]:
+    """The ontology file of the domain directory ``directory`` and its parsed YAML (DomainError when it is
+    missing or cannot be read as YAML)."""
+    source = directory / ONTOLOGY_FILE
+    if not source.is_file():
+        raise DomainError(f"{directory}: expected an {ONTOLOGY_FILE} file defining the domain, found none")
+    return source, read_yaml(source, error=DomainError, what="the domain's ontology")
 
 
 def parse_ontology(raw: Any, source: Path, directory: Path, data_dir: Path | None = None) -> Domain:

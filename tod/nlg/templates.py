@@ -41,7 +41,8 @@ import yaml
 from tod._schema import FrozenMap
 from tod.acts import GENERAL, SYSTEM_INTENTS, USER_GENERAL_INTENTS
 from tod.domain.ontology import Domain
-from tod.errors import DomainError, NLGError
+from tod.errors import NLGError
+from tod.files import read_yaml
 from tod.nlg.patterns import ANY, DOMAIN_FIELDS, ActPattern, SlotSpec, Template, norm_value, parse_key, parse_template
 
 SIDES = ("system", "user")
@@ -135,10 +136,7 @@ def load_templates(path: str | os.PathLike[str], side: str, domain: Domain | Non
     source = Path(path)
     if not source.is_file():
         raise NLGError(f"{source}: template file not found; expected a YAML file of {side} templates")
-    try:
-        raw = yaml.load(source.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 - safe subclass
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise NLGError(f"{source}: not valid YAML: {error}") from error
+    raw = read_yaml(source, error=NLGError, what=f"the {side} templates", loader=_UniqueKeyLoader)
     return parse_templates(raw, str(source), side, domain)
 
 
@@ -308,11 +306,9 @@ def _domain_names(c: _Checker, raw: Any, language: str) -> dict[str, tuple[str, 
 
 def ontology_only(name_or_path: str | os.PathLike[str]) -> Domain:
     """A domain's ontology without opening its databases (which may live in a corpus folder not at hand)."""
-    from tod.domain.loader import ONTOLOGY_FILE, parse_ontology
+    from tod.domain.loader import parse_ontology, read_ontology
     from tod.domain.paths import domain_dir
 
     directory = domain_dir(name_or_path)
-    source = directory / ONTOLOGY_FILE
-    if not source.is_file():
-        raise DomainError(f"{directory}: expected an {ONTOLOGY_FILE} file defining the domain, found none")
-    return parse_ontology(yaml.safe_load(source.read_text(encoding="utf-8")), source, directory)
+    source, raw = read_ontology(directory)
+    return parse_ontology(raw, source, directory)

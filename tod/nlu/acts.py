@@ -22,6 +22,7 @@ import torch
 from tod.data.tokens import tokenize
 from tod.dialogue import USER, Dialogue
 from tod.errors import ConfigError, ModelDirError
+from tod.files import read_json
 from tod.nlu.act_data import ValueMap, acts_from_prediction, turn_context
 from tod.nlu.jointbert import JointBertNLU
 from tod.nlu.labels import OUTSIDE, tag_spans
@@ -243,8 +244,8 @@ class ActNLU(JointBertNLU):
 
     @classmethod
     def _load_extra(cls, directory: Path) -> dict[str, Any]:
+        payload = read_json(directory / ACTS_FILE, error=ModelDirError, what="the act model's values", top=dict)
         try:
-            payload = json.loads((directory / ACTS_FILE).read_text(encoding="utf-8"))
             threshold = float(payload.get("threshold", THRESHOLD))
             if not 0.0 < threshold < 1.0:
                 raise ValueError(f"threshold must be in (0, 1), found {threshold}")
@@ -253,5 +254,5 @@ class ActNLU(JointBertNLU):
                 "corpus": str(payload.get("corpus", "")),
                 "threshold": threshold,
             }
-        except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError) as exc:
             raise ModelDirError(f"{directory}: unreadable {ACTS_FILE} ({exc})") from exc

@@ -37,6 +37,7 @@ import numpy as np
 
 from tod.cache import default_cache_dir
 from tod.errors import ConfigError, ModelDirError
+from tod.files import read_json
 
 if TYPE_CHECKING:
     import torch
@@ -376,13 +377,10 @@ def check_converted(directory: Path, weights_file: Path | None = None, tokenizer
     """
     directory = Path(directory)
     marker_path = directory / MARKER
-    try:
-        marker = json.loads(marker_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ModelDirError(f"{directory}: no {MARKER}; not a finished e5-small conversion") from None
-    except (OSError, ValueError) as exc:
-        raise ModelDirError(f"{marker_path}: unreadable ({exc})") from exc
-    if not isinstance(marker, dict) or marker.get("format") != FORMAT_VERSION:
+    if not marker_path.exists():
+        raise ModelDirError(f"{directory}: no {MARKER}; not a finished e5-small conversion")
+    marker = read_json(marker_path, error=ModelDirError, what="the e5-small conversion's marker", top=dict)
+    if marker.get("format") != FORMAT_VERSION:
         raise ModelDirError(f"{marker_path}: conversion format {marker.get('format')!r}, expected {FORMAT_VERSION}")
     files = marker.get("files") or {}
     for required in ("config.json", "model.safetensors", "tokenizer.json"):

@@ -30,6 +30,7 @@ from scipy import stats
 from sklearn.linear_model import LinearRegression
 
 from tod.errors import ParadiseError
+from tod.files import read_json
 
 FORMAT = "tod-paradise-model/1"
 
@@ -314,16 +315,9 @@ class ParadiseModel:
         """Read a model written by :meth:`save`; :class:`ParadiseError` naming ``path`` if it is missing,
         not JSON or not a well-formed model."""
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ParadiseError(f"{path}: PARADISE model file not found") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ParadiseError(f"{path}: cannot read PARADISE model: {exc}") from exc
-        try:
-            data = json.loads(text, parse_constant=_reject_constant)
-        except (json.JSONDecodeError, ValueError) as exc:
-            raise ParadiseError(f"{path}: PARADISE model is not valid JSON: {exc}") from exc
+        if not path.exists():  # what a mistyped --model shows
+            raise ParadiseError(f"{path}: PARADISE model file not found")
+        data = read_json(path, error=ParadiseError, what="the PARADISE model", parse_constant=_reject_constant)
         try:
             return cls.from_dict(data)
         except ParadiseError as exc:

@@ -1,0 +1,247 @@
+"""tod.files: checked reading of text, JSON and YAML files with the caller's error class."""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tod.errors import ConfigError, CorpusError, DomainError, TodError
+from tod.files import parse_json, read_json, read_text, read_yaml
+
+
+def write(path: Path, content: str | bytes) -> Path:
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return path
+
+
+# ------------------------------------------------------------------------------------------ reading text
+
+
+def test_text_is_read_as_utf8(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.txt", "café\n北京\n")
+    assert read_text(path, error=ConfigError, what="a note") == "café\n北京\n"
+
+
+@pytest.mark.parametrize(
+    "make, found",
+    [
+        (lambda d: d / "absent.yaml", "No such file or directory"),
+        (lambda d: d, "found a directory"),
+    ],
+    ids=["missing", "directory"],
+)
+def test_a_missing_file_or_a_directory_names_the_file_and_what_was_expected(tmp_path, make, found) -> None:
+    path = make(tmp_path)
+    for reader in (read_text, read_json, read_yaml):
+        with pytest.raises(DomainError) as caught:
+            reader(path, error=DomainError, what="the FAQ")
+        assert str(caught.value) == f"{path}: cannot read the FAQ: {found}"
+
+
+def test_bytes_that_are_not_utf8_name_the_line_and_the_byte(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.yaml", b"one: 1\ntwo: 2\nthree: caf\xe9\n")
+    for reader in (read_text, read_json, read_yaml):
+        with pytest.raises(ConfigError) as caught:
+            reader(path, error=ConfigError, what="the pipeline file")
+        message = str(caught.value)
+        assert message.startswith(f"{path}:3: expected UTF-8 text in the pipeline file, found byte 0xe9")
+        assert "invalid continuation byte" in message
+
+
+def test_a_binary_file_is_refused_at_its_first_bad_byte(tmp_path: Path) -> None:
+    path = write(tmp_path / "model.bin", bytes(range(256)) * 64)
+    with pytest.raises(ConfigError, match=r"model\.bin:2: expected UTF-8 text in the pipeline file, found byte 0x80"):
+        read_yaml(path, error=ConfigError, what="the pipeline file")
+
+
+def test_a_corpus_error_carries_path_and_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "d.jsonl", b'{"a": 1}\n{"b": "\xff"}\n')
+    with pytest.raises(CorpusError) as caught:
+        read_text(path, error=CorpusError, what="a file of dialogues")
+    assert (caught.value.path, caught.value.line) == (str(path), 2)
+
+
+# ------------------------------------------------------------------------------------------ YAML
+
+
+def test_yaml_is_read_and_its_top_checked(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.yaml", "entries:\n  - {questions: [hi], answer: hello}\n")
+    assert read_yaml(path, error=DomainError, what="the FAQ", top=dict) == {
+        "entries": [{"questions": ["hi"], "answer": "hello"}]
+    }
+
+
+def test_invalid_yaml_names_line_and_column(tmp_path: Path) -> None:
+    path = write(tmp_path / "bad.yaml", "name: x\ndomain: [unclosed\nseed: 0\n")
+    with pytest.raises(ConfigError) as caught:
+        read_yaml(path, error=ConfigError, what="the pipeline file")
+    message = str(caught.value)
+    assert re.match(rf"{re.escape(str(path))}:\d: not valid YAML in the pipeline file: .*\(column \d+\)$", message)
+    assert "<unicode string>" not in message  # the parser's own name for the text says nothing
+
+
+def test_a_yaml_syntax_error_gives_the_line_of_the_problem(tmp_path: Path) -> None:
+    path = write(tmp_path / "bad.yaml", "a: 1\nb: 2\nc: 3\n  d: 4\n")
+    with pytest.raises(ConfigError, match=rf"^{re.escape(str(path))}:4: not valid YAML in x: .*column 4"):
+        read_yaml(path, error=ConfigError, what="x")
+
+
+@pytest.mark.parametrize("text, found", [("- a\n- b\n", "list"), ("just words\n", "str"), ("", "an empty file")])
+def test_a_mapping_expected_at_the_top(tmp_path: Path, text: str, found: str) -> None:
+    path = write(tmp_path / "faq.yaml", text)
+    with pytest.raises(DomainError) as caught:
+        read_yaml(path, error=DomainError, what="the FAQ", top=dict, shape="a mapping with 'entries'")
+    assert str(caught.value) == f"{path}: expected a mapping with 'entries' at the top of the FAQ, found {found}"
+
+
+def test_an_empty_file_is_none_or_what_the_caller_says(tmp_path: Path) -> None:
+    for text in ("", "# only a comment\n", "\n\n"):
+        path = write(tmp_path / "empty.yaml", text)
+        assert read_yaml(path, error=ConfigError, what="x") is None
+        assert read_yaml(path, error=ConfigError, what="x", top=dict, empty={}) == {}
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("n: " + "9" * 5000 + "\n", "unreadable YAML in x"),
+        ("a: " + "[" * 5000 + "\n", "YAML nested too deeply to read in x"),
+        ("a: \x00\n", "not valid YAML in x: unacceptable character"),
+        ("a: !!python/object:os.system x\n", "not valid YAML in x"),
+    ],
+    ids=["5000-digit-number", "deep-nesting", "control-character", "python-tag"],
+)
+def test_hostile_yaml_is_the_callers_error(tmp_path: Path, text: str, words: str) -> None:
+    path = write(tmp_path / "hostile.yaml", text)
+    with pytest.raises(ConfigError, match=re.escape(words)) as caught:
+        read_yaml(path, error=ConfigError, what="x")
+    assert str(caught.value).startswith(f"{path}:")
+
+
+def test_a_yaml_alias_bomb_is_read_without_expanding(tmp_path: Path) -> None:
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]" for i in range(20)]
+    data = read_yaml(write(tmp_path / "bomb.yaml", "\n".join(lines) + "\n"), error=ConfigError, what="x")
+    assert data["u"][0] is data["t"]  # shared, not copied 3**20 times
+
+
+def test_a_safe_loader_subclass_is_used(tmp_path: Path) -> None:
+    class Strict(yaml.SafeLoader):
+        pass
+
+    def no_duplicates(loader: Strict, node: yaml.MappingNode) -> dict:
+        keys = [loader.construct_object(k) for k, _ in node.value]
+        if len(keys) != len(set(keys)):
+            raise yaml.constructor.ConstructorError(None, None, "duplicate key", node.start_mark)
+        return loader.construct_mapping(node)
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, no_duplicates)
+    path = write(tmp_path / "dup.yaml", "a: 1\na: 2\n")
+    assert read_yaml(path, error=ConfigError, what="x") == {"a": 2}
+    with pytest.raises(ConfigError, match=rf"{re.escape(str(path))}:1: not valid YAML in x: duplicate key"):
+        read_yaml(path, error=ConfigError, what="x", loader=Strict)
+
+
+# ------------------------------------------------------------------------------------------ JSON
+
+
+def test_json_is_read_and_its_top_checked(tmp_path: Path) -> None:
+    path = write(tmp_path / "db.json", '[{"name": "a"}]')
+    assert read_json(path, error=DomainError, what="a database", top=list) == [{"name": "a"}]
+    with pytest.raises(DomainError, match=r"expected a mapping at the top of a database, found list"):
+        read_json(path, error=DomainError, what="a database", top=dict)
+
+
+def test_invalid_json_names_line_and_column(tmp_path: Path) -> None:
+    path = write(tmp_path / "bad.json", '{\n  "a": 1,\n  "b": [1, 2\n}\n')
+    with pytest.raises(CorpusError) as caught:
+        read_json(path, error=CorpusError, what="a split")
+    assert (caught.value.path, caught.value.line) == (str(path), 4)
+    assert str(caught.value) == f"{path}:4: not valid JSON in a split: Expecting ',' delimiter (column 1)"
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("[" * 100_000 + "]" * 100_000, "JSON nested too deeply to read in x"),
+        ("[" + "9" * 5000 + "]", "unreadable JSON in x: Exceeds the limit"),
+        ("", "not valid JSON in x: Expecting value (column 1)"),
+    ],
+    ids=["deep-nesting", "5000-digit-number", "empty"],
+)
+def test_hostile_json_is_the_callers_error(tmp_path: Path, text: str, words: str) -> None:
+    path = write(tmp_path / "hostile.json", text)
+    with pytest.raises(ConfigError, match=re.escape(words)):
+        read_json(path, error=ConfigError, what="x")
+
+
+def test_a_refused_constant_is_the_callers_error(tmp_path: Path) -> None:
+    def finite_only(name: str) -> float:
+        raise ValueError(f"{name} is not a finite number")
+
+    path = write(tmp_path / "m.json", '{"r2": NaN}')
+    assert read_json(path, error=ConfigError, what="x")["r2"] != 0  # NaN, as json reads it
+    with pytest.raises(ConfigError, match=r"m\.json: unreadable JSON in x: NaN is not a finite number"):
+        read_json(path, error=ConfigError, what="x", parse_constant=finite_only)
+
+
+def test_json_lines_report_the_files_line(tmp_path: Path) -> None:
+    with pytest.raises(CorpusError) as caught:
+        parse_json('{"id": "c", "turns": [}', error=CorpusError, what="dialogues", where="d.jsonl", line=7)
+    assert (caught.value.path, caught.value.line) == ("d.jsonl", 7)
+    assert str(caught.value) == "d.jsonl:7: not valid JSON in dialogues: Expecting value (column 23)"
+
+
+# ------------------------------------------------------------------------------------------ zip archives
+
+
+def zipped(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_json_is_read_from_a_zip_archive(tmp_path: Path) -> None:
+    one = zipped(tmp_path / "val.json.zip", {"val.json": b'{"a": 1}', "__MACOSX/._val.json": b"junk"})
+    assert read_json(one, error=CorpusError, what="a split") == {"a": 1}
+    two = zipped(tmp_path / "data.zip", {"data/ontology.json": b"{}", "data/dialogues.json": b"[]"})
+    assert read_json(two, error=CorpusError, what="dialogues", member="data/dialogues.json") == []
+
+
+@pytest.mark.parametrize(
+    "members, member, words",
+    [
+        ({"a.json": b"{}", "b.json": b"{}"}, None, "expected exactly one .json file in the archive"),
+        ({"a.json": b"{}"}, "b.json", "archive has no member 'b.json'"),
+        ({"a.json": b'{"x": "\xff"}'}, None, "expected UTF-8 text in a split, found byte 0xff"),
+        ({"a.json": b'{"x": }'}, None, "not valid JSON in a split"),
+    ],
+    ids=["two-members", "no-such-member", "not-utf8", "bad-json"],
+)
+def test_bad_archives_are_the_callers_error(tmp_path: Path, members, member, words) -> None:
+    path = zipped(tmp_path / "val.json.zip", members)
+    with pytest.raises(CorpusError, match=re.escape(words)) as caught:
+        read_json(path, error=CorpusError, what="a split", member=member)
+    assert str(path) in str(caught.value)
+
+
+def test_a_truncated_or_missing_archive_is_the_callers_error(tmp_path: Path) -> None:
+    good = zipped(tmp_path / "good.zip", {"a.json": json.dumps({"x": list(range(1000))}).encode()})
+    truncated = write(tmp_path / "val.json.zip", good.read_bytes()[:200])
+    with pytest.raises(CorpusError, match="not a readable zip archive"):
+        read_json(truncated, error=CorpusError, what="a split")
+    with pytest.raises(CorpusError, match=r"absent\.zip: cannot read a split: No such file or directory"):
+        read_json(tmp_path / "absent.zip", error=CorpusError, what="a split")
+
+
+def test_every_error_is_a_tod_error_of_the_callers_class(tmp_path: Path) -> None:
+    path = write(tmp_path / "x.yaml", "[")
+    with pytest.raises(TodError) as caught:
+        read_yaml(path, error=DomainError, what="x")
+    assert type(caught.value) is DomainError
