@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from tod.errors import ConfigError, CorpusError, DomainError, TodError
-from tod.files import parse_json, read_json, read_text, read_yaml
+from tod.files import atomic_file, parse_json, read_json, read_text, read_yaml, write_atomically
 
 
 def write(path: Path, content: str | bytes) -> Path:
@@ -245,3 +245,49 @@ def test_every_error_is_a_tod_error_of_the_callers_class(tmp_path: Path) -> None
     with pytest.raises(TodError) as caught:
         read_yaml(path, error=DomainError, what="x")
     assert type(caught.value) is DomainError
+
+
+# ------------------------------------------------------------------------------------------ atomic files
+
+
+def test_text_and_bytes_are_written_atomically(tmp_path: Path) -> None:
+    text = write_atomically(tmp_path / "report.md", "# café\n")
+    assert text.read_text(encoding="utf-8") == "# café\n"
+    data = write_atomically(tmp_path / "plot.png", b"\x89PNG\x00\xff")
+    assert data.read_bytes() == b"\x89PNG\x00\xff"
+    write_atomically(text, "second\n")
+    assert text.read_text(encoding="utf-8") == "second\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plot.png", "report.md"]  # no scratch file left
+
+
+def test_a_written_file_gets_the_permissions_of_a_plain_open(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    assert write_atomically(tmp_path / "atomic.txt", "x").stat().st_mode == plain.stat().st_mode
+
+
+def test_a_failing_writer_leaves_the_old_file_and_no_scratch(tmp_path: Path) -> None:
+    path = write_atomically(tmp_path / "goals.jsonl", "old\n")
+    with pytest.raises(RuntimeError, match="halfway"):
+        with atomic_file(path) as handle:
+            handle.write("new, but only half")
+            raise RuntimeError("halfway")
+    assert path.read_text(encoding="utf-8") == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["goals.jsonl"]
+
+
+def test_two_writers_never_share_a_scratch_file(tmp_path: Path) -> None:
+    path = tmp_path / "simulation.json"
+    with atomic_file(path) as first, atomic_file(path) as second:
+        assert first.name != second.name  # the descriptors of two scratch files
+        scratch = sorted(p.name for p in tmp_path.iterdir())
+        assert len(scratch) == 2 and all(n.startswith(".simulation.json.tmp-") for n in scratch)
+        first.write("first")
+        second.write("second")
+    assert path.read_text(encoding="utf-8") == "first"  # the outer block ends last and wins
+    assert [p.name for p in tmp_path.iterdir()] == ["simulation.json"]
+
+
+def test_a_writer_into_a_missing_directory_fails_plainly(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        write_atomically(tmp_path / "absent" / "x.txt", "x")

@@ -20,11 +20,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import IO, Any, Callable, Iterator
 
 from tod.errors import ModelDirError, TodError
 
@@ -184,12 +185,64 @@ def _archive_member(path: Path, member: str | None, *, error: type[TodError], wh
         raise
 
 
-def write_text_atomically(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to a scratch file beside ``path`` and rename it into place."""
+@contextmanager
+def atomic_file(path: str | os.PathLike[str], *, binary: bool = False) -> Iterator[IO[Any]]:
+    """Yield a handle on a new scratch file beside ``path`` (UTF-8 text, or bytes with ``binary``);
+    when the block ends, the file is flushed to disk and renamed over ``path``, so a reader sees the
+    old file or the new one, never a part. On any error the scratch file is removed and ``path`` is
+    left as it was.
+
+    Each writer gets a scratch file of its own (``.<name>.tmp-<random>``, created exclusively), so two
+    processes writing the same file never write into one scratch file; the last rename wins. The file
+    gets the permissions a plain ``open`` would give it (``0o666`` less the umask)."""
     path = Path(path)
-    scratch = path.with_name(f".{path.name}.tmp")
-    scratch.write_text(text, encoding="utf-8")
-    os.replace(scratch, path)
+    fd, scratch = _new_scratch_file(path)
+    try:
+        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(scratch, path)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(scratch)
+        raise
+    _fsync_directory(path.parent)
+
+
+def write_atomically(path: str | os.PathLike[str], data: str | bytes) -> Path:
+    """Write ``data`` (text as UTF-8, or bytes) to ``path`` through :func:`atomic_file`; returns ``path``."""
+    with atomic_file(path, binary=isinstance(data, bytes)) as handle:
+        handle.write(data)
+    return Path(path)
+
+
+#: The name reports and the CLI have long used for :func:`write_atomically` of text.
+write_text_atomically = write_atomically
+
+
+def _new_scratch_file(path: Path) -> tuple[int, Path]:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        scratch = path.with_name(f".{path.name}.tmp-{secrets.token_hex(6)}")
+        try:
+            return os.open(scratch, flags, 0o666), scratch
+        except FileExistsError:  # another writer drew the same name (1 in 2**48): draw again
+            continue
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a rename in ``directory`` durable, where the platform lets a directory be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _sha256(path: Path) -> str:

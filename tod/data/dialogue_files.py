@@ -10,7 +10,6 @@ ratings) are stored the same way and read by :func:`load_rated_dialogues`.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any, Callable
 from tod.data.uss import RatedDialogue
 from tod.dialogue import Dialogue
 from tod.errors import CorpusError, SchemaError
-from tod.files import parse_json, read_text
+from tod.files import atomic_file, parse_json, read_text
 
 SUFFIXES = (".jsonl", ".json")
 
@@ -112,11 +111,7 @@ def write_dialogues(path: str | Path, dialogues: Iterable[Dialogue | RatedDialog
     """Write ``dialogues`` (or rated dialogues) as JSON Lines to ``path``, atomically (a scratch file
     renamed into place)."""
     path = Path(path)
-    scratch = path.with_name(f".{path.name}.tmp")
-    with scratch.open("w", encoding="utf-8") as handle:
+    with atomic_file(path) as handle:
         for dialogue in dialogues:
             handle.write(json.dumps(dialogue.to_dict(), ensure_ascii=False) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(scratch, path)
     return path

@@ -25,7 +25,7 @@ from tod._schema import FrozenMap
 from tod.dialogue import Goal, SubGoal
 from tod.domain.ontology import Domain, Schema
 from tod.errors import SchemaError, SimulationError
-from tod.files import parse_json, read_text, write_text_atomically
+from tod.files import parse_json, read_text, write_atomically
 
 #: Keys of a ConvLab booking that are bookkeeping, not booking details.
 BOOKKEEPING = frozenset({"invalid", "pre_invoke", "booked"})
@@ -181,7 +181,7 @@ def _convlab_subgoal(
 
 def write_goals(goals: list[Goal], path: str | os.PathLike[str]) -> None:
     """Write ``goals`` as tod goal JSON lines (atomically: a temporary file renamed into place)."""
-    write_text_atomically(path, "".join(json.dumps(g.to_dict(), ensure_ascii=False) + "\n" for g in goals))
+    write_atomically(path, "".join(json.dumps(g.to_dict(), ensure_ascii=False) + "\n" for g in goals))
 
 
 def to_convlab(goal: Goal) -> dict[str, Any]:

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -30,7 +28,7 @@ from scipy import stats
 from sklearn.linear_model import LinearRegression
 
 from tod.errors import ParadiseError
-from tod.files import read_json
+from tod.files import read_json, write_atomically
 
 FORMAT = "tod-paradise-model/1"
 
@@ -281,34 +279,11 @@ class ParadiseModel:
         )
 
     def save(self, path: str | Path) -> None:
-        """Write the model as JSON, atomically: a temporary file in the same directory, fsynced, then
-        ``os.replace``-d over ``path`` (so a reader sees the old file or the new one, never a part)."""
+        """Write the model as JSON, atomically (:func:`tod.files.write_atomically`: a reader sees the old
+        file or the new one, never a part)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-        fd, scratch = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(scratch, path)
-        except BaseException:
-            try:
-                os.unlink(scratch)
-            except FileNotFoundError:
-                pass
-            raise
-        try:  # make the rename durable too, where the platform allows opening a directory
-            dir_fd = os.open(path.parent, os.O_RDONLY)
-        except OSError:
-            return
-        try:
-            os.fsync(dir_fd)
-        except OSError:
-            pass
-        finally:
-            os.close(dir_fd)
+        write_atomically(path, json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
 
     @classmethod
     def load(cls, path: str | Path) -> ParadiseModel:
