@@ -1,17 +1,30 @@
-"""tod.files: checked reading of text, JSON and YAML files with the caller's error class."""
+"""tod.files: checked reading of text, JSON and YAML files with the caller's error class; atomic files and
+directories; file locks."""
 
 from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tod.errors import ConfigError, CorpusError, DomainError, TodError
-from tod.files import atomic_file, parse_json, read_json, read_text, read_yaml, write_atomically
+from tod.errors import ConfigError, CorpusError, DomainError, ModelDirError, TodError
+from tod.files import (
+    atomic_directory,
+    atomic_file,
+    file_lock,
+    parse_json,
+    read_json,
+    read_text,
+    read_yaml,
+    verify,
+    write_atomically,
+)
 
 
 def write(path: Path, content: str | bytes) -> Path:
@@ -291,3 +304,69 @@ def test_two_writers_never_share_a_scratch_file(tmp_path: Path) -> None:
 def test_a_writer_into_a_missing_directory_fails_plainly(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         write_atomically(tmp_path / "absent" / "x.txt", "x")
+
+
+# ------------------------------------------------------------------------------------------ atomic directories
+
+
+def test_a_model_directory_gets_a_manifest_and_replaces_the_old_one(tmp_path: Path) -> None:
+    target = tmp_path / "models" / "m"
+    for weights in (b"first", b"second, longer"):
+        with atomic_directory(target, "toy") as scratch:
+            (scratch / "weights.bin").write_bytes(weights)
+            (scratch / "sub").mkdir()
+            (scratch / "sub" / "labels.json").write_text("[]")
+        manifest = verify(target, "toy")
+        assert manifest["files"]["weights.bin"]["bytes"] == len(weights)
+        assert sorted(manifest["files"]) == ["sub/labels.json", "weights.bin"]
+    assert [p.name for p in (tmp_path / "models").iterdir()] == ["m"]  # no scratch, no old copy left
+
+
+def test_a_directory_without_a_manifest_is_written_as_given(tmp_path: Path) -> None:
+    target = tmp_path / "e5"
+    with atomic_directory(target, kind=None) as scratch:
+        (scratch / "marker.json").write_text("{}")
+    assert sorted(p.name for p in target.iterdir()) == ["marker.json"]
+    with pytest.raises(ModelDirError, match="manifest.json is missing"):
+        verify(target, "toy")
+
+
+def test_a_failing_directory_writer_leaves_the_old_directory(tmp_path: Path) -> None:
+    target = tmp_path / "m"
+    with atomic_directory(target, "toy") as scratch:
+        (scratch / "weights.bin").write_bytes(b"good")
+    with pytest.raises(RuntimeError, match="disk full"):
+        with atomic_directory(target, "toy") as scratch:
+            (scratch / "weights.bin").write_bytes(b"half")
+            raise RuntimeError("disk full")
+    assert (target / "weights.bin").read_bytes() == b"good"
+    verify(target, "toy")
+    assert [p.name for p in tmp_path.iterdir()] == ["m"]
+
+
+def test_a_file_in_the_way_of_a_directory_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "m").write_text("not a directory")
+    with pytest.raises(ModelDirError, match="exists and is not a directory"):
+        with atomic_directory(tmp_path / "m", "toy"):
+            pass
+
+
+def test_a_file_lock_makes_builders_take_turns(tmp_path: Path) -> None:
+    lock = tmp_path / "cache" / ".m.lock"
+    order: list[str] = []
+    inside = threading.Event()
+
+    def second() -> None:
+        inside.wait()
+        with file_lock(lock):
+            order.append("second")
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with file_lock(lock):
+        inside.set()
+        time.sleep(0.3)  # the second builder is waiting for the lock meanwhile
+        order.append("first")
+    thread.join(timeout=10)
+    assert order == ["first", "second"]
+    assert lock.exists()

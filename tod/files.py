@@ -7,12 +7,14 @@ directory, unreadable, not UTF-8 (with the line of the first bad byte), not vali
 line and column), nested too deeply or holding a number too long to read, or not of the shape the
 caller expected at the top (``top=``). Each message names the file and ``what`` the caller expected.
 
-Writing. A small file is written to a scratch file beside it and renamed into place. A model directory is
-written into a temporary sibling directory, every file is flushed to disk, a
-``manifest.json`` with the size and SHA-256 of each file is written last, and only then is the
-directory renamed into place. A crash at any point leaves either the old model or the new one,
-never a directory that half-loads; :func:`verify` refuses a directory whose manifest is missing
-or whose files do not match it.
+Writing. :func:`atomic_file` and :func:`write_atomically` write a file into a scratch file of its own
+beside it, flush it to disk and rename it into place. :func:`atomic_directory` writes a directory (a
+model, a converted encoder) into a temporary sibling directory, flushes every file to disk, writes a
+``manifest.json`` with the size and SHA-256 of each file last (unless the directory records its own
+contents), and only then renames the directory into place. A crash at any point leaves either the
+old version or the new one, never a file or directory that half-loads; :func:`verify` refuses a
+model directory whose manifest is missing or whose files do not match it. :func:`file_lock` makes
+processes that build the same thing in a shared cache take turns.
 """
 
 from __future__ import annotations
@@ -245,7 +247,8 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of the file ``path`` (hex), read a megabyte at a time."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -261,10 +264,15 @@ def _fsync_tree(root: Path) -> None:
 
 
 @contextmanager
-def atomic_directory(target: str | Path, kind: str) -> Iterator[Path]:
-    """Yield a scratch directory; on success it replaces ``target`` atomically.
+def atomic_directory(target: str | Path, kind: str | None) -> Iterator[Path]:
+    """Yield a scratch directory (a new sibling of ``target``, mode 0700 until the caller widens it);
+    when the block ends, its files are flushed to disk and it replaces ``target`` atomically (an
+    existing ``target`` is moved aside first, then deleted). On any error the scratch directory is
+    deleted and ``target`` is left as it was.
 
-    ``kind`` (e.g. ``"jointbert"``) is recorded in the manifest and checked by :func:`verify`.
+    ``kind`` (e.g. ``"jointbert"``) is recorded in a ``manifest.json`` written last (size and SHA-256 of
+    every file) and checked by :func:`verify`; ``None`` writes no manifest, for a directory that
+    records its own contents (the converted e5-small encoder's marker).
     """
     target = Path(target)
     if target.exists() and not target.is_dir():
@@ -273,24 +281,50 @@ def atomic_directory(target: str | Path, kind: str) -> Iterator[Path]:
     scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     try:
         yield scratch
-        files = {
-            str(p.relative_to(scratch)): {"bytes": p.stat().st_size, "sha256": _sha256(p)}
-            for p in sorted(scratch.rglob("*"))
-            if p.is_file()
-        }
-        manifest = {"format": FORMAT, "kind": kind, "files": files}
-        (scratch / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
+        if kind is not None:
+            _write_manifest(scratch, kind)
         _fsync_tree(scratch)
-        old = None
-        if target.exists():
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
-            os.replace(target, old)
+        trash = _move_aside(target) if target.exists() else None
         os.replace(scratch, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        _fsync_directory(target.parent)
+        if trash is not None:
+            shutil.rmtree(trash, ignore_errors=True)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
+
+
+def _write_manifest(directory: Path, kind: str) -> None:
+    files = {
+        str(p.relative_to(directory)): {"bytes": p.stat().st_size, "sha256": file_sha256(p)}
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }
+    manifest = {"format": FORMAT, "kind": kind, "files": files}
+    (directory / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
+
+
+def _move_aside(directory: Path) -> Path:
+    """Move ``directory`` (atomically) into a new hidden sibling directory, which is returned for deleting."""
+    trash = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old-", dir=directory.parent))
+    os.replace(directory, trash / directory.name)
+    return trash
+
+
+@contextmanager
+def file_lock(path: str | Path) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``path`` (created if missing, never deleted) while the block
+    runs: processes that build the same thing in a shared cache take turns (``fcntl.flock``)."""
+    import fcntl
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def verify(directory: str | Path, kind: str, check_hashes: bool = True) -> dict[str, Any]:
@@ -319,7 +353,7 @@ def verify(directory: str | Path, kind: str, check_hashes: bool = True) -> dict[
             problems.append(f"{name} is missing")
         elif path.stat().st_size != info["bytes"]:
             problems.append(f"{name} has {path.stat().st_size} bytes, expected {info['bytes']}")
-        elif check_hashes and _sha256(path) != info["sha256"]:
+        elif check_hashes and file_sha256(path) != info["sha256"]:
             problems.append(f"{name} does not match its checksum")
     if problems:
         raise ModelDirError(f"{directory} is incomplete or corrupt: " + "; ".join(problems))
