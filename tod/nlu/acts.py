@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
 
 import torch
 
+from tod.cache import build_once
 from tod.data.tokens import tokenize
 from tod.dialogue import USER, Dialogue
 from tod.errors import ConfigError, ModelDirError
@@ -238,6 +239,12 @@ class ActNLU(JointBertNLU):
         return [r.acts for r in results]
 
     # ------------------------------------------------------------------ persistence
+    @classmethod
+    def cached(cls, path: Path, train: Callable[[], ActNLU], *, what: str, log: Callable[[str], None]) -> ActNLU:
+        """The act model saved at ``path`` (in tod's cache), or, when there is none or a damaged one, the
+        one ``train`` makes, saved there first (:func:`tod.cache.build_once`; ``what`` names it in messages)."""
+        return build_once(path, load=cls.load, build=train, save=cls.save, what=what, log=log)
+
     def _save_extra(self, directory: Path) -> None:
         payload = {"values": self.values.to_dict(), "corpus": self.corpus, "threshold": self.threshold}
         (directory / ACTS_FILE).write_text(json.dumps(payload, ensure_ascii=False, indent=1))

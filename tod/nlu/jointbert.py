@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Self, Sequence
 
 import torch
 
@@ -260,7 +260,7 @@ class JointBertNLU:
     @classmethod
     def load(
         cls, directory: str | Path, device: str | torch.device | None = None, precision: str = "auto"
-    ) -> JointBertNLU:
+    ) -> Self:
         """Load a model saved by :meth:`save`; a corrupt or incomplete directory is refused.
 
         ``precision`` is the inference arithmetic: ``auto`` (bf16 where the hardware has it),
