@@ -112,11 +112,9 @@ def test_a_mapping_expected_at_the_top(tmp_path: Path, text: str, found: str) ->
     assert str(caught.value) == f"{path}: expected a mapping with 'entries' at the top of the FAQ, found {found}"
 
 
-def test_an_empty_file_is_none_or_what_the_caller_says(tmp_path: Path) -> None:
+def test_an_empty_yaml_file_is_none(tmp_path: Path) -> None:
     for text in ("", "# only a comment\n", "\n\n"):
-        path = write(tmp_path / "empty.yaml", text)
-        assert read_yaml(path, error=ConfigError, what="x") is None
-        assert read_yaml(path, error=ConfigError, what="x", top=dict, empty={}) == {}
+        assert read_yaml(write(tmp_path / "empty.yaml", text), error=ConfigError, what="x") is None
 
 
 @pytest.mark.parametrize(

@@ -34,10 +34,6 @@ from tod.errors import ModelDirError, TodError
 MANIFEST = "manifest.json"
 FORMAT = "tod-model"
 
-#: What :func:`read_yaml` and :func:`read_json` return for an empty file when ``empty`` is not given.
-_NOTHING: Any = object()
-
-
 def read_bytes(path: str | os.PathLike[str], *, error: type[TodError], what: str) -> bytes:
     """The bytes of the file ``path``; ``error`` (saying ``what`` was expected) when it cannot be read."""
     try:
@@ -116,14 +112,12 @@ def read_yaml(
     what: str,
     top: type | None = None,
     shape: str | None = None,
-    empty: Any = _NOTHING,
     loader: type | None = None,
 ) -> Any:
-    """The YAML document in the file ``path``, read with the safe ``loader`` (default
-    ``yaml.SafeLoader``); ``top`` (``dict`` or ``list``), when given, is the type it must have (``shape``
-    says it in words: "a mapping with 'entries'"), and
-    ``empty`` what an empty file stands for (without it, an empty file is ``None``, or refused when
-    ``top`` is given). Every failure is ``error`` naming the file, and the line and column of a syntax error."""
+    """The YAML document in the file ``path`` (``None`` for an empty one), read with the safe ``loader``
+    (default ``yaml.SafeLoader``); ``top`` (``dict`` or ``list``), when given, is the type it must have
+    (``shape`` says it in words: "a mapping with 'entries'"). Every failure is ``error`` naming the
+    file and what was expected, and the line and column of a syntax error."""
     import yaml
 
     text = read_text(path, error=error, what=what)
@@ -142,8 +136,6 @@ def read_yaml(
         raise error.at(f"YAML nested too deeply to read in {what}", where) from exc
     except ValueError as exc:  # an integer of more than 4,300 digits
         raise error.at(f"unreadable YAML in {what}: {exc}", where) from exc
-    if data is None and empty is not _NOTHING:
-        return empty
     return _checked_top(data, top, shape, error, what, where)
 
 
