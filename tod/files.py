@@ -34,6 +34,7 @@ from tod.errors import ModelDirError, TodError
 MANIFEST = "manifest.json"
 FORMAT = "tod-model"
 
+
 def read_bytes(path: str | os.PathLike[str], *, error: type[TodError], what: str) -> bytes:
     """The bytes of the file ``path``; ``error`` (saying ``what`` was expected) when it cannot be read."""
     try:
