@@ -4,6 +4,7 @@ directories; file locks."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 import time
@@ -43,8 +44,8 @@ def test_text_is_read_as_utf8(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "make, found",
     [
-        (lambda d: d / "absent.yaml", "No such file or directory"),
-        (lambda d: d, "found a directory"),
+        (lambda d: d / "absent.yaml", "nothing there"),
+        (lambda d: d, "a directory"),
     ],
     ids=["missing", "directory"],
 )
@@ -53,7 +54,7 @@ def test_a_missing_file_or_a_directory_names_the_file_and_what_was_expected(tmp_
     for reader in (read_text, read_json, read_yaml):
         with pytest.raises(DomainError) as caught:
             reader(path, error=DomainError, what="the FAQ")
-        assert str(caught.value) == f"{path}: cannot read the FAQ: {found}"
+        assert str(caught.value) == f"{path}: expected the FAQ, found {found}"
 
 
 def test_bytes_that_are_not_utf8_name_the_line_and_the_byte(tmp_path: Path) -> None:
@@ -247,7 +248,7 @@ def test_a_truncated_or_missing_archive_is_the_callers_error(tmp_path: Path) -> 
     truncated = write(tmp_path / "val.json.zip", good.read_bytes()[:200])
     with pytest.raises(CorpusError, match="not a readable zip archive"):
         read_json(truncated, error=CorpusError, what="a split")
-    with pytest.raises(CorpusError, match=r"absent\.zip: cannot read a split: No such file or directory"):
+    with pytest.raises(CorpusError, match=r"absent\.zip: expected a split, found nothing there"):
         read_json(tmp_path / "absent.zip", error=CorpusError, what="a split")
 
 
@@ -368,3 +369,15 @@ def test_a_file_lock_makes_builders_take_turns(tmp_path: Path) -> None:
     thread.join(timeout=10)
     assert order == ["first", "second"]
     assert lock.exists()
+
+
+def test_a_file_without_read_permission_says_so(tmp_path: Path) -> None:
+    path = write(tmp_path / "locked.yaml", "a: 1\n")
+    path.chmod(0)
+    try:
+        if os.access(path, os.R_OK):
+            pytest.skip("running as a user that reads any file (root)")
+        with pytest.raises(ConfigError, match=r"locked\.yaml: cannot read x: Permission denied"):
+            read_yaml(path, error=ConfigError, what="x")
+    finally:
+        path.chmod(0o644)

@@ -39,10 +39,16 @@ def read_bytes(path: str | os.PathLike[str], *, error: type[TodError], what: str
     """The bytes of the file ``path``; ``error`` (saying ``what`` was expected) when it cannot be read."""
     try:
         return Path(path).read_bytes()
-    except IsADirectoryError as exc:
-        raise error.at(f"cannot read {what}: found a directory", str(path)) from exc
-    except OSError as exc:  # missing, no permission, an I/O error
-        raise error.at(f"cannot read {what}: {exc.strerror or exc}", str(path)) from exc
+    except OSError as exc:
+        raise error.at(_unreadable(exc, what), str(path)) from exc
+
+
+def _unreadable(exc: OSError, what: str) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return f"expected {what}, found nothing there"
+    if isinstance(exc, IsADirectoryError):
+        return f"expected {what}, found a directory"
+    return f"cannot read {what}: {exc.strerror or exc}"  # no permission, an I/O error
 
 
 def decode(raw: bytes, *, error: type[TodError], what: str, where: str) -> str:
@@ -169,8 +175,10 @@ def _archive_member(path: Path, member: str | None, *, error: type[TodError], wh
         raise
     except zipfile.BadZipFile as exc:
         raise error.at(f"not a readable zip archive (truncated or corrupt?): {exc}", str(path)) from exc
-    except (OSError, EOFError) as exc:  # missing; a truncated member raises EOFError or zlib errors via OSError
-        raise error.at(f"cannot read {what}: {getattr(exc, 'strerror', None) or exc}", str(path)) from exc
+    except OSError as exc:  # missing; a truncated member raises zlib errors via OSError
+        raise error.at(_unreadable(exc, what), str(path)) from exc
+    except EOFError as exc:  # a truncated member
+        raise error.at(f"cannot read {what}: {exc}", str(path)) from exc
     except (NotImplementedError, RuntimeError, ValueError) as exc:  # a compression method or zip version
         # zipfile does not support, an encrypted member, a member name that is not UTF-8
         raise error.at(f"expected a plain zip archive, found one that cannot be read: {exc}", str(path)) from exc
