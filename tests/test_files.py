@@ -16,6 +16,7 @@ import yaml
 
 from tod.errors import ConfigError, CorpusError, DomainError, ModelDirError, TodError
 from tod.files import (
+    FileChecker,
     atomic_directory,
     atomic_file,
     file_lock,
@@ -381,3 +382,22 @@ def test_a_file_without_read_permission_says_so(tmp_path: Path) -> None:
             read_yaml(path, error=ConfigError, what="x")
     finally:
         path.chmod(0o644)
+
+
+# ------------------------------------------------------------------------------------------ checked access
+
+
+def test_a_file_checker_names_the_file_and_the_key_path(tmp_path: Path) -> None:
+    check = FileChecker(tmp_path / "ontology.yaml", DomainError)
+    data = read_yaml(write(tmp_path / "ontology.yaml", "domains: {hotel: [a]}\nyes: 1\n"), error=DomainError, what="x")
+    assert check.mapping(data, "") is data
+    with pytest.raises(DomainError) as caught:
+        check.mapping(data["domains"]["hotel"], "domains.hotel")
+    assert str(caught.value) == f"{tmp_path / 'ontology.yaml'}: domains.hotel: expected a mapping, found list ['a']"
+    with pytest.raises(DomainError, match=r"ontology\.yaml: <top level>: found a boolean key: quote yes/no/on/off"):
+        check.no_boolean_keys(data, "")
+    with pytest.raises(DomainError, match=r"<top level>: unknown key\(s\) \[True\]: expected some of \['domains'\]"):
+        check.keys(data, "", ("domains",))
+    check.keys({"domains": {}}, "", ("domains", "name"))
+    with pytest.raises(ConfigError, match=r"^x\.yaml: a\.b: broken$"):
+        raise FileChecker("x.yaml", ConfigError).fail("a.b", "broken")

@@ -27,7 +27,7 @@ import shutil
 import tempfile
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator
+from typing import IO, Any, Callable, Iterator, Mapping
 
 from tod.errors import ModelDirError, TodError
 
@@ -186,6 +186,35 @@ def _archive_member(path: Path, member: str | None, *, error: type[TodError], wh
         if type(exc).__module__ in ("zlib", "_lzma"):
             raise error.at(f"corrupt compressed data: {exc}", str(path)) from exc
         raise
+
+
+class FileChecker:
+    """Checked access to the data parsed from the file ``source``: a failure is ``error`` naming the file
+    and the key path inside it (``domains.hotel.area``; ``<top level>`` for the whole document)."""
+
+    def __init__(self, source: str | os.PathLike[str], error: type[TodError]) -> None:
+        self.source = source
+        self.error = error
+
+    def fail(self, where: str, message: str) -> TodError:
+        return self.error(f"{self.source}: {where or '<top level>'}: {message}")
+
+    def mapping(self, data: Any, where: str) -> Mapping[Any, Any]:
+        if not isinstance(data, Mapping):
+            raise self.fail(where, f"expected a mapping, found {type(data).__name__} {data!r:.60}")
+        return data
+
+    def keys(self, data: Mapping[Any, Any], where: str, allowed: tuple[str, ...]) -> None:
+        """Refuse keys of ``data`` outside ``allowed``, and booleans as keys."""
+        unknown = [k for k in data if k not in allowed]
+        if unknown:
+            raise self.fail(where, f"unknown key(s) {unknown}: expected some of {list(allowed)}")
+        self.no_boolean_keys(data, where)
+
+    def no_boolean_keys(self, data: Mapping[Any, Any], where: str) -> None:
+        """Refuse bare yes/no/on/off as keys: YAML reads them as booleans, never as the names they look like."""
+        if True in data or False in data:
+            raise self.fail(where, "found a boolean key: quote yes/no/on/off when they are names")
 
 
 @contextmanager

@@ -53,7 +53,7 @@ def test_a_single_question_string_is_accepted(tmp_path):
     [
         ("- a list\n", "expected a mapping"),
         ("entries: []\n", "non-empty list"),
-        ("questions: [a]\n", "unknown keys"),
+        ("questions: [a]\n", r"unknown key\(s\) \['questions'\]: expected some of \['entries', 'steer_back'\]"),
         ("entries:\n  - {questions: [a]}\n", "entry 1: expected the keys"),
         ("entries:\n  - {questions: [a], answer: b, extra: c}\n", "entry 1: expected the keys"),
         ("entries:\n  - {questions: [], answer: b}\n", "non-empty list of strings"),

@@ -45,7 +45,7 @@ from tod.domain.ontology import (
 )
 from tod.domain.paths import domain_dir
 from tod.errors import DomainError
-from tod.files import read_yaml
+from tod.files import FileChecker, read_yaml
 
 ONTOLOGY_FILE = "ontology.yaml"
 LANGUAGES = ("en", "zh")
@@ -53,26 +53,11 @@ TOP_KEYS = ("name", "language", "description", "synonyms", "domains")
 _DEFAULT_OPS = {"list": "contains", "relation": "contains"}
 
 
-class _Reader:
+class _Reader(FileChecker):
     """Checked access to the parsed YAML, raising DomainError with file and key path."""
 
     def __init__(self, source: Path) -> None:
-        self.source = source
-
-    def fail(self, path: str, message: str) -> DomainError:
-        return DomainError(f"{self.source}: {path or '<top level>'}: {message}")
-
-    def mapping(self, data: Any, path: str) -> Mapping[str, Any]:
-        if not isinstance(data, Mapping):
-            raise self.fail(path, f"expected a mapping, found {type(data).__name__} {data!r:.60}")
-        return data
-
-    def keys(self, data: Mapping[str, Any], path: str, allowed: tuple[str, ...]) -> None:
-        unknown = [k for k in data if k not in allowed]
-        if unknown:
-            raise self.fail(path, f"unknown key(s) {unknown}: expected some of {list(allowed)}")
-        if True in data or False in data:  # bare yes/no/on/off as keys
-            raise self.fail(path, "found a boolean key: quote yes/no/on/off when they are names")
+        super().__init__(source, DomainError)
 
     def get(self, data: Mapping[str, Any], key: str, path: str, kind: type | tuple[type, ...], default: Any) -> Any:
         where = f"{path}.{key}" if path else key

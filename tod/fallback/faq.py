@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tod.errors import DomainError
-from tod.files import read_yaml
+from tod.files import FileChecker, read_yaml
 
 FAQ_FILE = "faq.yaml"
 
@@ -52,9 +52,7 @@ def load_faq(path: str | Path) -> Faq:
     """Read and check the FAQ file at ``path``."""
     path = Path(path)
     data = read_yaml(path, error=DomainError, what="the FAQ", top=dict, shape="a mapping with 'entries'")
-    unknown = sorted(set(data) - {"entries", "steer_back"})
-    if unknown:
-        raise DomainError(f"{path}: unknown keys {unknown}; expected 'entries' and optionally 'steer_back'")
+    FileChecker(path, DomainError).keys(data, "", ("entries", "steer_back"))
     raw_entries = data.get("entries")
     if not isinstance(raw_entries, list) or not raw_entries:
         raise DomainError(f"{path}: 'entries' must be a non-empty list, found {raw_entries!r:.80}")

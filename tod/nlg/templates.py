@@ -42,7 +42,7 @@ from tod._schema import FrozenMap
 from tod.acts import GENERAL, SYSTEM_INTENTS, USER_GENERAL_INTENTS
 from tod.domain.ontology import Domain
 from tod.errors import NLGError
-from tod.files import read_yaml
+from tod.files import FileChecker, read_yaml
 from tod.nlg.patterns import ANY, DOMAIN_FIELDS, ActPattern, SlotSpec, Template, norm_value, parse_key, parse_template
 
 SIDES = ("system", "user")
@@ -140,18 +140,14 @@ def load_templates(path: str | os.PathLike[str], side: str, domain: Domain | Non
     return parse_templates(raw, str(source), side, domain)
 
 
-class _Checker:
-    def __init__(self, source: str) -> None:
-        self.source = source
+class _Checker(FileChecker):
+    """Checked access to the parsed templates, raising NLGError with file and key path."""
 
-    def fail(self, where: str, message: str) -> NLGError:
-        return NLGError(f"{self.source}: {where or '<top level>'}: {message}")
+    def __init__(self, source: str) -> None:
+        super().__init__(source, NLGError)
 
     def mapping(self, data: Any, where: str) -> Mapping[Any, Any]:
-        if not isinstance(data, Mapping):
-            raise self.fail(where, f"expected a mapping, found {type(data).__name__} {data!r:.60}")
-        if True in data or False in data:
-            raise self.fail(where, "found a boolean key: quote yes/no/on/off when they are names")
+        self.no_boolean_keys(super().mapping(data, where), where)
         return data
 
     def text(self, data: Any, where: str, empty: bool = False) -> str:
