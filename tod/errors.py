@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 
 class TodError(Exception):
     """Base class of every error tod raises on purpose."""
+
+    @classmethod
+    def at(cls, message: str, path: str | None = None, line: int | None = None) -> Self:
+        """The error ``message`` about the file ``path`` (and its 1-based ``line``), written
+        ``path:line: message``; how :mod:`tod.files` raises each caller's own error class."""
+        return cls(place(path, line) + message)
+
+
+def place(path: str | None, line: int | None = None) -> str:
+    """``path:line: ``, ``path: `` or nothing: how a message names the place it is about."""
+    if path is None:
+        return ""
+    return f"{path}:{line}: " if line is not None else f"{path}: "
 
 
 class SchemaError(TodError, ValueError):
@@ -27,9 +42,7 @@ class CorpusError(TodError, ValueError):
         dialogue: str | None = None,
         turn: int | None = None,
     ) -> None:
-        where = ""
-        if path is not None:
-            where = f"{path}:{line}: " if line is not None else f"{path}: "
+        where = place(path, line)
         if dialogue is not None:
             where += f"dialogue {dialogue}" + (f", turn {turn}" if turn is not None else "") + ": "
         super().__init__(where + message)
@@ -37,6 +50,10 @@ class CorpusError(TodError, ValueError):
         self.line = line
         self.dialogue = dialogue
         self.turn = turn
+
+    @classmethod
+    def at(cls, message: str, path: str | None = None, line: int | None = None) -> Self:
+        return cls(message, path, line)
 
 
 class DomainError(TodError, ValueError):

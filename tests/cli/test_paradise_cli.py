@@ -188,7 +188,7 @@ def _bad_ratings(tmp_path: Path) -> Path:
         ),
         pytest.param(
             ["--ratings", "{ratings}", "--act-classes", "{tmp}/none.yaml"],
-            "{tmp}/none.yaml: cannot read the act classes",
+            "{tmp}/none.yaml: expected the act classes, found nothing there",
             id="missing-act-classes",
         ),
         pytest.param(["--ratings", "{ratings}", "--transfer-from", "{bad}"], "{bad}:3:", id="malformed-transfer"),

@@ -144,7 +144,7 @@ def test_bad_json_on_line_three(tmp_path):
     path = write(tmp_path / "d.jsonl", lines(record("a"), record("b"), '{"id": "c", "turns": [}', record("d")))
     error = corpus_error(path)
     assert (error.path, error.line) == (str(path), 3)
-    assert str(error).startswith(f"{path}:3: not valid JSON: ")
+    assert str(error).startswith(f"{path}:3: not valid JSON in a file of tod dialogues: Expecting value (column 23)")
 
 
 def test_bad_json_in_a_json_file_names_its_line(tmp_path):
@@ -271,7 +271,7 @@ def test_non_utf8_bytes(tmp_path):
     path = write(tmp_path / "d.jsonl", good + b'{"id": "caf\xe9", "turns": []}\n')
     error = corpus_error(path)
     assert error.path == str(path)
-    assert str(error).startswith(f"{path}:2: expected UTF-8 text, found byte 0xe9 that cannot be decoded")
+    assert str(error).startswith(f"{path}:2: expected UTF-8 text in a file of tod dialogues, found byte 0xe9")
 
 
 def test_non_utf8_bytes_name_the_line(tmp_path):

@@ -155,7 +155,7 @@ def test_lenient_mode_counts_every_skip(tmp_path):
     "content, message",
     [
         (b"PK\x03\x04 truncated", "not a readable zip archive"),
-        (b"\xff\xfe not utf-8", "not UTF-8"),
+        (b"\xff\xfe not utf-8", "expected UTF-8 text in a MultiWOZ split, found byte 0xff"),
         (b'{"FIX001": ', "not valid JSON"),
         (b"[]", "expected a JSON object keyed by dialogue ID, found list"),
     ],

@@ -137,7 +137,8 @@ def test_error_names_the_dialogue_and_quotes_truncated_content(tmp_path):
 @pytest.mark.parametrize("name", ["missing.txt", "a_directory"])
 def test_missing_file_or_directory_raises(tmp_path, name):
     (tmp_path / "a_directory").mkdir()
-    with pytest.raises(CorpusError, match="expected a USS rating file") as info:
+    found = "nothing there" if name == "missing.txt" else "a directory"
+    with pytest.raises(CorpusError, match=rf"{name}: expected a USS rating file \(.*\), found {found}") as info:
         load_uss(tmp_path / name)
     assert info.value.line is None
 

@@ -218,6 +218,20 @@ def test_a_corrupt_cache_is_rebuilt(sources, tmp_path: Path, damage: str) -> Non
     e5.check_converted(target, weights, tokenizer_json)
 
 
+def test_the_cache_holds_what_earlier_tods_wrote_and_a_rebuild_replaces_it_whole(sources, tmp_path: Path) -> None:
+    weights, tokenizer_json, _ = sources
+    target = e5.ensure_e5_small(tmp_path / "e5", weights, tokenizer_json)
+    marker = json.loads((target / e5.MARKER).read_text())
+    # the files and the marker, no tod model manifest: a conversion made by an earlier tod is the same
+    assert sorted(p.name for p in target.iterdir()) == sorted([*marker["files"], e5.MARKER])
+    assert target.stat().st_mode & 0o777 == 0o755
+    (target / "tokenizer.json").unlink()
+    (target / "stray.txt").write_text("left by hand")
+    e5.ensure_e5_small(tmp_path / "e5", weights, tokenizer_json)
+    assert sorted(p.name for p in target.iterdir()) == sorted([*marker["files"], e5.MARKER])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".e5.lock", "e5", "src"]  # no scratch or old copy
+
+
 def test_a_stale_cache_is_rebuilt_when_the_package_changes(sources, tmp_path: Path) -> None:
     weights, tokenizer_json, _ = sources
     target = e5.ensure_e5_small(tmp_path / "e5", weights, tokenizer_json)

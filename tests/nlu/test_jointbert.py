@@ -177,7 +177,7 @@ def test_wrong_kind_and_corrupt_manifest_are_refused(saved):
     with pytest.raises(ModelDirError, match="expected 'jointbert'"):
         JointBertNLU.load(saved)
     (saved / "manifest.json").write_text("{broken")
-    with pytest.raises(ModelDirError, match="corrupt"):
+    with pytest.raises(ModelDirError, match=r"manifest\.json:1: not valid JSON in the model's manifest"):
         JointBertNLU.load(saved)
 
 

@@ -110,7 +110,7 @@ def test_files_are_found_by_name_or_path_and_bad_files_are_clear(tmp_path: Path)
         load_pipeline_config(listy)
     binary = tmp_path / "binary.yaml"
     binary.write_bytes(b"\xff\xfe\x00garbage")
-    with pytest.raises(ConfigError, match="cannot read pipeline file"):
+    with pytest.raises(ConfigError, match=r"binary.yaml:1: expected UTF-8 text in the pipeline file, found byte 0xff"):
         load_pipeline_config(binary)
 
 

@@ -16,7 +16,7 @@ from tod.domain.booking import stable_reference
 from tod.domain.context import BuildContext
 from tod.errors import ConfigError, ModelDirError, SchemaError
 from tod.evaluation.policy import delexicalised, evaluate_policy
-from tod.files import MANIFEST, _sha256
+from tod.files import MANIFEST, file_sha256
 from tod.policy.features import ActSpace, triple
 from tod.policy.mle import FALLBACK_ACT, MLEPolicy
 from tod.policy.mle_data import policy_examples
@@ -216,7 +216,7 @@ def _rewrite_manifest(directory: Path) -> None:
     manifest = json.loads((directory / MANIFEST).read_text())
     for name in manifest["files"]:
         path = directory / name
-        manifest["files"][name] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+        manifest["files"][name] = {"bytes": path.stat().st_size, "sha256": file_sha256(path)}
     (directory / MANIFEST).write_text(json.dumps(manifest))
 
 

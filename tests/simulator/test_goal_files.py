@@ -82,7 +82,7 @@ def test_missing_and_binary_files(city_db: Database, tmp_path: Path) -> None:
         read_goals(tmp_path / "nope.jsonl", city_db.domain)
     binary = tmp_path / "goals.jsonl"
     binary.write_bytes(b"\xff\xfe\x00garbage")
-    with pytest.raises(SimulationError, match="not UTF-8"):
+    with pytest.raises(SimulationError, match=r"goals.jsonl:1: expected UTF-8 text in a goal file, found byte 0xff"):
         read_goals(binary, city_db.domain)
     broken = tmp_path / "goals.json"
     broken.write_text("[{}, ", encoding="utf-8")

@@ -8,9 +8,7 @@ loader skips a bad dialogue instead, and records the skip in ``Corpus.skipped``:
 
 from __future__ import annotations
 
-import json
 import os
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Protocol
@@ -112,74 +110,6 @@ class SkipLog:
         if not self.lenient:
             raise error
         self.skipped.append(SkippedDialogue(error.path or "", dialogue, str(error), error.turn))
-
-
-def read_text(path: Path, expected: str) -> str:
-    """The UTF-8 text of ``path``; a CorpusError saying ``expected`` (e.g. "a USS rating file") when it
-    is missing or a directory, and naming the line of the first byte that cannot be decoded."""
-    if path.is_dir():
-        raise CorpusError(f"expected {expected}, found a directory", str(path))
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise CorpusError(f"expected {expected}, found nothing there", str(path)) from exc
-    except OSError as exc:
-        raise CorpusError(f"cannot read the file: {exc}", str(path)) from exc
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise CorpusError(
-            f"expected UTF-8 text, found byte {raw[exc.start]:#04x} that cannot be decoded ({exc.reason})",
-            str(path),
-            line,
-        ) from exc
-
-
-def read_json(path: Path, member: str | None = None) -> Any:
-    """JSON from ``path``, or from ``member`` of the zip archive at ``path``, with clear errors.
-
-    With ``member=None`` and a ``.zip`` path, the archive must hold exactly one ``.json`` file.
-    """
-    if not path.exists():
-        raise CorpusError("file not found", str(path))
-    try:
-        if path.suffix == ".zip":
-            with zipfile.ZipFile(path) as archive:
-                names = [n for n in archive.namelist() if n.endswith(".json") and not n.startswith("__MACOSX")]
-                if member is None:
-                    if len(names) != 1:
-                        raise CorpusError(f"expected exactly one .json file in the archive, found {names}", str(path))
-                    member = names[0]
-                if member not in archive.namelist():
-                    raise CorpusError(f"archive has no member {member!r} (members: {names})", str(path))
-                raw = archive.read(member)
-        else:
-            raw = path.read_bytes()
-    except CorpusError:
-        raise
-    except zipfile.BadZipFile as exc:
-        raise CorpusError(f"not a readable zip archive (truncated or corrupt?): {exc}", str(path)) from exc
-    except (OSError, EOFError) as exc:  # a truncated member raises EOFError or zlib errors via OSError
-        raise CorpusError(f"cannot read: {exc}", str(path)) from exc
-    except (NotImplementedError, RuntimeError, ValueError) as exc:  # a compression method or zip version
-        # zipfile does not support, an encrypted member, a member name that is not UTF-8
-        raise CorpusError(f"expected a plain zip archive, found one that cannot be read: {exc}", str(path)) from exc
-    except Exception as exc:  # zlib.error or lzma.LZMAError on a corrupt compressed stream
-        if type(exc).__module__ in ("zlib", "_lzma"):
-            raise CorpusError(f"corrupt compressed data: {exc}", str(path)) from exc
-        raise
-    where = f"{path}" + (f"!{member}" if path.suffix == ".zip" else "")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"not UTF-8 text: {exc}", where) from exc
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CorpusError(f"not valid JSON: {exc.msg}", where, exc.lineno) from exc
-    except (ValueError, RecursionError) as exc:  # a number of more than 4,300 digits; nesting too deep
-        raise CorpusError(f"not readable JSON: {exc}", where) from exc
 
 
 def find_split_files(

@@ -20,14 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-import yaml
-
 from tod.acts import REQUESTED, DialogueAct
 from tod.belief import BeliefState, DomainBelief
-from tod.data.corpus import Corpus, SkipLog, find_split_files, read_json, register_corpus
+from tod.data.corpus import Corpus, SkipLog, find_split_files, register_corpus
 from tod.dialogue import SYSTEM, USER, ActSpan, Dialogue, Goal, GoalReference, SubGoal, Turn
 from tod.domain.paths import domain_dir
 from tod.errors import CorpusError, DomainError, SchemaError
+from tod.files import read_json, read_yaml
 
 SPLITS = ("train", "val", "test")
 ROLES = {"usr": USER, "sys": SYSTEM}
@@ -55,8 +54,8 @@ class CrossWOZInventory:
     def load(cls, path: str | os.PathLike[str] | None = None) -> CrossWOZInventory:
         """Read the inventory from ``path`` (default: the shipped ``crosswoz`` domain's ``corpus.yaml``)."""
         file = Path(path) if path is not None else domain_dir("crosswoz") / "corpus.yaml"
+        data = read_yaml(file, error=DomainError, what="the CrossWOZ inventory")
         try:
-            data = yaml.safe_load(file.read_text(encoding="utf-8"))
             domains = data["domains"]
             return cls(
                 intents=dict(data["intents"]),
@@ -73,7 +72,7 @@ class CrossWOZInventory:
                 slots={d: frozenset(spec["slots"]) for d, spec in domains.items()},
                 slot_prefixes={d: tuple(spec.get("slot_prefixes") or ()) for d, spec in domains.items()},
             )
-        except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError, re.error) as exc:
+        except (KeyError, TypeError, AttributeError, re.error) as exc:
             raise DomainError(f"{file}: not a valid CrossWOZ inventory ({type(exc).__name__}: {exc})") from exc
 
     def check_slot(self, domain: str, slot: str) -> bool:
@@ -261,7 +260,7 @@ def load_crosswoz(
     log = SkipLog(lenient)
     loaded: dict[str, tuple[Dialogue, ...]] = {}
     for split, file in find_split_files(path, splits, SPLITS, "CrossWOZ").items():
-        data = read_json(file)
+        data = read_json(file, error=CorpusError, what="a CrossWOZ split")
         if not isinstance(data, dict):
             raise CorpusError(f"expected a JSON object keyed by dialogue ID, found {type(data).__name__}", str(file))
         dialogues = []

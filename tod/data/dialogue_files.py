@@ -10,16 +10,15 @@ ratings) are stored the same way and read by :func:`load_rated_dialogues`.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from tod.data.corpus import read_text
 from tod.data.uss import RatedDialogue
 from tod.dialogue import Dialogue
 from tod.errors import CorpusError, SchemaError
+from tod.files import atomic_file, parse_json, read_text
 
 SUFFIXES = (".jsonl", ".json")
 
@@ -78,13 +77,15 @@ def _load(path: Path, kind: _Kind) -> tuple[Any, ...]:
 def _read(file: Path, kind: _Kind) -> Iterable[tuple[int | None, Any]]:
     if file.suffix not in SUFFIXES:
         raise CorpusError(f"expected a {' or '.join(SUFFIXES)} file of {kind.plural}", str(file))
-    text = read_text(file, f"a file of {kind.plural}")
+    what = f"a file of {kind.plural}"
+    text = read_text(file, error=CorpusError, what=what)
     if file.suffix == ".jsonl":
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip():
-                yield number, _record(_json(line, file, number), file, number, kind)
+                data = parse_json(line, error=CorpusError, what=what, where=str(file), line=number)
+                yield number, _record(data, file, number, kind)
         return
-    data = _json(text, file, None)
+    data = parse_json(text, error=CorpusError, what=what, where=str(file))
     if isinstance(data, dict) and "dialogues" in data:
         data = data["dialogues"]
     if not isinstance(data, list):
@@ -93,17 +94,6 @@ def _read(file: Path, kind: _Kind) -> Iterable[tuple[int | None, Any]]:
         )
     for item in data:
         yield None, _record(item, file, None, kind)
-
-
-def _json(text: str, file: Path, line: int | None) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise CorpusError(f"not valid JSON: {error.msg} (column {error.colno})", str(file), line or error.lineno)
-    except RecursionError:
-        raise CorpusError("JSON nested too deeply to be a dialogue", str(file), line) from None
-    except ValueError as error:  # an integer of more than 4,300 digits
-        raise CorpusError(f"not readable JSON: {error}", str(file), line) from None
 
 
 def _record(item: Any, file: Path, line: int | None, kind: _Kind) -> Any:
@@ -121,11 +111,7 @@ def write_dialogues(path: str | Path, dialogues: Iterable[Dialogue | RatedDialog
     """Write ``dialogues`` (or rated dialogues) as JSON Lines to ``path``, atomically (a scratch file
     renamed into place)."""
     path = Path(path)
-    scratch = path.with_name(f".{path.name}.tmp")
-    with scratch.open("w", encoding="utf-8") as handle:
+    with atomic_file(path) as handle:
         for dialogue in dialogues:
             handle.write(json.dumps(dialogue.to_dict(), ensure_ascii=False) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(scratch, path)
     return path

@@ -30,14 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-import yaml
-
 from tod.acts import REQUESTED, DialogueAct
 from tod.belief import DONTCARE, BeliefState, DomainBelief
-from tod.data.corpus import Corpus, SkipLog, find_split_files, read_json, register_corpus
+from tod.data.corpus import Corpus, SkipLog, find_split_files, register_corpus
 from tod.dialogue import SYSTEM, USER, ActSpan, Dialogue, Goal, SubGoal, Turn
 from tod.domain.paths import domain_dir
 from tod.errors import CorpusError, SchemaError
+from tod.files import read_json, read_yaml
 
 _WORDS = re.compile(r"\S+")
 _TAG = re.compile(r"<[^>]*>")
@@ -66,8 +65,8 @@ class MultiWOZInventory:
     def load(cls, path: str | os.PathLike[str] | None = None) -> MultiWOZInventory:
         """The inventory in ``path`` (default: the shipped ``domains/multiwoz/corpus.yaml``)."""
         file = Path(path) if path is not None else domain_dir("multiwoz") / "corpus.yaml"
+        data = read_yaml(file, error=CorpusError, what="the MultiWOZ inventory")
         try:
-            data = yaml.safe_load(file.read_text(encoding="utf-8"))
             sets = {name: frozenset(data[name]) for name in _SET_FIELDS}
             slots = {domain: dict(table) for domain, table in data["slots"].items()}
             return cls(
@@ -78,7 +77,7 @@ class MultiWOZInventory:
                 none=str(data["none"]),
                 booked_key=str(data["booked_key"]),
             )
-        except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
+        except (KeyError, TypeError, AttributeError) as exc:
             raise CorpusError(f"cannot read the MultiWOZ inventory: {type(exc).__name__}: {exc}", str(file)) from exc
 
     def act(self, name: Any, slot: Any, value: Any) -> DialogueAct:
@@ -279,7 +278,7 @@ def load_multiwoz(
     loaded: dict[str, tuple[Dialogue, ...]] = {}
     warnings: list[str] = []
     for split, file in find_split_files(path, splits, inv.splits, "MultiWOZ").items():
-        data = read_json(file)
+        data = read_json(file, error=CorpusError, what="a MultiWOZ split")
         if not isinstance(data, dict):
             raise CorpusError(f"expected a JSON object keyed by dialogue ID, found {type(data).__name__}", str(file))
         dialogues, empty = [], []

@@ -16,9 +16,10 @@ import re
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from tod.data.corpus import Corpus, SkipLog, read_text, register_corpus
+from tod.data.corpus import Corpus, SkipLog, register_corpus
 from tod.dialogue import SPEAKERS, Dialogue, Turn
 from tod.errors import CorpusError
+from tod.files import read_text
 
 SPLITS = ("train", "dev", "test")
 FILE_PATTERN = re.compile(r"^(?P<split>[a-z]+)_dialogues_\d+\.txt$")
@@ -27,7 +28,7 @@ BRACKETS = str.maketrans("", "", "[]")
 
 def _decode(path: Path) -> list[str]:
     """The file's lines, decoded as UTF-8; CorpusError with the line of the first bad byte otherwise."""
-    return read_text(path, "a MultiWOZ 2.2 text file").splitlines()
+    return read_text(path, error=CorpusError, what="a MultiWOZ 2.2 text file").splitlines()
 
 
 def _blocks(lines: list[str]) -> Iterator[tuple[int, list[str]]]:

@@ -24,9 +24,10 @@ from typing import Any, Iterable
 
 from tod.acts import REQUESTED, DialogueAct
 from tod.belief import DONTCARE, BeliefState, DomainBelief
-from tod.data.corpus import Corpus, SkipLog, read_json, register_corpus
+from tod.data.corpus import Corpus, SkipLog, register_corpus
 from tod.dialogue import SPEAKERS, SYSTEM, USER, ActSpan, Dialogue, Goal, SubGoal, Turn
 from tod.errors import CorpusError, SchemaError
+from tod.files import read_json
 
 ACT_KINDS = ("categorical", "non-categorical", "binary")
 DONTCARE_VALUES = frozenset({"dontcare", "do n't care", "don't care"})
@@ -195,8 +196,11 @@ def load_unified(
 ) -> Corpus:
     """Load the unified-format corpus ``name`` from its ``data.zip`` (or the directory holding it)."""
     archive = _archive(Path(path))
-    ontology = Ontology(read_json(archive, "data/ontology.json"), f"{archive}!data/ontology.json")
-    data = read_json(archive, "data/dialogues.json")
+    ontology = Ontology(
+        read_json(archive, error=CorpusError, what="the corpus ontology", member="data/ontology.json"),
+        f"{archive}!data/ontology.json",
+    )
+    data = read_json(archive, error=CorpusError, what="the corpus dialogues", member="data/dialogues.json")
     where = f"{archive}!data/dialogues.json"
     if not isinstance(data, list):
         raise CorpusError(f"expected a JSON list of dialogues, found {type(data).__name__}", where)

@@ -32,9 +32,9 @@ from typing import Any, Mapping
 
 from tod._schema import JsonValue, require
 from tod.acts import DialogueAct
-from tod.data.corpus import read_text
 from tod.dialogue import SYSTEM, USER, Dialogue, Turn
 from tod.errors import CorpusError, SchemaError
+from tod.files import read_text
 
 ROLES = {"USER": USER, "SYSTEM": SYSTEM}
 OVERALL = "OVERALL"
@@ -158,7 +158,7 @@ def _parse_acts(column: str) -> tuple[DialogueAct, ...]:
 
 def _read_lines(path: Path) -> list[str]:
     """The file's lines decoded as UTF-8, without line ends; CorpusError where it cannot be read."""
-    text = read_text(path, "a USS rating file (e.g. MWOZ.txt)")
+    text = read_text(path, error=CorpusError, what="a USS rating file (e.g. MWOZ.txt)")
     # Split on "\n" only: str.splitlines would also split inside a text at "\x0b", "\x1c", "\u2028" ...
     return [line.removesuffix("\r") for line in text.removeprefix("\ufeff").split("\n")]
 

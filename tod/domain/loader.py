@@ -29,8 +29,6 @@ import re
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
-
 from tod._schema import FrozenMap
 from tod.domain.normalise import norm_text
 from tod.domain.ontology import (
@@ -47,6 +45,7 @@ from tod.domain.ontology import (
 )
 from tod.domain.paths import domain_dir
 from tod.errors import DomainError
+from tod.files import FileChecker, read_yaml
 
 ONTOLOGY_FILE = "ontology.yaml"
 LANGUAGES = ("en", "zh")
@@ -54,26 +53,11 @@ TOP_KEYS = ("name", "language", "description", "synonyms", "domains")
 _DEFAULT_OPS = {"list": "contains", "relation": "contains"}
 
 
-class _Reader:
+class _Reader(FileChecker):
     """Checked access to the parsed YAML, raising DomainError with file and key path."""
 
     def __init__(self, source: Path) -> None:
-        self.source = source
-
-    def fail(self, path: str, message: str) -> DomainError:
-        return DomainError(f"{self.source}: {path or '<top level>'}: {message}")
-
-    def mapping(self, data: Any, path: str) -> Mapping[str, Any]:
-        if not isinstance(data, Mapping):
-            raise self.fail(path, f"expected a mapping, found {type(data).__name__} {data!r:.60}")
-        return data
-
-    def keys(self, data: Mapping[str, Any], path: str, allowed: tuple[str, ...]) -> None:
-        unknown = [k for k in data if k not in allowed]
-        if unknown:
-            raise self.fail(path, f"unknown key(s) {unknown}: expected some of {list(allowed)}")
-        if True in data or False in data:  # bare yes/no/on/off as keys
-            raise self.fail(path, "found a boolean key: quote yes/no/on/off when they are names")
+        super().__init__(source, DomainError)
 
     def get(self, data: Mapping[str, Any], key: str, path: str, kind: type | tuple[type, ...], default: Any) -> Any:
         where = f"{path}.{key}" if path else key
@@ -117,18 +101,19 @@ def load_domain(name_or_path: str | os.PathLike[str], data_dir: str | os.PathLik
     is missing and that ``data_dir`` should point at the corpus folder.
     """
     directory = domain_dir(name_or_path)
-    source = directory / ONTOLOGY_FILE
-    if not source.is_file():
-        raise DomainError(f"{directory}: expected an {ONTOLOGY_FILE} file defining the domain, found none")
-    try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise DomainError(f"{source}: not valid YAML: {error}") from error
-    except (OSError, ValueError, RecursionError) as error:  # not UTF-8, a 5,000-digit number, [[[[...
-        raise DomainError(f"{source}: expected a readable UTF-8 YAML file, could not read it: {error}") from error
+    source, raw = read_ontology(directory)
     domain = parse_ontology(raw, source, directory, Path(data_dir) if data_dir is not None else None)
     _check_database_files(domain)
     return domain
+
+
+def read_ontology(directory: Path) -> tuple[Path, Any]:
+    """The ontology file of the domain directory ``directory`` and its parsed YAML (DomainError when it is
+    missing or cannot be read as YAML)."""
+    source = directory / ONTOLOGY_FILE
+    if not source.is_file():
+        raise DomainError(f"{directory}: expected an {ONTOLOGY_FILE} file defining the domain, found none")
+    return source, read_yaml(source, error=DomainError, what="the domain's ontology")
 
 
 def parse_ontology(raw: Any, source: Path, directory: Path, data_dir: Path | None = None) -> Domain:

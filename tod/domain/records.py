@@ -8,7 +8,6 @@ object of choice lists; the entities are every combination of choices, in file o
 from __future__ import annotations
 
 import itertools
-import json
 import random
 import re
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 from tod.domain.ontology import DatabaseSpec
 from tod.errors import DomainError
+from tod.files import read_json
 
 Record = tuple[str, dict[str, Any]]
 # The regular expressions generated values may follow: one character class with a fixed count.
@@ -24,12 +24,9 @@ _GENERABLE = re.compile(r"^\^?\[(?P<cls>[^\]]+)\]\{(?P<n>\d{1,3})\}\$?$")  # at 
 
 def read_records(path: Path, spec: DatabaseSpec) -> list[Record]:
     """The records of the database file ``path`` laid out as ``spec`` says."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DomainError(f"database file {path} does not exist") from None
-    except (OSError, ValueError, RecursionError) as error:  # ValueError: bad JSON, not UTF-8, a 5,000-digit number
-        raise DomainError(f"{path}: expected a JSON database file in UTF-8, could not read it: {error}") from error
+    if not path.exists():
+        raise DomainError(f"database file {path} does not exist")
+    data = read_json(path, error=DomainError, what="a JSON database file")
     if spec.format == "generated":
         return _generated(data, path, spec)
     if not isinstance(data, list):

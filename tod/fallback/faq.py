@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from tod.errors import DomainError
+from tod.files import FileChecker, read_yaml
 
 FAQ_FILE = "faq.yaml"
 
@@ -52,17 +51,8 @@ def _text(value: Any, where: str) -> str:
 def load_faq(path: str | Path) -> Faq:
     """Read and check the FAQ file at ``path``."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DomainError(f"{path}: cannot read the FAQ: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise DomainError(f"{path}: the FAQ is not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise DomainError(f"{path}: expected a mapping with 'entries', found {type(data).__name__}")
-    unknown = sorted(set(data) - {"entries", "steer_back"})
-    if unknown:
-        raise DomainError(f"{path}: unknown keys {unknown}; expected 'entries' and optionally 'steer_back'")
+    data = read_yaml(path, error=DomainError, what="the FAQ", top=dict, shape="a mapping with 'entries'")
+    FileChecker(path, DomainError).keys(data, "", ("entries", "steer_back"))
     raw_entries = data.get("entries")
     if not isinstance(raw_entries, list) or not raw_entries:
         raise DomainError(f"{path}: 'entries' must be a non-empty list, found {raw_entries!r:.80}")

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from tod.errors import ConfigError
+from tod.files import atomic_file
 from tod.nlu.encoders import DEFAULT_ENCODER, resolve_encoder
 
 LOG = logging.getLogger("tod.fallback")
@@ -171,19 +171,7 @@ def _save_atomically(path: Path, vectors: np.ndarray) -> None:
     written is only a warning (the next start embeds again)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, scratch = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
-    except OSError as exc:
-        LOG.warning("cannot write the embedding cache %s: %s", path, exc)
-        return
-    try:
-        with os.fdopen(fd, "wb") as handle:
+        with atomic_file(path, binary=True) as handle:
             np.save(handle, vectors, allow_pickle=False)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(scratch, path)
     except OSError as exc:
         LOG.warning("cannot write the embedding cache %s: %s", path, exc)
-        try:
-            os.unlink(scratch)
-        except FileNotFoundError:
-            pass

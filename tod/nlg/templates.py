@@ -41,7 +41,8 @@ import yaml
 from tod._schema import FrozenMap
 from tod.acts import GENERAL, SYSTEM_INTENTS, USER_GENERAL_INTENTS
 from tod.domain.ontology import Domain
-from tod.errors import DomainError, NLGError
+from tod.errors import NLGError
+from tod.files import FileChecker, read_yaml
 from tod.nlg.patterns import ANY, DOMAIN_FIELDS, ActPattern, SlotSpec, Template, norm_value, parse_key, parse_template
 
 SIDES = ("system", "user")
@@ -135,25 +136,18 @@ def load_templates(path: str | os.PathLike[str], side: str, domain: Domain | Non
     source = Path(path)
     if not source.is_file():
         raise NLGError(f"{source}: template file not found; expected a YAML file of {side} templates")
-    try:
-        raw = yaml.load(source.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 - safe subclass
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise NLGError(f"{source}: not valid YAML: {error}") from error
+    raw = read_yaml(source, error=NLGError, what=f"the {side} templates", loader=_UniqueKeyLoader)
     return parse_templates(raw, str(source), side, domain)
 
 
-class _Checker:
-    def __init__(self, source: str) -> None:
-        self.source = source
+class _Checker(FileChecker):
+    """Checked access to the parsed templates, raising NLGError with file and key path."""
 
-    def fail(self, where: str, message: str) -> NLGError:
-        return NLGError(f"{self.source}: {where or '<top level>'}: {message}")
+    def __init__(self, source: str) -> None:
+        super().__init__(source, NLGError)
 
     def mapping(self, data: Any, where: str) -> Mapping[Any, Any]:
-        if not isinstance(data, Mapping):
-            raise self.fail(where, f"expected a mapping, found {type(data).__name__} {data!r:.60}")
-        if True in data or False in data:
-            raise self.fail(where, "found a boolean key: quote yes/no/on/off when they are names")
+        self.no_boolean_keys(super().mapping(data, where), where)
         return data
 
     def text(self, data: Any, where: str, empty: bool = False) -> str:
@@ -308,11 +302,9 @@ def _domain_names(c: _Checker, raw: Any, language: str) -> dict[str, tuple[str, 
 
 def ontology_only(name_or_path: str | os.PathLike[str]) -> Domain:
     """A domain's ontology without opening its databases (which may live in a corpus folder not at hand)."""
-    from tod.domain.loader import ONTOLOGY_FILE, parse_ontology
+    from tod.domain.loader import parse_ontology, read_ontology
     from tod.domain.paths import domain_dir
 
     directory = domain_dir(name_or_path)
-    source = directory / ONTOLOGY_FILE
-    if not source.is_file():
-        raise DomainError(f"{directory}: expected an {ONTOLOGY_FILE} file defining the domain, found none")
-    return parse_ontology(yaml.safe_load(source.read_text(encoding="utf-8")), source, directory)
+    source, raw = read_ontology(directory)
+    return parse_ontology(raw, source, directory)

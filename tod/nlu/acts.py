@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
 
 import torch
 
+from tod.cache import build_once
 from tod.data.tokens import tokenize
 from tod.dialogue import USER, Dialogue
 from tod.errors import ConfigError, ModelDirError
+from tod.files import read_json
 from tod.nlu.act_data import ValueMap, acts_from_prediction, turn_context
 from tod.nlu.jointbert import JointBertNLU
 from tod.nlu.labels import OUTSIDE, tag_spans
@@ -237,14 +239,20 @@ class ActNLU(JointBertNLU):
         return [r.acts for r in results]
 
     # ------------------------------------------------------------------ persistence
+    @classmethod
+    def cached(cls, path: Path, train: Callable[[], ActNLU], *, what: str, log: Callable[[str], None]) -> ActNLU:
+        """The act model saved at ``path`` (in tod's cache), or, when there is none or a damaged one, the
+        one ``train`` makes, saved there first (:func:`tod.cache.build_once`; ``what`` names it in messages)."""
+        return build_once(path, load=cls.load, build=train, save=cls.save, what=what, log=log)
+
     def _save_extra(self, directory: Path) -> None:
         payload = {"values": self.values.to_dict(), "corpus": self.corpus, "threshold": self.threshold}
         (directory / ACTS_FILE).write_text(json.dumps(payload, ensure_ascii=False, indent=1))
 
     @classmethod
     def _load_extra(cls, directory: Path) -> dict[str, Any]:
+        payload = read_json(directory / ACTS_FILE, error=ModelDirError, what="the act model's values", top=dict)
         try:
-            payload = json.loads((directory / ACTS_FILE).read_text(encoding="utf-8"))
             threshold = float(payload.get("threshold", THRESHOLD))
             if not 0.0 < threshold < 1.0:
                 raise ValueError(f"threshold must be in (0, 1), found {threshold}")
@@ -253,5 +261,5 @@ class ActNLU(JointBertNLU):
                 "corpus": str(payload.get("corpus", "")),
                 "threshold": threshold,
             }
-        except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError) as exc:
             raise ModelDirError(f"{directory}: unreadable {ACTS_FILE} ({exc})") from exc

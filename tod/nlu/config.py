@@ -10,6 +10,7 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from tod.cache import Recipe
 from tod.errors import ConfigError
 
 PRECISIONS = ("auto", "fp32", "bf16")
@@ -124,33 +125,44 @@ class TrainConfig:
         return asdict(self)
 
 
-def generated_data_config(
-    *,
-    encoder: str,
-    epochs: int,
-    lr: float,
-    seed: int,
-    extend_vocabulary: bool,
-    context_turns: int,
-    context_acts: bool = False,
-    max_length: int = 96,
-) -> TrainConfig:
-    """The recipe of an act model trained on generated dialogues (a domain's synthetic NLU, the
-    simulated user's NLU): one run, multi-label acts, the word embeddings trained only when the
-    vocabulary is extended."""
-    from dataclasses import replace
+@dataclass(frozen=True)
+class GeneratedDataRecipe(Recipe):
+    """An act model trained on generated dialogues (a domain's synthetic NLU, the simulated user's NLU),
+    trained once and cached by its recipe (:class:`tod.cache.Recipe`): these are the choices both share."""
 
-    base = TrainConfig()
-    return replace(
-        base,
-        encoder=encoder,
-        epochs=epochs,
-        lr=lr,
-        members=1,
-        seed=seed,
-        extend_vocabulary=extend_vocabulary,
-        freeze_embeddings=not extend_vocabulary,
-        model=replace(
-            base.model, multi_label=True, context_turns=context_turns, context_acts=context_acts, max_length=max_length
-        ),
-    )
+    #: generated dialogues to train on
+    dialogues: int
+    epochs: int
+    encoder: str = "minilm"
+    seed: int = 0
+    #: encoder learning rate (the heads learn at TrainConfig's head_lr)
+    lr: float = 2e-4
+    #: add the generated texts' unknown CJK characters to the encoder's vocabulary (trains the word
+    #: embeddings too): how the packaged MiniLM reads Chinese domains
+    extend_vocabulary: bool = False
+
+    def train_config(
+        self, *, seed_offset: int, context_turns: int, context_acts: bool = False, max_length: int = 96
+    ) -> TrainConfig:
+        """The training recipe: one run seeded ``seed + seed_offset``, multi-label acts, the word
+        embeddings trained only when the vocabulary is extended."""
+        from dataclasses import replace
+
+        base = TrainConfig()
+        return replace(
+            base,
+            encoder=self.encoder,
+            epochs=self.epochs,
+            lr=self.lr,
+            members=1,
+            seed=self.seed + seed_offset,
+            extend_vocabulary=self.extend_vocabulary,
+            freeze_embeddings=not self.extend_vocabulary,
+            model=replace(
+                base.model,
+                multi_label=True,
+                context_turns=context_turns,
+                context_acts=context_acts,
+                max_length=max_length,
+            ),
+        )

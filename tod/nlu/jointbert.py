@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Self, Sequence
 
 import torch
 
 from tod.data.tokens import tokenize
 from tod.errors import ConfigError, ModelDirError
-from tod.files import atomic_directory, verify
+from tod.files import atomic_directory, read_json, verify
 from tod.nlu.config import JointNLUConfig
 from tod.nlu.encoders import quiet_transformers, resolve_encoder
 from tod.nlu.features import WordEncoder
@@ -260,7 +260,7 @@ class JointBertNLU:
     @classmethod
     def load(
         cls, directory: str | Path, device: str | torch.device | None = None, precision: str = "auto"
-    ) -> JointBertNLU:
+    ) -> Self:
         """Load a model saved by :meth:`save`; a corrupt or incomplete directory is refused.
 
         ``precision`` is the inference arithmetic: ``auto`` (bf16 where the hardware has it),
@@ -272,15 +272,17 @@ class JointBertNLU:
 
         directory = Path(directory)
         verify(directory, cls.KIND)
+        nlu_config = read_json(
+            directory / "nlu_config.json", error=ModelDirError, what="the model's configuration", top=dict
+        )
+        labels = read_json(directory / "labels.json", error=ModelDirError, what="the model's labels", top=dict)
+        meta = read_json(directory / "meta.json", error=ModelDirError, what="the model's training metadata")
         try:
-            nlu_config = json.loads((directory / "nlu_config.json").read_text())
-            labels = json.loads((directory / "labels.json").read_text())
-            meta = json.loads((directory / "meta.json").read_text())
             version = nlu_config.pop("format_version")
             nlu_config.pop("component", None)
             config = JointNLUConfig.from_dict(nlu_config)
             intents, tags = LabelVocab(tuple(labels["intents"])), LabelVocab(tuple(labels["tags"]))
-        except (json.JSONDecodeError, KeyError, TypeError, ConfigError, ValueError) as exc:
+        except (KeyError, TypeError, ConfigError, ValueError) as exc:
             raise ModelDirError(f"{directory}: unreadable model description ({exc})") from exc
         if version != FORMAT_VERSION:
             raise ModelDirError(f"{directory}: model format version {version}, this tod reads {FORMAT_VERSION}")

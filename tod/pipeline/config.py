@@ -35,6 +35,7 @@ from typing import Any, Mapping
 from tod._schema import FrozenMap
 from tod.builtin import is_plain_name, pipelines_dir
 from tod.errors import ConfigError, RegistryError
+from tod.files import read_yaml
 from tod.registry import DST_REGISTRY, FALLBACK_REGISTRY, NLG_REGISTRY, NLU_REGISTRY, POLICY_REGISTRY, Registry
 
 STAGES: dict[str, Registry] = {
@@ -258,17 +259,8 @@ def load_pipeline_config(
     name_or_path: str | os.PathLike[str], overrides: Mapping[str, str] | None = None
 ) -> PipelineConfig:
     """Read and check a pipeline file; ``overrides`` (``"policy.confirm_below": "0.4"``) are applied first."""
-    import yaml
-
     path = find_pipeline(name_or_path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"cannot read pipeline file {path}: {error}") from None
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML: {error}") from None
-    except (ValueError, RecursionError) as error:  # an integer of more than 4,300 digits; nesting too deep
-        raise ConfigError(f"{path}: YAML that cannot be read: {error}") from None
+    raw = read_yaml(path, error=ConfigError, what="the pipeline file")
     raw = apply_overrides(_mapping(raw, str(path)), overrides or {}, str(path))
     return parse_pipeline_config(raw, str(path))
 

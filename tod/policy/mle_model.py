@@ -26,7 +26,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from tod.errors import ModelDirError
-from tod.files import atomic_directory, verify
+from tod.files import atomic_directory, read_json, verify
 from tod.policy.features import FeatureIndex, Triple
 
 KIND = "mle-policy"
@@ -122,8 +122,8 @@ class MLEModel:
         """Load a directory written by :meth:`save`; ModelDirError when it is missing, incomplete or corrupt."""
         directory = Path(directory)
         verify(directory, KIND)
-        config = _read_json(directory / CONFIG_FILE)
-        meta = _read_json(directory / META_FILE)
+        config = read_json(directory / CONFIG_FILE, error=ModelDirError, what="the policy's configuration", top=dict)
+        meta = read_json(directory / META_FILE, error=ModelDirError, what="the MLE policy's training metadata")
         version = config.get("format_version")
         if version != FORMAT_VERSION:
             raise ModelDirError(f"{directory}: MLE policy format version {version!r}, expected {FORMAT_VERSION}")
@@ -141,13 +141,6 @@ class MLEModel:
         except (KeyError, ValueError, OSError) as exc:
             raise ModelDirError(f"{directory / WEIGHTS_FILE} is malformed: {exc}") from exc
         return cls(domain, features, labels, layers, threshold, architecture, meta if isinstance(meta, dict) else {})
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelDirError(f"{path} cannot be read as JSON: {exc}") from exc
 
 
 def _strings(items: Any, what: str) -> list[str]:

@@ -25,7 +25,7 @@ from tod._schema import FrozenMap
 from tod.dialogue import Goal, SubGoal
 from tod.domain.ontology import Domain, Schema
 from tod.errors import SchemaError, SimulationError
-from tod.files import write_text_atomically
+from tod.files import parse_json, read_text, write_atomically
 
 #: Keys of a ConvLab booking that are bookkeeping, not booking details.
 BOOKKEEPING = frozenset({"invalid", "pre_invoke", "booked"})
@@ -46,26 +46,18 @@ def read_goals(path: str | os.PathLike[str], domain: Domain) -> GoalFile:
     path = Path(path)
     if not path.is_file():
         raise SimulationError(f"goal file {path} does not exist (expected .jsonl or .json goals)")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise SimulationError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    what = "a goal file"
+    text = read_text(path, error=SimulationError, what=what)
     entries: list[tuple[int, Any]] = []
     stripped = text.lstrip()
     if stripped.startswith("["):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise SimulationError(f"{path}:{error.lineno}: not valid JSON ({error.msg})") from None
+        data = parse_json(text, error=SimulationError, what=what, where=str(path))
         entries = [(0, item) for item in data]
     else:
         for number, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
-            try:
-                entries.append((number, json.loads(line)))
-            except json.JSONDecodeError as error:
-                raise SimulationError(f"{path}:{number}: not valid JSON ({error.msg})") from None
+            entries.append((number, parse_json(line, error=SimulationError, what=what, where=str(path), line=number)))
             if len(entries) > MAX_GOALS:
                 raise SimulationError(f"{path}: more than {MAX_GOALS} goals")
     out = GoalFile([])
@@ -189,7 +181,7 @@ def _convlab_subgoal(
 
 def write_goals(goals: list[Goal], path: str | os.PathLike[str]) -> None:
     """Write ``goals`` as tod goal JSON lines (atomically: a temporary file renamed into place)."""
-    write_text_atomically(path, "".join(json.dumps(g.to_dict(), ensure_ascii=False) + "\n" for g in goals))
+    write_atomically(path, "".join(json.dumps(g.to_dict(), ensure_ascii=False) + "\n" for g in goals))
 
 
 def to_convlab(goal: Goal) -> dict[str, Any]:

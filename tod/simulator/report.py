@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
 
-from tod.files import write_text_atomically
+from tod.files import write_atomically
 from tod.simulator.runner import SimulationResult
 
 #: ConvLab's metric definitions, written into every report.
@@ -102,8 +102,8 @@ def write_report(result: SimulationResult, out: str | os.PathLike[str], command:
     folder.mkdir(parents=True, exist_ok=True)
     data = result_json(result, command)
     paths = {"json": folder / "simulation.json", "markdown": folder / "report.md", "failed": folder / "failed.jsonl"}
-    write_text_atomically(paths["json"], json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    write_text_atomically(paths["markdown"], markdown(data))
+    write_atomically(paths["json"], json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    write_atomically(paths["markdown"], markdown(data))
     failed = "".join(json.dumps(d.to_dict(), ensure_ascii=False) + "\n" for d in result.failed)
-    write_text_atomically(paths["failed"], failed)
+    write_atomically(paths["failed"], failed)
     return paths

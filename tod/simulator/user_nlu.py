@@ -12,17 +12,16 @@ of a domain
 
 from __future__ import annotations
 
-import hashlib
-import json
 import sys
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
-from tod import __version__
 from tod.acts import DialogueAct
 from tod.dialogue import USER, Dialogue, Turn
-from tod.errors import ModelDirError
+from tod.domain.sources import source_files
+from tod.nlu.config import GeneratedDataRecipe
 
 if TYPE_CHECKING:
     from tod.nlu.acts import ActNLU
@@ -38,19 +37,17 @@ READER_THREADS = 1
 
 
 @dataclass(frozen=True)
-class ReaderRecipe:
-    """How the user-side NLU is made."""
+class ReaderRecipe(GeneratedDataRecipe):
+    """How the user-side NLU is made (the encoder, seed, learning rate and vocabulary extension as for
+    every act model trained on generated dialogues)."""
+
+    data_version: ClassVar[int] = DATA_VERSION
 
     #: act-level simulated dialogues whose system turns become training utterances
     dialogues: int = 1200
     #: wordings written per system turn (different templates)
     variants: int = 2
     epochs: int = 3
-    encoder: str = "minilm"
-    seed: int = 0
-    lr: float = 2e-4
-    #: add the utterances' unknown CJK characters to the encoder's vocabulary (Chinese domains)
-    extend_vocabulary: bool = False
 
 
 def _log(message: str) -> None:
@@ -98,29 +95,19 @@ def confirmations(user_acts: tuple[DialogueAct, ...]) -> tuple[DialogueAct, ...]
 def cache_key(pipeline: Any, recipe: ReaderRecipe) -> str:
     """A hash of the domain's files (templates included), the pipeline's components, the recipe, tod's
     version and :data:`DATA_VERSION`."""
-    from tod.nlu.domain_model import _domain_files
-
     context = pipeline.context
-    digest = hashlib.sha256()
-    components = {
-        "dst": type(pipeline.dst).__name__,
-        "policy": type(pipeline.policy).__name__,
-        "seed": context.seed,
-    }
-    key = {"recipe": asdict(recipe), "tod": __version__, "data": DATA_VERSION, **components}
-    digest.update(json.dumps(key, sort_keys=True).encode())
-    for path in _domain_files(context):
-        inside = path.is_relative_to(context.domain.directory)
-        digest.update(str(path.relative_to(context.domain.directory) if inside else path.name).encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()[:16]
+    return recipe.key(
+        source_files(context.domain),
+        dst=type(pipeline.dst).__name__,
+        policy=type(pipeline.policy).__name__,
+        seed=context.seed,
+    )
 
 
 def train_reader(
     pipeline: Any, recipe: ReaderRecipe, *, progress: bool = True, log: Callable[[str], None] = _log
 ) -> ActNLU:
     from tod.nlu.act_training import train_act_nlu
-    from tod.nlu.config import generated_data_config
 
     dialogues = training_dialogues(pipeline, recipe)
     held = min(600, max(20, len(dialogues) // 10))
@@ -129,15 +116,7 @@ def train_reader(
         f"training the simulated user's NLU for {pipeline.context.domain.name} on {len(train)} system "
         f"utterances ({recipe.epochs} epochs; once, then cached)"
     )
-    config = generated_data_config(
-        encoder=recipe.encoder,
-        epochs=recipe.epochs,
-        lr=recipe.lr,
-        seed=recipe.seed + 29,
-        extend_vocabulary=recipe.extend_vocabulary,
-        context_turns=0,
-        max_length=128,
-    )
+    config = recipe.train_config(seed_offset=29, context_turns=0, max_length=128)
     # one thread, whatever the machine: the sums of a CPU's matrix products depend on how many
     # threads share them, so every machine trains the same reader (and measures the same success)
     config = replace(config, threads=READER_THREADS)
@@ -149,7 +128,7 @@ def train_reader(
         nlu, _ = train_act_nlu(train, dev, config, corpus=corpus, progress=progress, log=log)
     finally:
         torch.set_num_threads(threads)  # the simulation that follows keeps the process's threads
-    nlu.meta["user_reader"] = {**asdict(recipe), "cache_key": cache_key(pipeline, recipe)}
+    nlu.meta["user_reader"] = recipe.record(cache_key(pipeline, recipe))
     return nlu
 
 
@@ -176,22 +155,9 @@ class SystemActReader:
         if pipeline.context.domain.language == "zh" and not recipe.extend_vocabulary:
             recipe = replace(recipe, extend_vocabulary=True)  # how the packaged MiniLM reads Chinese
         if model is not None:
-            loaded = ActNLU.load(Path(model).expanduser())
-            assert isinstance(loaded, ActNLU)
-            return cls(loaded)
-        path = reader_path(pipeline, recipe)
-        if path.exists():
-            try:
-                loaded = ActNLU.load(path)
-                assert isinstance(loaded, ActNLU)
-                return cls(loaded)
-            except ModelDirError as error:
-                log(f"cached user-side NLU at {path} is unusable ({error}); training a new one")
-        nlu = train_reader(pipeline, recipe, progress=progress, log=log)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        nlu.save(path)
-        log(f"user-side NLU saved to {path}")
-        return cls(nlu)
+            return cls(ActNLU.load(Path(model).expanduser()))
+        train = partial(train_reader, pipeline, recipe, progress=progress, log=log)
+        return cls(ActNLU.cached(reader_path(pipeline, recipe), train, what="user-side NLU", log=log))
 
     def read(self, text: str, context: str = "") -> list[DialogueAct]:
         if not text.strip():

@@ -506,19 +506,20 @@ def test_malformed_act_classes_are_a_clear_error(tmp_path, text, message):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ParadiseError, match=message) as error:
         load_act_classes(path)
-    assert str(error.value).startswith(f"{path}: ")  # every message names the file
+    assert str(error.value).startswith(f"{path}:")  # every message names the file (and the line of a YAML error)
 
 
 def test_unreadable_act_classes_are_a_clear_error(tmp_path):
     missing = tmp_path / "nope.yaml"
     where = re.escape(str(missing))
-    with pytest.raises(ParadiseError, match=rf"^{where}: cannot read the act classes: .*No such file"):
+    with pytest.raises(ParadiseError, match=rf"^{where}: expected the act classes, found nothing there"):
         load_act_classes(missing)
-    with pytest.raises(ParadiseError, match=rf"^{re.escape(str(tmp_path))}: cannot read the act classes"):
+    with pytest.raises(ParadiseError, match=rf"^{re.escape(str(tmp_path))}: expected the act classes, found a dir"):
         load_act_classes(tmp_path)  # a directory
     latin1 = tmp_path / "latin1.yaml"
     latin1.write_bytes("repair_markers: {fr: [déjà]}\n".encode("latin-1"))
-    with pytest.raises(ParadiseError, match="cannot read the act classes: 'utf-8' codec"):
+    found = "expected UTF-8 text in the act classes, found byte 0xe9"
+    with pytest.raises(ParadiseError, match=rf"^{re.escape(str(latin1))}:1: {found}"):
         load_act_classes(latin1)
 
 

@@ -13,10 +13,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from tod.data.tokens import CJK_CHARACTER
 from tod.errors import ParadiseError
+from tod.files import read_yaml
 
 DEFAULT_ACT_CLASSES = "act_classes.yaml"
 _SYSTEM_KEYS = ("offer", "failure", "request", "confirmation")
@@ -58,19 +57,9 @@ def _marker_pattern(markers: tuple[str, ...]) -> re.Pattern[str]:
 def load_act_classes(path: str | Path | None = None) -> ActClasses:
     """The act classes from ``path``, or the shipped table when ``path`` is ``None``."""
     if path is None:
-        source = DEFAULT_ACT_CLASSES
-        text = resources.files(__package__).joinpath(DEFAULT_ACT_CLASSES).read_text(encoding="utf-8")
-    else:
-        source = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise ParadiseError(f"{path}: cannot read the act classes: {error}") from error
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise ParadiseError(f"{source}: not valid YAML: {error}") from error
-    return _parse(data, source)
+        with resources.as_file(resources.files(__package__) / DEFAULT_ACT_CLASSES) as shipped:
+            return _parse(read_yaml(shipped, error=ParadiseError, what="the act classes"), DEFAULT_ACT_CLASSES)
+    return _parse(read_yaml(path, error=ParadiseError, what="the act classes"), str(path))
 
 
 def _parse(data: Any, source: str) -> ActClasses:

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -30,6 +28,7 @@ from scipy import stats
 from sklearn.linear_model import LinearRegression
 
 from tod.errors import ParadiseError
+from tod.files import read_json, write_atomically
 
 FORMAT = "tod-paradise-model/1"
 
@@ -280,50 +279,20 @@ class ParadiseModel:
         )
 
     def save(self, path: str | Path) -> None:
-        """Write the model as JSON, atomically: a temporary file in the same directory, fsynced, then
-        ``os.replace``-d over ``path`` (so a reader sees the old file or the new one, never a part)."""
+        """Write the model as JSON, atomically (:func:`tod.files.write_atomically`: a reader sees the old
+        file or the new one, never a part)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-        fd, scratch = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(scratch, path)
-        except BaseException:
-            try:
-                os.unlink(scratch)
-            except FileNotFoundError:
-                pass
-            raise
-        try:  # make the rename durable too, where the platform allows opening a directory
-            dir_fd = os.open(path.parent, os.O_RDONLY)
-        except OSError:
-            return
-        try:
-            os.fsync(dir_fd)
-        except OSError:
-            pass
-        finally:
-            os.close(dir_fd)
+        write_atomically(path, json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
 
     @classmethod
     def load(cls, path: str | Path) -> ParadiseModel:
         """Read a model written by :meth:`save`; :class:`ParadiseError` naming ``path`` if it is missing,
         not JSON or not a well-formed model."""
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ParadiseError(f"{path}: PARADISE model file not found") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ParadiseError(f"{path}: cannot read PARADISE model: {exc}") from exc
-        try:
-            data = json.loads(text, parse_constant=_reject_constant)
-        except (json.JSONDecodeError, ValueError) as exc:
-            raise ParadiseError(f"{path}: PARADISE model is not valid JSON: {exc}") from exc
+        if not path.exists():  # what a mistyped --model shows
+            raise ParadiseError(f"{path}: PARADISE model file not found")
+        data = read_json(path, error=ParadiseError, what="the PARADISE model", parse_constant=_reject_constant)
         try:
             return cls.from_dict(data)
         except ParadiseError as exc:

@@ -6,14 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from tod.evaluation.paradise.study import ParadiseStudy
-from tod.files import write_text_atomically
+from tod.files import atomic_file, write_atomically
 
 REPORT = "report.md"
 JSON = "paradise.json"
@@ -28,11 +27,11 @@ def write_report(study: ParadiseStudy, out: Path, *, command: str = "", extra: d
     out.mkdir(parents=True, exist_ok=True)
     study.model.save(out / MODEL)
     data = {**study.to_dict(), **({"command": command} if command else {}), **(extra or {})}
-    write_text_atomically(out / JSON, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    write_atomically(out / JSON, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     _write_features(study, out / FEATURES)
     plot_predicted_vs_rated(study, out / SCATTER)
     plot_weights(study, out / WEIGHTS)
-    write_text_atomically(out / REPORT, markdown(study, command=command, extra=extra))
+    write_atomically(out / REPORT, markdown(study, command=command, extra=extra))
     return out / REPORT
 
 
@@ -43,7 +42,7 @@ def _write_features(study: ParadiseStudy, path: Path) -> None:
     writer.writerow(["id", *table.features, "satisfaction", "predicted_cv"])
     for did, row, rated, predicted in zip(table.ids, table.values, study.ratings.satisfaction, study.full.predictions):
         writer.writerow([did, *(f"{v:.6g}" for v in row), f"{rated:.6g}", f"{predicted:.6g}"])
-    write_text_atomically(path, handle.getvalue())
+    write_atomically(path, handle.getvalue())
 
 
 def _interval(i: Any, digits: int = 3) -> str:
@@ -187,7 +186,8 @@ def plot_weights(study: ParadiseStudy, path: Path) -> None:
 def _save(fig: Any, path: Path) -> None:
     import matplotlib.pyplot as plt
 
-    scratch = path.with_name(f".{path.stem}.tmp.png")
-    fig.savefig(scratch, dpi=110)
-    plt.close(fig)
-    os.replace(scratch, path)
+    try:
+        with atomic_file(path, binary=True) as handle:
+            fig.savefig(handle, dpi=110, format="png")
+    finally:
+        plt.close(fig)

@@ -29,13 +29,13 @@ import logging
 import math
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Mapping
 
 from tod._schema import FrozenMap
 from tod.acts import CHITCHAT, GENERAL, REQUESTED, USER_GENERAL_INTENTS, DialogueAct
 from tod.domain.ontology import Domain
 from tod.errors import ConfigError
+from tod.files import read_yaml
 from tod.integrations.rasa.payloads import RasaEntity, UserMessage
 
 log = logging.getLogger("tod.rasa")
@@ -84,16 +84,8 @@ class RasaMapping:
 
 def load_mapping(path: str | os.PathLike[str]) -> RasaMapping:
     """A :class:`RasaMapping`: the defaults plus the YAML file at ``path`` (keys ``intents``, ``entities``)."""
-    import yaml
-
     source = str(path)
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(f"cannot read the Rasa mapping file {source}: {error}") from None
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{source}: not valid YAML: {error}") from None
-    raw = raw or {}
+    raw = read_yaml(path, error=ConfigError, what="the Rasa mapping file") or {}
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{source}: expected a mapping with 'intents' and/or 'entities', found {type(raw).__name__}")
     unknown = sorted(set(raw) - {"intents", "entities"})

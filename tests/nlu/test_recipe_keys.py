@@ -1,0 +1,84 @@
+"""The cache keys of the shipped pipelines' trained-on-first-use models, and the data behind them, pinned.
+
+A cached model is found again only under the same key, and recorded benchmark numbers were measured with
+the models those keys name. A refactoring must leave every key and fingerprint here as it is. When one
+changes on purpose:
+- the generated training data (a fingerprint below): bump ``DATA_VERSION`` of
+  ``tod/nlu/domain_model.py`` (synthetic NLU) or ``tod/simulator/user_nlu.py`` (simulated user's reader)
+  and pin the new fingerprint and keys;
+- a domain's files, a recipe's defaults or tod's version: pin the new keys (the models retrain once).
+
+The simulated user's reader keys are those tod computed at ddd5c3d (and before). The synthetic NLU keys
+were new at the commit that made its key a recipe key (the recipe, DATA_VERSION 1, tod's version and the
+domain's files, instead of the bytes of tod/nlu/synth.py and domain_model.py, which changed the key at
+every edit of those files); its dialogues are those of ddd5c3d and 1d57707 (the fingerprints).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from tests.conftest import require_shared
+from tod.nlu.domain_model import SynthRecipe, cache_key, model_path, synthetic_dialogues
+from tod.pipeline.config import load_pipeline_config, with_data_dir
+from tod.pipeline.pipeline import Pipeline
+from tod.simulator.user_nlu import ReaderRecipe, reader_path, training_dialogues
+from tod.simulator.user_nlu import cache_key as reader_key
+
+#: pipeline -> (its synthetic NLU's recipe, that recipe's key, the simulated user's reader key)
+PINNED = {
+    "cityguide": (SynthRecipe(dialogues=3000, epochs=4, context_turns=1), "d8af1e4bcd06dea0", "2f3ade7f2802225c"),
+    "multiwoz": (SynthRecipe(), "a9b206d0b439093f", "c3e75383dfbd35ad"),
+    "crosswoz": (SynthRecipe(epochs=6, extend_vocabulary=True), "528bfe9d90f16ff8", "0ad26a726c06743b"),
+}
+#: pipeline -> fingerprints of the first generated training data: SynthRecipe(dialogues=40), ReaderRecipe(dialogues=10)
+FINGERPRINTS = {
+    "cityguide": ("28c095a382be0fe5", "44ac8e1a6dbf7dc1"),
+    "crosswoz": ("b0e53f0fa36e80ab", "8487d03d806571ce"),
+}
+
+
+def pipeline(name: str) -> Pipeline:
+    config = load_pipeline_config(name)
+    if config.data_dir is not None:
+        config = with_data_dir(config, str(require_shared(name)))
+    return Pipeline.from_config(config, acts_only=True, progress=False)
+
+
+def fingerprint(dialogues: list[Any]) -> str:
+    text = json.dumps([d.to_dict() for d in dialogues], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def the_pipelines_recipe(name: str) -> SynthRecipe:
+    """The recipe the pipeline file gives ``ActNLU.from_config`` (its defaults are SynthRecipe's)."""
+    params = dict(load_pipeline_config(name).components["nlu"].params)
+    assert params.pop("model") is None
+    return SynthRecipe(**params)
+
+
+@pytest.mark.parametrize("name", list(PINNED))
+def test_the_shipped_pipelines_keep_their_cache_keys(name: str) -> None:
+    recipe, synth, reader = PINNED[name]
+    assert the_pipelines_recipe(name) == recipe
+    built = pipeline(name)
+    assert cache_key(built.context, recipe) == synth
+    assert model_path(built.context, recipe).name == f"{name}-{synth}"
+    reading = ReaderRecipe(extend_vocabulary=built.context.domain.language == "zh")
+    assert reader_key(built, reading) == reader
+    assert reader_path(built, reading).name == f"{name}-user-reader-{reader}"
+
+
+@pytest.mark.parametrize("name", list(FINGERPRINTS))
+def test_the_generated_training_data_is_unchanged(name: str) -> None:
+    built = pipeline(name)
+    recipe = replace(PINNED[name][0], dialogues=40)
+    synth, reader = FINGERPRINTS[name]
+    assert fingerprint(synthetic_dialogues(built.context, recipe)) == synth, "bump DATA_VERSION of domain_model.py"
+    reading = ReaderRecipe(dialogues=10, extend_vocabulary=built.context.domain.language == "zh")
+    assert fingerprint(training_dialogues(built, reading)) == reader, "bump DATA_VERSION of user_nlu.py"
