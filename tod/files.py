@@ -249,8 +249,6 @@ def write_atomically(path: str | os.PathLike[str], data: str | bytes) -> Path:
     return Path(path)
 
 
-#: The name reports and the CLI have long used for :func:`write_atomically` of text.
-write_text_atomically = write_atomically
 
 
 def _new_scratch_file(path: Path) -> tuple[int, Path]:

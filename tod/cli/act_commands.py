@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 from tod.cli.data_commands import open_corpus
+from tod.cli.options import write_json
 from tod.data.split import sample_dialogues, train_dev_parts
 from tod.dialogue import Dialogue
 from tod.errors import ConfigError
@@ -145,6 +145,6 @@ def evaluate_acts(args: argparse.Namespace, nlu) -> int:
             "dialogues": len(dialogues),
             **scores.to_dict(),
         }
-        path.write_text(json.dumps(payload, indent=2, ensure_ascii=False))
+        write_json(path, payload)
         print(f"scores written to {path}")
     return 0

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 from typing import Any
 
+from tod.cli.options import write_json
 from tod.data.corpus import Corpus, load_corpus
 from tod.data.stats import SplitStats, check_corpus, corpus_stats
 from tod.errors import ConfigError
@@ -42,7 +42,7 @@ def _load(args: argparse.Namespace, lenient: bool) -> tuple[Corpus, float]:
 
 def _write_json(path: str | None, payload: dict[str, Any]) -> None:
     if path:
-        Path(path).write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        write_json(path, payload)
 
 
 def _breakdown_rows(stats: dict[str, SplitStats], attribute: str) -> dict[str, list[int]]:

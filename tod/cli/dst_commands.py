@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from tod.cli.data_commands import open_corpus
+from tod.cli.options import write_json
 from tod.data.split import train_dev_parts
 from tod.dialogue import Dialogue
 from tod.domain.loader import load_domain
@@ -100,5 +100,5 @@ def evaluate_dst(args: argparse.Namespace) -> int:
             "seconds": round(elapsed, 2),
             "protocols": {name: s.to_dict() for name, s in scores.items()},
         }
-        Path(args.json).write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        write_json(args.json, payload)
     return 0

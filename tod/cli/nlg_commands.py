@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 from typing import Any
 
-from tod.cli.options import TOD_FILES
+from tod.cli.options import TOD_FILES, write_json
 from tod.dialogue import Dialogue
 from tod.errors import ConfigError, DomainError, QueryError
 from tod.evaluation.nlg import NLGScores, NLGTurn, database_vocabulary
@@ -125,5 +124,5 @@ def evaluate_nlg(args: argparse.Namespace) -> int:
             "command": "tod " + " ".join(getattr(args, "argv", [])),
             "examples": [t.to_dict() for t in examples],
         }
-        Path(args.json).write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        write_json(args.json, payload)
     return 0

@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tod.cli.options import write_json
 from tod.errors import ConfigError, ModelDirError
 from tod.files import MANIFEST
 
@@ -172,9 +173,8 @@ def evaluate_nlu(args: argparse.Namespace) -> int:
     print_nlu_report(scores, title=f"{args.data} [{args.split}] with {args.model}", errors=errors)
     if args.json:
         path = Path(args.json)
-        path.parent.mkdir(parents=True, exist_ok=True)
         payload = {"model": str(args.model), "data": str(args.data), "split": args.split, **scores.to_dict()}
-        path.write_text(json.dumps(payload, indent=2))
+        write_json(path, payload)
         print(f"scores written to {path}")
     return 0
 

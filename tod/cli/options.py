@@ -141,6 +141,18 @@ def add_json(p: argparse.ArgumentParser | argparse._ArgumentGroup, what: str = "
     return p.add_argument("--json", metavar="FILE", help=f"also write {what} as JSON to this file")
 
 
+def write_json(path: str | Path, payload: Any) -> Path:
+    """Write a command's ``--json`` output: UTF-8 JSON, indented, one trailing newline, the parent
+    folder created, written atomically (a reader sees the old file or the new one)."""
+    import json
+
+    from tod.files import write_atomically
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return write_atomically(target, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+
+
 def add_out(
     p: argparse.ArgumentParser | argparse._ArgumentGroup, help: str, required: bool = False
 ) -> argparse.Action:

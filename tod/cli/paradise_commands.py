@@ -82,7 +82,6 @@ def evaluate_paradise(args: argparse.Namespace) -> int:
 
 
 def _apply_saved(args, dialogue_sets, options, classes, out: Path) -> int:
-    import json
 
     from tod.evaluation.paradise.model import ParadiseModel
     from tod.evaluation.paradise.study import apply_model
@@ -91,9 +90,9 @@ def _apply_saved(args, dialogue_sets, options, classes, out: Path) -> int:
     applied = [apply_model(model, name, dialogues, options, classes) for name, dialogues in dialogue_sets]
     out.mkdir(parents=True, exist_ok=True)
     payload = {"model": str(args.model), "applied": [a.to_dict() for a in applied]}
-    from tod.files import write_text_atomically
+    from tod.cli.options import write_json
 
-    write_text_atomically(out / "applied.json", json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    write_json(out / "applied.json", payload)
     for a in applied:
         p = a.performance
         print(f"{a.name}: {a.n} dialogues, predicted satisfaction {p.value:.3f} [{p.low:.3f}, {p.high:.3f}]")

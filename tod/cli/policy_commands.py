@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from tod.cli.act_commands import seeded_part
 from tod.cli.data_commands import open_corpus
 from tod.cli.nlu_commands import check_output_dir
-from tod.cli.options import DEV_FRACTION, SPLIT_SEED, TOD_FILES
+from tod.cli.options import DEV_FRACTION, SPLIT_SEED, TOD_FILES, write_json
 from tod.data.corpus import Corpus
 from tod.data.split import sample_dialogues, train_dev_parts
 from tod.domain.context import BuildContext
@@ -179,6 +178,6 @@ def evaluate_policy(args: argparse.Namespace) -> int:
             "dialogues": len(dialogues),
             **result.to_dict(),
         }
-        path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_json(path, payload)
         print(f"scores written to {path}", file=sys.stderr)
     return 0
