@@ -160,9 +160,7 @@ class RuleDST:
             drafts[domain] = _Draft({}, [], {}, drafts[domain].booked if domain in drafts else ())
         for act in acts:
             domain = act.domain if act.domain in self.domain.schemas else focus
-            if domain is None or (
-                act.slot and self.domain.schemas[domain].slot(self._base_slot(domain, act.slot)) is None
-            ):
+            if domain is None or (act.slot and self.domain.schemas[domain].resolve(act.slot) is None):
                 continue
             if any(act is source for source in sources):
                 continue  # the name of the entity another domain's entity must be near, not this domain's
@@ -221,16 +219,16 @@ class RuleDST:
         return discussed and not self.options.accept_discussed_names
 
     def _inform_item(self, schema: Schema, draft: _Draft, slot: str, value: str) -> None:
-        base = self._base_slot(schema.name, slot)
-        spec = schema.slot(base)
-        if spec is None or spec.items is None:
+        found = schema.resolve(slot)
+        items = found.slot.items if found is not None else None
+        if found is None or found.item is None or items is None:
             return
-        item = slot[len(base) + len(spec.items.separator) :]
+        base, item = found.base, found.item
         said = norm_text(value)
         current = [i for i in draft.constraints.get(base, "").split(" ") if i and i != DONTCARE]
-        if said in {norm_text(v) for v in spec.items.yes}:
+        if said in {norm_text(v) for v in items.yes}:
             current = [*dict.fromkeys([*current, item])]
-        elif said in {norm_text(v) for v in spec.items.no}:
+        elif said in {norm_text(v) for v in items.no}:
             current = [i for i in current if i != item]
         else:
             return
@@ -246,28 +244,15 @@ class RuleDST:
             if act.intent not in REQUEST_INTENTS or schema is None or act.domain not in drafts:
                 continue
             draft = drafts[act.domain]
-            spec = schema.slot(self._base_slot(act.domain, act.slot))
-            if spec is None or spec.items is None or schema.slot(act.slot) is not None or not spec.items.yes:
+            found = schema.resolve(act.slot)
+            items = found.slot.items if found is not None and found.item is not None else None
+            if items is None or not items.yes:
                 continue
             before = state[act.domain].constraints
             if any(before.get(n) and draft.constraints.get(n) == before[n] for n in self._name_slots(schema)):
-                self._inform_item(schema, draft, act.slot, spec.items.yes[0])
+                self._inform_item(schema, draft, act.slot, items.yes[0])
 
     # -- what the ontology says ---------------------------------------------------------------------
-
-    def _base_slot(self, domain: str, slot: str) -> str:
-        """``slot`` itself when declared; for an item slot (``酒店设施-早餐服务``) its list slot."""
-        schema = self.domain.schemas[domain]
-        if schema.slot(slot) is not None:
-            return slot
-        for name, spec in schema.slots.items():
-            if spec.items is not None and slot.startswith(name + spec.items.separator):
-                return name
-        return slot
-
-    def _knows(self, domain: str, slot: str) -> bool:
-        """Whether ``domain`` declares ``slot`` (or its list slot); acts without a slot always apply."""
-        return not slot or self.domain.schemas[domain].slot(self._base_slot(domain, slot)) is not None
 
     @staticmethod
     def _is_booking(schema: Schema, slot: str) -> bool:

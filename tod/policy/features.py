@@ -79,12 +79,10 @@ class ActSpace:
         schema = self.domain.schemas.get(subdomain)
         if schema is None:
             return None
-        if not slot or schema.slot(slot) is not None:
+        if not slot:
             return slot
-        for name, spec in schema.slots.items():
-            if spec.items is not None and slot.startswith(name + spec.items.separator) and len(slot) > len(name) + 1:
-                return name
-        return None
+        found = schema.resolve(slot)
+        return None if found is None else found.base
 
     def __contains__(self, item: Triple) -> bool:
         if item in self.triples:

@@ -125,17 +125,18 @@ def _belief_value(state: DialogueState, subdomain: str, slot: str) -> str:
 
 def _slot_values(schema: Schema, entity: FocusEntity | None, slot: str, state: DialogueState) -> list[str]:
     """The values of ``slot`` to tell about ``entity`` (several for a list field)."""
-    spec = schema.slot(slot)
-    if spec is None:  # an item slot: does the entity's list contain the item?
-        for base in schema.slots.values():
-            if base.items is not None and slot.startswith(base.name + base.items.separator) and entity is not None:
-                item = slot[len(base.name) + len(base.items.separator) :]
-                listed = entity.fields.get(base.field or base.name) or ()
-                listed = listed if isinstance(listed, (list, tuple)) else [listed]
-                has = item in {_text(v) for v in listed}
-                words = base.items.yes if has else base.items.no
-                return [words[0]] if words else []
+    found = schema.resolve(slot)
+    if found is None:
         return []
+    spec = found.slot
+    if found.item is not None:  # an item slot: does the entity's list contain the item?
+        if entity is None or spec.items is None:
+            return []
+        listed = entity.fields.get(spec.field or spec.name) or ()
+        listed = listed if isinstance(listed, (list, tuple)) else [listed]
+        has = found.item in {_text(v) for v in listed}
+        words = spec.items.yes if has else spec.items.no
+        return [words[0]] if words else []
     if entity is not None:
         if spec.kind == "name":
             return [entity.name]

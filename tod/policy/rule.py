@@ -290,10 +290,8 @@ def _given(value: str) -> bool:
 
 def _searchable(schema: Schema, slot: str) -> bool:
     """Whether informing ``slot`` changes the search (an informable slot or an item slot), not a booking detail."""
-    spec = schema.slot(slot)
-    if spec is not None:
-        return spec.informable
-    return any(s.items is not None and slot.startswith(s.name + s.items.separator) for s in schema.slots.values())
+    found = schema.resolve(slot)
+    return found is not None and (found.item is not None or found.slot.informable)
 
 
 def _check(confirm_below: float, max_options: int, list_items: int) -> None:
