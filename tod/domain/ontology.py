@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -166,10 +167,15 @@ class Schema:
     def bookable(self) -> tuple[str, ...]:
         return tuple(n for n, s in self.slots.items() if s.bookable)
 
+    @cached_property  # read for every act the tracker and the conversation memory look at
+    def name_slots(self) -> tuple[str, ...]:
+        """The slots of kind ``name`` (what an entity is called), in declaration order."""
+        return tuple(n for n, s in self.slots.items() if s.kind == "name")
+
     @property
     def name_slot(self) -> str:
-        """The slot holding the entity's name (kind ``name``), or ``""`` when the sub-domain has none."""
-        return next((n for n, s in self.slots.items() if s.kind == "name"), "")
+        """The slot holding the entity's name (the first of :attr:`name_slots`), or ``""`` when it has none."""
+        return next(iter(self.name_slots), "")
 
     def slot(self, name: str) -> Slot | None:
         """The slot called ``name``, or ``None``."""

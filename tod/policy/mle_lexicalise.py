@@ -26,9 +26,10 @@ from tod.belief import DONTCARE
 from tod.domain.booking import Booker, stable_reference
 from tod.domain.database import Database
 from tod.domain.matches import query_constraints
+from tod.domain.memory import ConversationMemory, remember
 from tod.domain.ontology import Domain, Schema
 from tod.errors import QueryError
-from tod.policy.features import Triple, name_slots, offered_names
+from tod.policy.features import Triple
 from tod.state import DBResults, DialogueState
 
 #: At most this many acts for one list-valued slot (CrossWOZ's nearby places) and options of a select.
@@ -74,24 +75,24 @@ def _fits(database: Database | None, subdomain: str, entity: FocusEntity, state:
 
 
 def entity_in_focus(
-    state: DialogueState, db_results: DBResults, subdomain: str, domain: Domain, database: Database | None
+    state: DialogueState,
+    db_results: DBResults,
+    subdomain: str,
+    domain: Domain,
+    database: Database | None,
+    memory: ConversationMemory | None = None,
 ) -> FocusEntity | None:
-    """The entity of ``subdomain`` under discussion: the one the user named, else the one booked last, else
+    """The entity of ``subdomain`` under discussion: the one the belief names, else the one booked last, else
     the one the system named last if it still meets the constraints (or nothing does), else the top match,
-    else (nothing matches) the first match of the constraints relaxed; ``None`` when there is none."""
-    belief = state.belief[subdomain]
-    names = name_slots(domain, subdomain)
+    else (nothing matches) the first match of the constraints relaxed; ``None`` when there is none.
+    ``memory`` is :func:`~tod.domain.memory.remember` of ``state`` (read here when not given)."""
+    known = (memory or remember(state, domain)).of(subdomain)
     results = db_results.get(subdomain)
-    for slot in names:
-        named = _lookup(database, subdomain, belief.constraints.get(slot, ""))
+    for name in (known.held_name, *known.booked_names):
+        named = _lookup(database, subdomain, name or "")
         if named is not None:
             return named
-    for booked in reversed(belief.booked):
-        for slot in names:
-            named = _lookup(database, subdomain, booked.get(slot, ""))
-            if named is not None:
-                return named
-    offered = _lookup(database, subdomain, offered_names(state, domain).get(subdomain, ""))
+    offered = _lookup(database, subdomain, known.last_named or "")
     if offered is not None and (results is None or results.count == 0 or _fits(database, subdomain, offered, state)):
         return offered
     if results is not None and results.matches:
@@ -182,9 +183,10 @@ def lexicalise(
     ordered = sorted(predicted, key=lambda p: (rank.get(p[0][0], len(rank)), -p[1]))
     entities: dict[str, FocusEntity | None] = {}
     acts: dict[DialogueAct, None] = {}
+    memory = remember(state, domain)
     for (intent, subdomain, slot), _ in ordered:
         if subdomain not in entities and subdomain in domain.schemas:
-            entities[subdomain] = entity_in_focus(state, db_results, subdomain, domain, database)
+            entities[subdomain] = entity_in_focus(state, db_results, subdomain, domain, database, memory)
         for act in _fill(intent, subdomain, slot, state, db_results, domain, database, entities, seed):
             acts.setdefault(act, None)
     return list(acts)
@@ -229,7 +231,7 @@ def _fill(
         reference, details = booking
         if slot == REFERENCE:
             return acts([reference])
-        if slot in name_slots(domain, subdomain):
+        if slot in schema.name_slots:
             return acts([entity.name] if entity is not None else [])
         return acts([details.get(slot, "")])
     return []
