@@ -7,9 +7,12 @@
   among the matches (two at least);
 * ``request(d, s)``: ``?``; ``nooffer``/``confirm(d, s)``: the belief's value (``nooffer(d)`` has none);
   ``suggest(d, s)``: ``dontcare`` (drop the constraint) when ``s`` is constrained;
-* ``book(d, ref)``: a reference from :func:`tod.domain.booking.stable_reference` over the sub-domain, the
-  entity and the booking details, made only when the details pass :meth:`Booker.check`; ``book(d, s)``
-  the entity's name or the detail; ``nobook(d, s)`` the detail;
+* ``book(d, ref)``: the booking the rule policy would make: the plan of
+  :func:`tod.domain.booking.plan_booking` (details from the belief, dontcare left out, checked with
+  :class:`~tod.domain.booking.Booker`; a generated sub-domain's entity drawn for the details, else the
+  entity under discussion) and its reference :func:`tod.domain.booking.booking_reference` (sub-domain,
+  entity, details and the number of user turns); ``book(d, s)`` the entity's name or the detail;
+  ``nobook(d, s)`` the detail;
 * acts without a value (``general`` acts, ``offerbook``, ``nooffer(d)``, ``nobook(d)``) as they are.
 
 An act whose value cannot be filled is left out.
@@ -23,7 +26,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from tod.acts import CHOICE, GENERAL, REFERENCE, REQUESTED, DialogueAct
 from tod.belief import DONTCARE
-from tod.domain.booking import Booker, stable_reference
+from tod.domain.booking import Booker, booking_reference, plan_booking
 from tod.domain.database import Database
 from tod.domain.matches import query_constraints
 from tod.domain.memory import ConversationMemory, remember
@@ -150,24 +153,30 @@ def _slot_values(schema: Schema, entity: FocusEntity | None, slot: str, state: D
     return [value] if value and value != DONTCARE else []
 
 
+@dataclass(frozen=True)
+class Booked:
+    """The booking the policy reports: its reference, the entity's name and the checked details."""
+
+    reference: str
+    entity: str
+    details: Mapping[str, str]
+
+
 def _booking(
     subdomain: str, entity: FocusEntity | None, state: DialogueState, schema: Schema,
     database: Database | None, seed: int,
-) -> tuple[str, dict[str, str]] | None:
-    """(reference, details) of the booking the policy reports, or ``None`` when it cannot be made."""
+) -> Booked | None:
+    """The booking of ``entity`` (for a generated sub-domain, the entity drawn for the details) as the one
+    booking plan says (:func:`tod.domain.booking.plan_booking`, the rule policy's too), or ``None`` when it
+    cannot be made."""
     if schema.booking is None or database is None or subdomain not in database.subdomains:
         return None
-    belief = state.belief[subdomain]
-    details = {s: v for s in schema.booking.slots if (v := belief.booking.get(s) or belief.constraints.get(s))}
-    try:
-        checked = Booker(database).check(subdomain, details)
-    except QueryError:
-        return None
+    plan = plan_booking(Booker(database, seed), schema, state.belief[subdomain])
     generated = schema.database is not None and schema.database.format == "generated"
-    if entity is None and not generated:
+    target = plan.generated if generated else entity
+    if plan.checked is None or target is None:
         return None
-    parts = [subdomain, entity.name if entity else "", *(f"{k}={v}" for k, v in sorted(checked.items()))]
-    return stable_reference(seed, *parts), dict(checked)
+    return Booked(booking_reference(seed, plan, target.name, state.turn_count), target.name, plan.checked)
 
 
 def lexicalise(
@@ -228,10 +237,9 @@ def _fill(
         booking = _booking(subdomain, entity, state, schema, database, seed)
         if booking is None:
             return []
-        reference, details = booking
         if slot == REFERENCE:
-            return acts([reference])
+            return acts([booking.reference])
         if slot in schema.name_slots:
-            return acts([entity.name] if entity is not None else [])
-        return acts([details.get(slot, "")])
+            return acts([booking.entity])
+        return acts([booking.details.get(slot, "")])
     return []
