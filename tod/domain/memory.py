@@ -170,7 +170,8 @@ class ConversationMemory:
     def _read(self, subdomain: str) -> SubdomainMemory:
         offered, last_offered, last_named = self._every_system_name
         belief = self.state.belief.domains.get(subdomain)
-        slots = self._name_slots.get(subdomain, ())
+        schema = self.domain.schemas.get(subdomain)
+        slots = schema.name_slots if schema is not None else ()
         held = booked = None
         requested = self._asked.get(subdomain, [])
         if belief is not None:
@@ -188,13 +189,10 @@ class ConversationMemory:
             mentioned=FrozenMap(self._mentioned.get(subdomain, {})),
         )
 
-    @cached_property
-    def _name_slots(self) -> dict[str, tuple[str, ...]]:
-        return {d: schema.name_slots for d, schema in self.domain.schemas.items()}
-
     def _names_a_name(self, act: DialogueAct) -> bool:
         """Whether ``act`` is on a name slot of its sub-domain and has a value."""
-        return bool(act.value) and act.slot in self._name_slots.get(act.domain, ())
+        schema = self.domain.schemas.get(act.domain) if act.value else None
+        return schema is not None and act.slot in schema.name_slots
 
     @cached_property
     def _every_system_name(self) -> tuple[dict[str, tuple[str, ...]], dict[str, str], dict[str, str]]:
