@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from tod._schema import FrozenMap
 from tod._schema import require as _require
 from tod.errors import SchemaError
 
@@ -65,6 +66,39 @@ CHITCHAT = "chitchat"
 
 #: User intents without a sub-domain (domain ``general``, no slot).
 USER_GENERAL_INTENTS = ("greet", "thank", "bye", "affirm", "negate", CHITCHAT)
+
+# -- act classes: which intents do what (the tracker, both policies and the pipeline read these) --------
+
+#: User intents that give a slot a value.
+INFORM_INTENTS = frozenset({"inform"})
+#: User intents that take a value away (``deny(d, s, v)``: MultiWOZ's "not v") or say no.
+NEGATE_INTENTS = frozenset({"negate", "deny"})
+#: User intents that say yes.
+AFFIRM_INTENTS = frozenset({"affirm"})
+#: User intents that ask for a slot of the entity under discussion.
+REQUEST_INTENTS = frozenset({"request"})
+#: User intents that ask for another entity than the one offered.
+REQALTS_INTENTS = frozenset({"reqalts"})
+#: ``select(d, <source slot>, <source domain>)``: the user wants a ``d`` near an entity of the source domain
+#: (CrossWOZ); as a system intent, an offer of a choice.
+SELECT_INTENTS = frozenset({"select"})
+#: User intents that speak about a slot of a sub-domain (a domain-less one gets the sub-domain in focus).
+SLOT_INTENTS = INFORM_INTENTS | REQUEST_INTENTS | REQALTS_INTENTS | NEGATE_INTENTS
+#: System intents that ask a yes/no question, and the user intents that answer one.
+YES_NO_QUESTIONS = frozenset({"confirm", "offerbook"})
+YES_NO_ANSWERS = frozenset({"affirm", "negate"})
+
+#: Corpus system intents outside :data:`SYSTEM_INTENTS`, and the system intent each stands for:
+#: MultiWOZ's ``offerbooked(d, s, v)`` (booked, and more offered) is a ``book``.
+CORPUS_SYSTEM_INTENTS: FrozenMap[str, str] = FrozenMap({"offerbooked": "book"})
+#: System intents that name an entity they offer (an act on a name slot: ``recommend(d, name, v)``), as the
+#: system's own acts (:data:`SYSTEM_INTENTS`) do.
+OFFER_INTENTS = frozenset({"inform", "recommend", "select", "book"})
+#: :data:`OFFER_INTENTS` and the corpus intents that name an offered entity too: MultiWOZ's wizards write
+#: ``offerbook(train, trainID, v)`` ("shall I book TR1234?") and ``offerbooked``. In a tod conversation both
+#: sets read the same (the system's ``offerbook(d)`` names no entity, ``offerbooked`` is no system intent);
+#: on corpus histories they differ (see :func:`tod.domain.memory.remember`).
+CORPUS_OFFER_INTENTS = OFFER_INTENTS | {"offerbook", *CORPUS_SYSTEM_INTENTS}
 
 
 @dataclass(frozen=True)

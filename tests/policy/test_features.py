@@ -17,7 +17,6 @@ from tod.policy.features import (
     FeatureIndex,
     canonical_system_acts,
     count_bucket,
-    focus_domain,
     state_features,
 )
 from tod.policy.mle_data import bookings_as_of
@@ -98,13 +97,27 @@ def test_features_are_deterministic_and_ignore_what_the_ontology_lacks(space):
     assert state_features(plain, FrozenMap(), space) == state_features(plain, FrozenMap(), space)
 
 
-def test_focus_is_the_latest_subdomain_of_the_first_acts_that_name_one(space):
-    domain = space.domain
+def test_the_focus_feature_is_the_latest_subdomain_of_the_first_acts_that_name_one(space):
     user = (DialogueAct("inform", H, "area", "north"), DialogueAct("thank", G))
     system = (DialogueAct("inform", R, "phone", "1"),)
-    assert focus_domain(domain, user, system) == H
-    assert focus_domain(domain, (DialogueAct("thank", G),), system) == R
-    assert focus_domain(domain, (), ()) is None
+
+    def focus(user_acts, system_acts):
+        features = state_features(DialogueState(user_acts=user_acts, system_acts=system_acts), FrozenMap(), space)
+        return [name for name in features if name.startswith("focus|")]
+
+    assert focus(user, system) == ["focus|hotel"]
+    assert focus((DialogueAct("thank", G),), system) == ["focus|restaurant"]
+    assert focus((), ()) == []
+
+
+def test_offered_marks_every_subdomain_the_system_named_an_entity_of(space):
+    history = (
+        Turn(SYSTEM, "", (DialogueAct("nooffer", R, "name", "nowhere"),)),
+        Turn(USER, "", (DialogueAct("inform", H, "area", "north"),)),
+    )
+    state = DialogueState(history=history, system_acts=(DialogueAct("request", H, "area", REQUESTED),))
+    features = state_features(state, FrozenMap(), space)
+    assert [n for n in features if n.startswith("offered|")] == ["offered|restaurant"]  # any intent on a name slot
 
 
 def test_the_feature_index_ignores_unseen_features():

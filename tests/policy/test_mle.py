@@ -41,8 +41,9 @@ def context() -> BuildContext:
     return BuildContext.open("cityguide")
 
 
-def _ref(subdomain: str, name: str, details: dict[str, str]) -> str:
-    return stable_reference(0, subdomain, name, *(f"{k}={v}" for k, v in sorted(details.items())))
+def _ref(subdomain: str, name: str, details: dict[str, str], user_turns: int) -> str:
+    """The reference both policies give a booking made in the conversation's user turn ``user_turns``."""
+    return stable_reference(0, subdomain, name, *(f"{k}={v}" for k, v in sorted(details.items())), str(user_turns))
 
 
 class _Builder:
@@ -85,9 +86,9 @@ def cityguide_dialogues(database) -> list[Dialogue]:
         b.pair([DialogueAct("request", R, "phone", REQUESTED)],
                [DialogueAct("inform", R, "phone", top.fields["phone"])],
                _belief(R, {"food": food, "area": area}))
-        booked = ({"name": top.name, "reference": _ref(R, top.name, BOOKING)},)
+        booked = ({"name": top.name, "reference": _ref(R, top.name, BOOKING, 4)},)
         b.pair([DialogueAct("inform", R, k, v) for k, v in BOOKING.items()],
-               [DialogueAct("book", R, "ref", _ref(R, top.name, BOOKING))],
+               [DialogueAct("book", R, "ref", _ref(R, top.name, BOOKING, 4))],
                _belief(R, {"food": food, "area": area}, BOOKING, booked))
         _closing(b, _belief(R, {"food": food, "area": area}, BOOKING, booked))
         dialogues.append(b.done())
@@ -113,9 +114,9 @@ def cityguide_dialogues(database) -> list[Dialogue]:
         b.pair([DialogueAct("inform", H, "pricerange", price)],
                [DialogueAct("recommend", H, "name", top.name), DialogueAct("inform", H, "type", top.fields["type"])],
                _belief(H, {"area": area, "pricerange": price}))
-        booked = ({"name": top.name, "reference": _ref(H, top.name, STAY)},)
+        booked = ({"name": top.name, "reference": _ref(H, top.name, STAY, 3)},)
         b.pair([DialogueAct("inform", H, k, v) for k, v in STAY.items()],
-               [DialogueAct("book", H, "ref", _ref(H, top.name, STAY))],
+               [DialogueAct("book", H, "ref", _ref(H, top.name, STAY, 3))],
                _belief(H, {"area": area, "pricerange": price}, STAY, booked))
         _closing(b, _belief(H, {"area": area, "pricerange": price}, STAY, booked))
         dialogues.append(b.done())

@@ -6,7 +6,7 @@ import pytest
 
 from tod.acts import REQUESTED, DialogueAct
 from tod.belief import BeliefState, DomainBelief
-from tod.dialogue import SYSTEM, Turn
+from tod.dialogue import SYSTEM, USER, Turn
 from tod.domain.booking import stable_reference
 from tod.domain.context import BuildContext
 from tod.domain.matches import query_belief
@@ -88,7 +88,7 @@ def test_nooffer_suggest_confirm_take_the_beliefs_values(context):
 def test_a_booking_is_reported_only_when_it_can_be_made(context):
     details = {"people": "2", "day": "friday", "time": "19:30"}
     state = _state({"food": "italian", "area": "centre"}, booking=details)
-    reference = stable_reference(7, R, "trattoria lucca", "day=friday", "people=2", "time=19:30")
+    reference = stable_reference(7, R, "trattoria lucca", "day=friday", "people=2", "time=19:30", "0")  # 0 user turns
     assert _fill(context, state, ("book", R, "ref"), ("book", R, "name"), ("book", R, "day"), seed=7) == [
         DialogueAct("book", R, "ref", reference),
         DialogueAct("book", R, "name", "trattoria lucca"),
@@ -131,3 +131,26 @@ def test_list_fields_give_one_act_per_item_and_item_slots_yes_or_no(tmp_path):
         DialogueAct("inform", "酒店", "周边", "B"), DialogueAct("inform", "酒店", "周边", "C"),
         DialogueAct("inform", "酒店", "设施-早餐", "是"), DialogueAct("inform", "酒店", "设施-泳池", "否"),
     ]
+
+
+def test_both_policies_make_the_same_booking_with_the_same_reference(context):
+    from tod.policy.rule import RulePolicy
+
+    details = {"people": "2", "day": "friday", "time": "19:30"}
+    belief = BeliefState({R: DomainBelief({"name": "luna rossa"}, (), details)})
+    said = tuple(DialogueAct("inform", R, k, v) for k, v in details.items())
+    state = DialogueState(
+        belief=belief, history=(Turn(USER, "", ()), Turn(SYSTEM, "", ()), Turn(USER, "", said)), user_acts=said,
+        nlu_confidence=1.0,
+    )  # fmt: skip
+    db = query_belief(context.database, state.belief)
+    rule = [a for a in RulePolicy.from_config(context).predict(state, db) if a.intent == "book"]
+    mle = _fill(context, state, ("book", R, "ref"), ("book", R, "name"), *((("book", R, k)) for k in details))
+    assert sorted(rule, key=str) == sorted(mle, key=str)
+    assert DialogueAct("book", R, "ref", stable_reference(0, R, "luna rossa", "day=friday", "people=2",
+                                                          "time=19:30", "2")) in mle  # fmt: skip
+
+
+def test_a_dontcare_detail_is_no_detail(context):
+    state = _state({"food": "italian"}, booking={"people": "2", "day": "DontCare", "time": "19:30"})
+    assert _fill(context, state, ("book", R, "ref"), ("book", R, "people")) == []  # the day is missing

@@ -9,7 +9,7 @@ import pytest
 from tod.belief import DomainBelief
 from tod.domain.context import BuildContext
 from tod.domain.ontology import Slot
-from tod.policy.rule_booking import existing_booking, invalid_detail, missing_details
+from tod.policy.rule_booking import existing_booking
 from tod.policy.rule_search import Search
 from tod.policy.rule_slots import format_value, slot_roles, split_entropy
 
@@ -87,14 +87,6 @@ def test_relaxation_prefers_the_constraint_whose_removal_matches_most(context: B
     assert counts[relaxed] == best
     tied = [s for s in tie if counts[s] == best]
     assert relaxed == min(tied, key=lambda s: (mentions[s], list(tie).index(s)))
-
-
-def test_booking_details_checks(context: BuildContext) -> None:
-    schema = context.domain.schema("restaurant")
-    assert missing_details(schema, {"people": "2"}) == ["day", "time"]
-    assert invalid_detail(schema, {"people": "2", "day": "someday", "time": "19:00"}) == ("day", "someday")
-    assert invalid_detail(schema, {"people": "2.5", "day": "friday", "time": "19:00"}) == ("people", "2.5")
-    assert invalid_detail(schema, {"people": "2", "day": "fri", "time": "7pm"}) is None
 
 
 def test_existing_booking_matches_entity_and_details(context: BuildContext) -> None:

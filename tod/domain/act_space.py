@@ -22,7 +22,7 @@ def system_act_space(domain: Domain) -> tuple[tuple[str, str, str], ...]:
     for name, schema in domain.schemas.items():
         informable = list(schema.informable)
         booking = list(schema.booking.slots) if schema.booking is not None else []
-        name_slots = [s for s, slot in schema.slots.items() if slot.kind == "name"]
+        name_slots = list(schema.name_slots)
         askable = list(dict.fromkeys(informable + booking))
         tellable = list(dict.fromkeys(name_slots + list(schema.requestable) + informable))
         space += [("request", name, s) for s in askable]

@@ -1,8 +1,21 @@
-"""Bookings: checked booking details and MultiWOZ-style reference numbers.
+"""Bookings: checked booking details, the booking plan both policies follow, and reference numbers.
 
 A :class:`Booker` is seeded: the same seed and the same sequence of bookings give the same
 reference numbers (8 upper-case letters and digits, as in MultiWOZ) and, for sub-domains whose
 database is ``generated`` (MultiWOZ taxi), the same generated entity (car and phone).
+
+A policy keeps no state between turns, so it books without a Booker's random draws:
+
+* **Plan** (:func:`plan_booking`): the booking details the belief gives (:func:`booking_details`: each
+  booking slot from the belief's booking details or, for slots that are also informable (MultiWOZ
+  taxi), its constraints; ``dontcare`` left out), the booking slots still missing, the details as
+  :meth:`Booker.check` accepts them or the first one whose value does not fit, and for a ``generated``
+  sub-domain the entity drawn for those details (:func:`generated_entity`: the same trip always gets
+  the same car). Which entity of a searched sub-domain is booked is each policy's entity under
+  discussion.
+* **Reference** (:func:`booking_reference`): :func:`stable_reference` over the seed, the sub-domain,
+  the entity's name, the checked details and the number of user turns, so a replayed conversation
+  gets the same reference and the same booking made later another one.
 """
 
 from __future__ import annotations
@@ -14,9 +27,10 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from tod._schema import FrozenMap
-from tod.belief import DONTCARE
+from tod.belief import DONTCARE, DomainBelief
 from tod.domain.database import Database
-from tod.domain.ontology import Slot
+from tod.domain.normalise import norm_text
+from tod.domain.ontology import Schema, Slot
 from tod.domain.table import Entity, slot_key
 from tod.errors import QueryError
 
@@ -50,6 +64,7 @@ class Booker:
 
     def __init__(self, database: Database, seed: int = 0) -> None:
         self.database = database
+        self.seed = seed  # also the seed of plans and references made with this booker
         self._rng = random.Random(seed)  # owned by this booker only
 
     def book(self, domain: str, entity: Entity | None, details: Mapping[str, str]) -> Booking:
@@ -90,6 +105,18 @@ class Booker:
             _check_value(domain, schema.slots[name], value)
         return FrozenMap(given)
 
+    def invalid(self, domain: str, details: Mapping[str, str]) -> tuple[str, str] | None:
+        """The first of ``details`` whose value does not fit its slot, as :meth:`check` judges values
+        (``(slot, value)``), or ``None``; details that are not slots of ``domain`` are passed over."""
+        slots = self.database.table(domain).schema.slots
+        for name, value in details.items():
+            try:
+                if name in slots:
+                    _check_value(domain, slots[name], value)
+            except QueryError:
+                return name, value
+        return None
+
     def _bookable(self) -> list[str]:
         return [n for n in self.database.subdomains if self.database.table(n).schema.booking is not None]
 
@@ -103,3 +130,85 @@ def _check_value(domain: str, slot: Slot, value: str) -> None:
         raise QueryError(f"booking in {domain}: {slot.name} must be a positive whole number, found {value!r}")
     if slot.kind == "categorical" and slot.values and key not in slot.values:
         raise QueryError(f"booking in {domain}: {slot.name} must be one of {list(slot.values)}, found {value!r}")
+
+
+def booking_details(schema: Schema, belief: DomainBelief) -> dict[str, str]:
+    """The booking details ``belief`` gives for ``schema`` (see the module docstring), in booking-slot order."""
+    if schema.booking is None:
+        return {}
+    found = {}
+    for slot in schema.booking.slots:
+        value = belief.booking.get(slot) or belief.constraints.get(slot)
+        if value and norm_text(value) != DONTCARE:
+            found[slot] = value
+    return found
+
+
+def missing_details(schema: Schema, details: Mapping[str, str]) -> list[str]:
+    """The booking slots still needed: every required one absent, and the first slot of each unmet one-of group."""
+    spec = schema.booking
+    if spec is None:
+        return []
+    missing = [s for s in spec.required if s not in details]
+    missing += [group[0] for group in spec.one_of if group and not any(s in details for s in group)]
+    return missing
+
+
+def generated_entity(database: Database, seed: int, domain: str, details: Mapping[str, str]) -> Entity | None:
+    """The entity of a ``generated`` sub-domain for a trip: the same details always give the same one."""
+    entities = database.entities(domain)
+    if not entities:
+        return None
+    parts = "\x1f".join([str(seed), domain, *(f"{k}={v}" for k, v in sorted(details.items()))])
+    digest = hashlib.sha256(parts.encode("utf-8")).digest()
+    return entities[int.from_bytes(digest[:8], "big") % len(entities)]
+
+
+@dataclass(frozen=True)
+class BookingPlan:
+    """The booking a sub-domain's belief asks for, as a policy sees it before booking (:func:`plan_booking`).
+
+    ``details``: the booking details the belief gives (:func:`booking_details`); ``missing``: the booking
+    slots still needed (:func:`missing_details`); ``checked``: the details as :meth:`Booker.check` accepts
+    them, ``None`` when something is missing or does not fit; ``invalid``: the first detail whose value
+    does not fit its slot (``(slot, value)``), ``None`` when none; ``generated``: for a ``generated``
+    sub-domain with nothing missing, the entity drawn for the details (:func:`generated_entity`), else
+    ``None``.
+    """
+
+    subdomain: str
+    details: FrozenMap[str, str]
+    missing: tuple[str, ...] = ()
+    checked: FrozenMap[str, str] | None = None
+    invalid: tuple[str, str] | None = None
+    generated: Entity | None = None
+
+    @property
+    def ready(self) -> bool:
+        """Whether the booking can be made: every detail given and fitting its slot."""
+        return self.checked is not None
+
+
+def plan_booking(booker: Booker, schema: Schema, belief: DomainBelief) -> BookingPlan:
+    """The booking ``belief`` asks for in ``schema``'s sub-domain, checked with ``booker`` (module docstring)."""
+    domain = schema.name
+    details = booking_details(schema, belief)
+    missing = tuple(missing_details(schema, details))
+    checked = invalid = generated = None
+    if schema.booking is not None and not missing:
+        try:
+            checked = booker.check(domain, details)
+        except QueryError:
+            invalid = booker.invalid(domain, details)
+        if schema.database is not None and schema.database.format == "generated":
+            generated = generated_entity(booker.database, booker.seed, domain, details)
+    return BookingPlan(domain, FrozenMap(details), missing, checked, invalid, generated)
+
+
+def booking_reference(seed: int, plan: BookingPlan, entity: str, turn_count: int) -> str:
+    """The reference of booking ``entity`` (its name) as ``plan`` says, in the conversation's user turn
+    ``turn_count`` (see the module docstring); a ``QueryError`` when the plan is not :attr:`~BookingPlan.ready`."""
+    if plan.checked is None:
+        raise QueryError(f"booking in {plan.subdomain}: the details are not complete and valid: {dict(plan.details)}")
+    parts = [f"{k}={v}" for k, v in sorted(plan.checked.items())]
+    return stable_reference(seed, plan.subdomain, entity, *parts, str(turn_count))

@@ -21,14 +21,11 @@ def query_constraints(database: Database, domain: str, constraints: dict[str, st
     schema = database.table(domain).schema
     kept = {}
     for slot, value in constraints.items():
-        known = schema.slot(slot)
-        if known is None:
-            try:
-                database.table(domain).resolve(slot)  # item slots (CrossWOZ facilities)
-            except QueryError:
-                continue
-        elif not known.informable or known.field is None:
+        found = schema.resolve(slot)
+        if found is None:
             continue
+        if found.item is None and (not found.slot.informable or found.slot.field is None):
+            continue  # item slots (CrossWOZ facilities) are kept
         kept[slot] = value
     return kept
 

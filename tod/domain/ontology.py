@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -86,6 +87,34 @@ class Slot:
     items: ItemSlots | None = None
     description: str = ""
 
+    def item_slot(self, item: str) -> str:
+        """The item slot that stands for ``item`` of this list slot (``酒店设施`` + ``中式餐厅`` ->
+        ``酒店设施-中式餐厅``); :meth:`Schema.resolve` reads it back. A ``ValueError`` for a slot
+        without items or an empty item."""
+        if self.items is None:
+            raise ValueError(f"slot {self.name!r} has no item slots (it declares no items)")
+        if not item:
+            raise ValueError(f"an item slot of {self.name!r} needs an item, found {item!r}")
+        return f"{self.name}{self.items.separator}{item}"
+
+
+@dataclass(frozen=True)
+class SlotRef:
+    """What a slot name means in a sub-domain (:meth:`Schema.resolve`).
+
+    ``slot`` is the declared slot the name stands for: the slot itself, or for an item slot
+    (``酒店设施-中式餐厅``) its list slot (``酒店设施``). ``item`` is ``None`` for a declared slot and
+    the item (``中式餐厅``, never empty) for an item slot.
+    """
+
+    slot: Slot
+    item: str | None = None
+
+    @property
+    def base(self) -> str:
+        """The name of the declared slot (the list slot of an item slot)."""
+        return self.slot.name
+
 
 @dataclass(frozen=True)
 class DatabaseSpec:
@@ -138,14 +167,35 @@ class Schema:
     def bookable(self) -> tuple[str, ...]:
         return tuple(n for n, s in self.slots.items() if s.bookable)
 
+    @cached_property  # read for every act the tracker and the conversation memory look at
+    def name_slots(self) -> tuple[str, ...]:
+        """The slots of kind ``name`` (what an entity is called), in declaration order."""
+        return tuple(n for n, s in self.slots.items() if s.kind == "name")
+
     @property
     def name_slot(self) -> str:
-        """The slot holding the entity's name (kind ``name``), or ``""`` when the sub-domain has none."""
-        return next((n for n, s in self.slots.items() if s.kind == "name"), "")
+        """The slot holding the entity's name (the first of :attr:`name_slots`), or ``""`` when it has none."""
+        return next(iter(self.name_slots), "")
 
     def slot(self, name: str) -> Slot | None:
         """The slot called ``name``, or ``None``."""
         return self.slots.get(name)
+
+    def resolve(self, name: str) -> SlotRef | None:
+        """What the slot name ``name`` stands for: a declared slot, or an item of a list slot
+        (``<list slot><separator><item>``, the item not empty, the first list slot in declaration
+        order whose prefix fits); ``None`` when it is neither (an unknown slot, ``""``, a list
+        slot's prefix without an item). A declared slot wins over an item reading of its name."""
+        declared = self.slots.get(name)
+        if declared is not None:
+            return SlotRef(declared)
+        for slot in self.slots.values():
+            if slot.items is None:
+                continue
+            prefix = slot.name + slot.items.separator
+            if len(name) > len(prefix) and name.startswith(prefix):
+                return SlotRef(slot, name[len(prefix) :])
+        return None
 
 
 @dataclass(frozen=True)

@@ -123,19 +123,16 @@ class Table:
         return all(row in rows for rows in sets) and all(test(row) for test in tests)
 
     def resolve(self, slot_name: str) -> tuple[Slot, str | None]:
-        """The slot a constraint names and, for an item slot (``酒店设施-中式餐厅``), the item."""
+        """The slot a constraint names and, for an item slot (``酒店设施-中式餐厅``), the item
+        (:meth:`Schema.resolve`); a ``QueryError`` naming the known slots otherwise."""
         if not isinstance(slot_name, str):
             raise QueryError(f"a slot of {self.schema.name} is named by a string, found {slot_name!r:.60}")
-        slot = self.schema.slots.get(slot_name)
-        if slot is not None:
-            return slot, None
-        for candidate in self.schema.slots.values():
-            items = candidate.items
-            if items is not None and slot_name.startswith(candidate.name + items.separator):
-                return candidate, slot_name[len(candidate.name) + len(items.separator) :]
+        found = self.schema.resolve(slot_name)
+        if found is not None:
+            return found.slot, found.item
         raise QueryError(
             f"unknown slot {slot_name!r} of {self.schema.name}: expected one of {list(self.schema.slots)}"
-            + "".join(f" or {s.name}{s.items.separator}<item>" for s in self.schema.slots.values() if s.items)
+            + "".join(f" or {s.item_slot('<item>')}" for s in self.schema.slots.values() if s.items)
         )
 
     def _compile(

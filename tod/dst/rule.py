@@ -31,24 +31,25 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
 from tod._schema import FrozenMap
-from tod.acts import DialogueAct
+from tod.acts import (
+    CORPUS_OFFER_INTENTS,
+    INFORM_INTENTS,
+    NEGATE_INTENTS,
+    REQALTS_INTENTS,
+    REQUEST_INTENTS,
+    SELECT_INTENTS,
+    DialogueAct,
+)
 from tod.belief import DONTCARE, BeliefState, DomainBelief
+from tod.domain.memory import remember
 from tod.domain.normalise import norm_text
 from tod.domain.ontology import Domain, Schema
 from tod.dst.values import ValueNormaliser
 from tod.registry import register_dst
+from tod.state import DialogueState
 
 if TYPE_CHECKING:
     from tod.domain.context import BuildContext
-
-#: Intents that give a value to a slot, that take one away, that ask for a slot, that ask for another entity.
-INFORM_INTENTS = frozenset({"inform"})
-NEGATE_INTENTS = frozenset({"negate", "deny"})
-REQUEST_INTENTS = frozenset({"request"})
-REQALTS_INTENTS = frozenset({"reqalts"})
-SELECT_INTENTS = frozenset({"select"})
-#: System intents that offer an entity by name (the user may then accept it by naming it).
-OFFER_INTENTS = frozenset({"inform", "recommend", "select", "offerbook", "offerbooked", "book"})
 
 
 @dataclass
@@ -149,9 +150,13 @@ class RuleDST:
     ) -> BeliefState:
         """The belief after the user's ``user_acts``, answering ``system_acts``, from ``state``."""
         drafts = {name: _Draft.of(belief) for name, belief in state.domains.items()}
-        focus = self._focus(user_acts) or self._focus(system_acts)
-        offered = self._offered_names(system_acts)
-        discussed = {act.domain for act in system_acts if act.intent in OFFER_INTENTS}
+        turn = DialogueState(state, user_acts=tuple(user_acts), system_acts=tuple(system_acts))
+        # corpus system acts offer names with offerbook/offerbooked too (MultiWOZ): the tracker reads them
+        memory = remember(turn, self.domain, offer_intents=CORPUS_OFFER_INTENTS)
+        focus = memory.focus
+        # the names the system just offered, normalised: the user accepts one by naming it
+        offered = {d: tuple(dict.fromkeys(norm_text(n) for n in names)) for d, names in memory.just_offered.items()}
+        discussed = memory.discussed
         acts = list(user_acts)
         if self.options.implicit_select:
             acts += self._implicit_selections(acts)
@@ -160,9 +165,7 @@ class RuleDST:
             drafts[domain] = _Draft({}, [], {}, drafts[domain].booked if domain in drafts else ())
         for act in acts:
             domain = act.domain if act.domain in self.domain.schemas else focus
-            if domain is None or (
-                act.slot and self.domain.schemas[domain].slot(self._base_slot(domain, act.slot)) is None
-            ):
+            if domain is None or (act.slot and self.domain.schemas[domain].resolve(act.slot) is None):
                 continue
             if any(act is source for source in sources):
                 continue  # the name of the entity another domain's entity must be near, not this domain's
@@ -184,7 +187,7 @@ class RuleDST:
         if intent in REQUEST_INTENTS and act.slot:
             draft.requested.append(act.slot)
         elif intent in REQALTS_INTENTS:
-            for slot in self._name_slots(schema):
+            for slot in schema.name_slots:
                 draft.constraints.pop(slot, None)
         elif intent in INFORM_INTENTS and act.slot and act.value:
             self._inform(schema, draft, act.slot, act.value, offered, discussed)
@@ -221,16 +224,16 @@ class RuleDST:
         return discussed and not self.options.accept_discussed_names
 
     def _inform_item(self, schema: Schema, draft: _Draft, slot: str, value: str) -> None:
-        base = self._base_slot(schema.name, slot)
-        spec = schema.slot(base)
-        if spec is None or spec.items is None:
+        found = schema.resolve(slot)
+        items = found.slot.items if found is not None else None
+        if found is None or found.item is None or items is None:
             return
-        item = slot[len(base) + len(spec.items.separator) :]
+        base, item = found.base, found.item
         said = norm_text(value)
         current = [i for i in draft.constraints.get(base, "").split(" ") if i and i != DONTCARE]
-        if said in {norm_text(v) for v in spec.items.yes}:
+        if said in {norm_text(v) for v in items.yes}:
             current = [*dict.fromkeys([*current, item])]
-        elif said in {norm_text(v) for v in spec.items.no}:
+        elif said in {norm_text(v) for v in items.no}:
             current = [i for i in current if i != item]
         else:
             return
@@ -246,42 +249,20 @@ class RuleDST:
             if act.intent not in REQUEST_INTENTS or schema is None or act.domain not in drafts:
                 continue
             draft = drafts[act.domain]
-            spec = schema.slot(self._base_slot(act.domain, act.slot))
-            if spec is None or spec.items is None or schema.slot(act.slot) is not None or not spec.items.yes:
+            found = schema.resolve(act.slot)
+            items = found.slot.items if found is not None and found.item is not None else None
+            if items is None or not items.yes:
                 continue
             before = state[act.domain].constraints
-            if any(before.get(n) and draft.constraints.get(n) == before[n] for n in self._name_slots(schema)):
-                self._inform_item(schema, draft, act.slot, spec.items.yes[0])
+            if any(before.get(n) and draft.constraints.get(n) == before[n] for n in schema.name_slots):
+                self._inform_item(schema, draft, act.slot, items.yes[0])
 
     # -- what the ontology says ---------------------------------------------------------------------
-
-    def _base_slot(self, domain: str, slot: str) -> str:
-        """``slot`` itself when declared; for an item slot (``酒店设施-早餐服务``) its list slot."""
-        schema = self.domain.schemas[domain]
-        if schema.slot(slot) is not None:
-            return slot
-        for name, spec in schema.slots.items():
-            if spec.items is not None and slot.startswith(name + spec.items.separator):
-                return name
-        return slot
-
-    def _knows(self, domain: str, slot: str) -> bool:
-        """Whether ``domain`` declares ``slot`` (or its list slot); acts without a slot always apply."""
-        return not slot or self.domain.schemas[domain].slot(self._base_slot(domain, slot)) is not None
 
     @staticmethod
     def _is_booking(schema: Schema, slot: str) -> bool:
         spec = schema.slot(slot)
         return spec is not None and spec.bookable and not spec.informable
-
-    @staticmethod
-    def _name_slots(schema: Schema) -> list[str]:
-        return [name for name, spec in schema.slots.items() if spec.kind == "name"]
-
-    def _focus(self, acts: Sequence[DialogueAct]) -> str | None:
-        """The last sub-domain of the ontology that ``acts`` speak about."""
-        domains = [act.domain for act in acts if act.domain in self.domain.schemas]
-        return domains[-1] if domains else None
 
     def _selections(
         self, acts: Sequence[DialogueAct], state: BeliefState, offered: dict[str, tuple[str, ...]]
@@ -300,7 +281,7 @@ class RuleDST:
                 continue
             slots = self._relation_slots(act.domain, act.value)
             source = self.domain.schemas[act.value]
-            names = self._name_slots(source)
+            names = source.name_slots
             named = [a for a in acts if a.intent in INFORM_INTENTS and a.domain == source.name and a.slot in names]
             sources.extend(named)
             known = [state[source.name].constraints[n] for n in names if n in state[source.name].constraints]
@@ -324,7 +305,7 @@ class RuleDST:
         found = []
         for source in self.domain.schemas.values():
             own = [act for act in acts if act.domain == source.name]
-            names = self._name_slots(source)
+            names = source.name_slots
             if not own or any(act.intent not in INFORM_INTENTS or act.slot not in names for act in own):
                 continue
             for act in acts:
@@ -333,7 +314,7 @@ class RuleDST:
                     schema is None
                     or act.domain == source.name
                     or act.intent not in INFORM_INTENTS
-                    or act.slot in self._name_slots(schema)
+                    or act.slot in schema.name_slots
                     or act.domain in {a.domain for a in found}
                 ):
                     continue
@@ -378,7 +359,7 @@ class RuleDST:
         found = []
         for act in acts:
             schema = self.domain.schemas.get(act.domain)
-            if act.intent in REQUEST_INTENTS and schema is not None and act.slot in self._name_slots(schema):
+            if act.intent in REQUEST_INTENTS and schema is not None and act.slot in schema.name_slots:
                 found.append(act.domain)
         return found
 
@@ -390,17 +371,7 @@ class RuleDST:
         for domain, names in offered.items():
             if len(set(names)) != 1 or domain not in spoken or domain in self._name_requests(acts):
                 continue
-            slots = self._name_slots(self.domain.schemas[domain])
+            slots = self.domain.schemas[domain].name_slots
             draft = drafts.setdefault(domain, _Draft.of(DomainBelief()))
             if slots and not any(s in draft.constraints for s in slots):
                 draft.constraints[slots[0]] = self.normaliser.normalise(domain, slots[0], names[0])
-
-    def _offered_names(self, system_acts: Sequence[DialogueAct]) -> dict[str, tuple[str, ...]]:
-        """Per domain, the (normalised) names the system's acts offered, in order."""
-        found: dict[str, list[str]] = {}
-        for act in system_acts:
-            schema = self.domain.schemas.get(act.domain)
-            spec = schema.slot(act.slot) if schema is not None else None
-            if act.intent in OFFER_INTENTS and spec is not None and spec.kind == "name" and act.value:
-                found.setdefault(act.domain, []).append(norm_text(act.value))
-        return {domain: tuple(dict.fromkeys(names)) for domain, names in found.items()}

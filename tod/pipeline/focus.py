@@ -19,14 +19,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Sequence
 
-from tod.acts import DialogueAct
+from tod.acts import SLOT_INTENTS, DialogueAct
 from tod.belief import DONTCARE
 from tod.domain.database import Database
+from tod.domain.memory import remember
 from tod.domain.ontology import Domain
 from tod.state import DialogueState
-
-#: Intents that speak about a slot of a sub-domain (a domain-less act of another intent is left alone).
-SLOT_INTENTS = frozenset({"inform", "request", "reqalts", "negate", "deny"})
 
 
 def _has(domain: Domain, subdomain: str, slot: str) -> bool:
@@ -34,14 +32,9 @@ def _has(domain: Domain, subdomain: str, slot: str) -> bool:
 
 
 def focus_order(acts: Sequence[DialogueAct], state: DialogueState, domain: Domain) -> list[str]:
-    """Sub-domains from the most to the least recently talked about."""
-    order: list[str] = []
-    sources = [acts, state.system_acts, *(t.acts for t in reversed(state.history))]
-    for source in sources:
-        for act in reversed(list(source)):
-            if act.domain in domain.schemas and act.domain not in order:
-                order.append(act.domain)
-    return order
+    """Sub-domains from the most to the least recently talked about, ``acts`` being the user's latest
+    (the conversation memory's ``recency``, :mod:`tod.domain.memory`)."""
+    return list(remember(replace(state, user_acts=tuple(acts)), domain).recency)
 
 
 def resolve_domains(acts: Sequence[DialogueAct], state: DialogueState, domain: Domain) -> tuple[DialogueAct, ...]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
 from tod._schema import FrozenMap
-from tod.acts import CHITCHAT, GENERAL, REFERENCE, DialogueAct
+from tod.acts import CHITCHAT, GENERAL, REFERENCE, YES_NO_ANSWERS, YES_NO_QUESTIONS, DialogueAct
 from tod.belief import BeliefState, DomainBelief
 from tod.dialogue import SYSTEM, USER, Turn
 from tod.domain.context import BuildContext
@@ -35,10 +35,6 @@ from tod.text import clean_text as safe_text
 from tod.types import NLUResult
 
 log = logging.getLogger("tod.pipeline")
-
-#: System intents that ask for a yes or a no, and the user intents that give one.
-YES_NO_QUESTIONS = frozenset({"confirm", "offerbook"})
-YES_NO_ANSWERS = frozenset({"affirm", "negate"})
 
 #: The longest user text the stages see; longer input is cut (the NLU reads far less anyway).
 MAX_TEXT = 2000

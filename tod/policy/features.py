@@ -8,7 +8,9 @@ features, all derived from the domain's ontology (no domain or slot name is writ
 * ``n|d|B``: the number of matches of ``d`` falls in bucket ``B`` (``0``, ``1``, ``2-3``, ``4-10``, ``>10``),
   for every ``d`` in the database results; ``fn|B`` the same for the sub-domain in focus;
 * ``u|i|d|s``: a user act ``(intent, domain, slot)`` of the latest turn; ``p|i|d|s``: a system act of the
-  previous turn (``p|none`` when there was none); ``focus|d``: the sub-domain in focus (:func:`focus_domain`).
+  previous turn (``p|none`` when there was none); ``focus|d``: the sub-domain in focus;
+* ``offered|d``: the system has said a name of ``d`` (the conversation's memory,
+  :mod:`tod.domain.memory`: its ``focus`` and each sub-domain's ``last_named``).
 
 Slots and sub-domains the ontology does not know produce no feature, so a state with an unseen slot
 vectorises exactly like the state without it; a :class:`FeatureIndex` drops features absent from training.
@@ -34,9 +36,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-from tod.acts import GENERAL, REFERENCE, REQUESTED, DialogueAct
+from tod.acts import CORPUS_SYSTEM_INTENTS, GENERAL, REFERENCE, REQUESTED, DialogueAct
 from tod.belief import DONTCARE, BeliefState
 from tod.domain.act_space import system_act_space
+from tod.domain.memory import remember
 from tod.domain.ontology import BookingSpec, Domain
 from tod.errors import SchemaError
 from tod.state import DBResults, DialogueState
@@ -46,8 +49,6 @@ Triple = tuple[str, str, str]
 
 #: The corpus pseudo-domain of MultiWOZ's booking acts.
 BOOKING_DOMAIN = "booking"
-#: Corpus intents renamed onto the inventory.
-INTENT_MAP = {"offerbooked": "book"}
 #: Upper bounds (inclusive) of the match-count buckets, and their names; above the last: ``>10``.
 BUCKETS = ((0, "0"), (1, "1"), (3, "2-3"), (10, "4-10"))
 OVER = ">10"
@@ -79,12 +80,10 @@ class ActSpace:
         schema = self.domain.schemas.get(subdomain)
         if schema is None:
             return None
-        if not slot or schema.slot(slot) is not None:
+        if not slot:
             return slot
-        for name, spec in schema.slots.items():
-            if spec.items is not None and slot.startswith(name + spec.items.separator) and len(slot) > len(name) + 1:
-                return name
-        return None
+        found = schema.resolve(slot)
+        return None if found is None else found.base
 
     def __contains__(self, item: Triple) -> bool:
         if item in self.triples:
@@ -92,15 +91,6 @@ class ActSpace:
         intent, subdomain, slot = item
         base = self.base_slot(subdomain, slot) if subdomain != GENERAL else None
         return base is not None and base != slot and (intent, subdomain, base) in self.triples
-
-
-def focus_domain(domain: Domain, *act_lists: Sequence[DialogueAct]) -> str | None:
-    """The last sub-domain of the ontology spoken about in the first of ``act_lists`` that names one."""
-    for acts in act_lists:
-        named = [a.domain for a in acts if a.domain in domain.schemas]
-        if named:
-            return named[-1]
-    return None
 
 
 def _booking_focus(
@@ -117,7 +107,7 @@ def _booking_focus(
 
 
 def _map_act(act: DialogueAct, space: ActSpace, focus: str | None) -> list[DialogueAct]:
-    intent = INTENT_MAP.get(act.intent, act.intent)
+    intent = CORPUS_SYSTEM_INTENTS.get(act.intent, act.intent)
     subdomain, slot, value = act.domain, act.slot, act.value
     if subdomain == BOOKING_DOMAIN:
         if focus is None:
@@ -177,22 +167,6 @@ def booking_complete(spec: BookingSpec, details: Mapping[str, str]) -> bool:
     return all(k in given for k in spec.required) and all(any(k in given for k in g) for g in spec.one_of)
 
 
-def name_slots(domain: Domain, subdomain: str) -> tuple[str, ...]:
-    """The slots of kind ``name`` of ``subdomain`` (what an entity is called)."""
-    return tuple(n for n, s in domain.schemas[subdomain].slots.items() if s.kind == "name")
-
-
-def offered_names(state: DialogueState, domain: Domain) -> dict[str, str]:
-    """Sub-domain -> the entity name the system said last (an act on a name slot), over the whole history."""
-    found: dict[str, str] = {}
-    turns = [t.acts for t in state.history if t.speaker == "system"] + [state.system_acts]
-    for acts in turns:
-        for act in acts:
-            if act.domain in domain.schemas and act.value and act.slot in name_slots(domain, act.domain):
-                found[act.domain] = act.value
-    return found
-
-
 def _act_feature(prefix: str, act: DialogueAct, space: ActSpace) -> str | None:
     if act.domain == GENERAL:
         return SEP.join((prefix, act.intent, act.domain, act.slot))
@@ -233,9 +207,11 @@ def state_features(state: DialogueState, db_results: DBResults, space: ActSpace)
                 features[key] = 1.0
     if not state.system_acts:
         features["p|none"] = 1.0
-    for name in offered_names(state, domain):
-        features[SEP.join(("offered", name))] = 1.0
-    focus = focus_domain(domain, state.user_acts, state.system_acts)
+    memory = remember(state, domain)
+    for name, known in memory.subdomains.items():
+        if known.last_named is not None:
+            features[SEP.join(("offered", name))] = 1.0
+    focus = memory.focus
     if focus is not None:
         features[SEP.join(("focus", focus))] = 1.0
         if focus in db_results:

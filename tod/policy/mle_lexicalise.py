@@ -7,9 +7,12 @@
   among the matches (two at least);
 * ``request(d, s)``: ``?``; ``nooffer``/``confirm(d, s)``: the belief's value (``nooffer(d)`` has none);
   ``suggest(d, s)``: ``dontcare`` (drop the constraint) when ``s`` is constrained;
-* ``book(d, ref)``: a reference from :func:`tod.domain.booking.stable_reference` over the sub-domain, the
-  entity and the booking details, made only when the details pass :meth:`Booker.check`; ``book(d, s)``
-  the entity's name or the detail; ``nobook(d, s)`` the detail;
+* ``book(d, ref)``: the booking the rule policy would make: the plan of
+  :func:`tod.domain.booking.plan_booking` (details from the belief, dontcare left out, checked with
+  :class:`~tod.domain.booking.Booker`; a generated sub-domain's entity drawn for the details, else the
+  entity under discussion) and its reference :func:`tod.domain.booking.booking_reference` (sub-domain,
+  entity, details and the number of user turns); ``book(d, s)`` the entity's name or the detail;
+  ``nobook(d, s)`` the detail;
 * acts without a value (``general`` acts, ``offerbook``, ``nooffer(d)``, ``nobook(d)``) as they are.
 
 An act whose value cannot be filled is left out.
@@ -23,12 +26,13 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from tod.acts import CHOICE, GENERAL, REFERENCE, REQUESTED, DialogueAct
 from tod.belief import DONTCARE
-from tod.domain.booking import Booker, stable_reference
+from tod.domain.booking import Booker, booking_reference, plan_booking
 from tod.domain.database import Database
 from tod.domain.matches import query_constraints
+from tod.domain.memory import ConversationMemory, remember
 from tod.domain.ontology import Domain, Schema
 from tod.errors import QueryError
-from tod.policy.features import Triple, name_slots, offered_names
+from tod.policy.features import Triple
 from tod.state import DBResults, DialogueState
 
 #: At most this many acts for one list-valued slot (CrossWOZ's nearby places) and options of a select.
@@ -74,24 +78,24 @@ def _fits(database: Database | None, subdomain: str, entity: FocusEntity, state:
 
 
 def entity_in_focus(
-    state: DialogueState, db_results: DBResults, subdomain: str, domain: Domain, database: Database | None
+    state: DialogueState,
+    db_results: DBResults,
+    subdomain: str,
+    domain: Domain,
+    database: Database | None,
+    memory: ConversationMemory | None = None,
 ) -> FocusEntity | None:
-    """The entity of ``subdomain`` under discussion: the one the user named, else the one booked last, else
+    """The entity of ``subdomain`` under discussion: the one the belief names, else the one booked last, else
     the one the system named last if it still meets the constraints (or nothing does), else the top match,
-    else (nothing matches) the first match of the constraints relaxed; ``None`` when there is none."""
-    belief = state.belief[subdomain]
-    names = name_slots(domain, subdomain)
+    else (nothing matches) the first match of the constraints relaxed; ``None`` when there is none.
+    ``memory`` is :func:`~tod.domain.memory.remember` of ``state`` (read here when not given)."""
+    known = (memory or remember(state, domain)).of(subdomain)
     results = db_results.get(subdomain)
-    for slot in names:
-        named = _lookup(database, subdomain, belief.constraints.get(slot, ""))
+    for name in (known.held_name, *known.booked_names):
+        named = _lookup(database, subdomain, name or "")
         if named is not None:
             return named
-    for booked in reversed(belief.booked):
-        for slot in names:
-            named = _lookup(database, subdomain, booked.get(slot, ""))
-            if named is not None:
-                return named
-    offered = _lookup(database, subdomain, offered_names(state, domain).get(subdomain, ""))
+    offered = _lookup(database, subdomain, known.last_named or "")
     if offered is not None and (results is None or results.count == 0 or _fits(database, subdomain, offered, state)):
         return offered
     if results is not None and results.matches:
@@ -125,17 +129,18 @@ def _belief_value(state: DialogueState, subdomain: str, slot: str) -> str:
 
 def _slot_values(schema: Schema, entity: FocusEntity | None, slot: str, state: DialogueState) -> list[str]:
     """The values of ``slot`` to tell about ``entity`` (several for a list field)."""
-    spec = schema.slot(slot)
-    if spec is None:  # an item slot: does the entity's list contain the item?
-        for base in schema.slots.values():
-            if base.items is not None and slot.startswith(base.name + base.items.separator) and entity is not None:
-                item = slot[len(base.name) + len(base.items.separator) :]
-                listed = entity.fields.get(base.field or base.name) or ()
-                listed = listed if isinstance(listed, (list, tuple)) else [listed]
-                has = item in {_text(v) for v in listed}
-                words = base.items.yes if has else base.items.no
-                return [words[0]] if words else []
+    found = schema.resolve(slot)
+    if found is None:
         return []
+    spec = found.slot
+    if found.item is not None:  # an item slot: does the entity's list contain the item?
+        if entity is None or spec.items is None:
+            return []
+        listed = entity.fields.get(spec.field or spec.name) or ()
+        listed = listed if isinstance(listed, (list, tuple)) else [listed]
+        has = found.item in {_text(v) for v in listed}
+        words = spec.items.yes if has else spec.items.no
+        return [words[0]] if words else []
     if entity is not None:
         if spec.kind == "name":
             return [entity.name]
@@ -148,24 +153,30 @@ def _slot_values(schema: Schema, entity: FocusEntity | None, slot: str, state: D
     return [value] if value and value != DONTCARE else []
 
 
+@dataclass(frozen=True)
+class Booked:
+    """The booking the policy reports: its reference, the entity's name and the checked details."""
+
+    reference: str
+    entity: str
+    details: Mapping[str, str]
+
+
 def _booking(
     subdomain: str, entity: FocusEntity | None, state: DialogueState, schema: Schema,
     database: Database | None, seed: int,
-) -> tuple[str, dict[str, str]] | None:
-    """(reference, details) of the booking the policy reports, or ``None`` when it cannot be made."""
+) -> Booked | None:
+    """The booking of ``entity`` (for a generated sub-domain, the entity drawn for the details) as the one
+    booking plan says (:func:`tod.domain.booking.plan_booking`, the rule policy's too), or ``None`` when it
+    cannot be made."""
     if schema.booking is None or database is None or subdomain not in database.subdomains:
         return None
-    belief = state.belief[subdomain]
-    details = {s: v for s in schema.booking.slots if (v := belief.booking.get(s) or belief.constraints.get(s))}
-    try:
-        checked = Booker(database).check(subdomain, details)
-    except QueryError:
-        return None
+    plan = plan_booking(Booker(database, seed), schema, state.belief[subdomain])
     generated = schema.database is not None and schema.database.format == "generated"
-    if entity is None and not generated:
+    target = plan.generated if generated else entity
+    if plan.checked is None or target is None:
         return None
-    parts = [subdomain, entity.name if entity else "", *(f"{k}={v}" for k, v in sorted(checked.items()))]
-    return stable_reference(seed, *parts), dict(checked)
+    return Booked(booking_reference(seed, plan, target.name, state.turn_count), target.name, plan.checked)
 
 
 def lexicalise(
@@ -181,9 +192,10 @@ def lexicalise(
     ordered = sorted(predicted, key=lambda p: (rank.get(p[0][0], len(rank)), -p[1]))
     entities: dict[str, FocusEntity | None] = {}
     acts: dict[DialogueAct, None] = {}
+    memory = remember(state, domain)
     for (intent, subdomain, slot), _ in ordered:
         if subdomain not in entities and subdomain in domain.schemas:
-            entities[subdomain] = entity_in_focus(state, db_results, subdomain, domain, database)
+            entities[subdomain] = entity_in_focus(state, db_results, subdomain, domain, database, memory)
         for act in _fill(intent, subdomain, slot, state, db_results, domain, database, entities, seed):
             acts.setdefault(act, None)
     return list(acts)
@@ -225,10 +237,9 @@ def _fill(
         booking = _booking(subdomain, entity, state, schema, database, seed)
         if booking is None:
             return []
-        reference, details = booking
         if slot == REFERENCE:
-            return acts([reference])
-        if slot in name_slots(domain, subdomain):
-            return acts([entity.name] if entity is not None else [])
-        return acts([details.get(slot, "")])
+            return acts([booking.reference])
+        if slot in schema.name_slots:
+            return acts([booking.entity])
+        return acts([booking.details.get(slot, "")])
     return []

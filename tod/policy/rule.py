@@ -67,14 +67,14 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import replace
 
-from tod.acts import GENERAL, REQUESTED, DialogueAct
-from tod.belief import DONTCARE
-from tod.dialogue import SYSTEM, USER
+from tod.acts import GENERAL, NEGATE_INTENTS, REQUESTED, DialogueAct
+from tod.dialogue import USER
 from tod.domain.act_space import system_act_space
 from tod.domain.context import BuildContext
 from tod.domain.database import Database
-from tod.domain.normalise import norm_text
+from tod.domain.memory import ConversationMemory, remember
 from tod.domain.ontology import Schema
 from tod.errors import ConfigError
 from tod.policy.rule_domain import Decision, DomainRules, DomainTurn, Options
@@ -83,11 +83,6 @@ from tod.registry import register_policy
 from tod.state import DBResults, DialogueState
 
 log = logging.getLogger("tod.policy.rule")
-
-#: System intents that offer an entity by its name.
-OFFER_INTENTS = frozenset({"recommend", "inform", "select", "book"})
-AFFIRM_INTENTS = frozenset({"affirm"})
-NEGATE_INTENTS = frozenset({"negate", "deny"})
 
 
 @register_policy("rule")
@@ -149,23 +144,21 @@ class RulePolicy:
         confirms = self._confirms(state, acts)
         if confirms:
             return self._checked(confirms)
-        previous = state.system_acts
-        confirmed = [a for a in previous if a.intent == "confirm" and a.domain in schemas and a.slot]
+        memory = remember(state, self.domain)
+        confirmed = [a for a in state.system_acts if a.intent == "confirm" and a.domain in schemas and a.slot]
         out: list[DialogueAct] = []
         if confirmed and general & NEGATE_INTENTS:
             said = {(a.domain, a.slot) for a in acts if a.intent == "inform"}
             again = dict.fromkeys((a.domain, a.slot) for a in confirmed if (a.domain, a.slot) not in said)
             out += [DialogueAct("request", d, s, REQUESTED) for d, s in again]
-        elif confirmed and general & AFFIRM_INTENTS:
-            acts = [DialogueAct("inform", a.domain, a.slot, a.value) for a in confirmed] + acts
-        accepted = {a.domain for a in previous if a.intent == "offerbook"} if general & AFFIRM_INTENTS else set()
-        accepted &= set(schemas)
-        focus = list(dict.fromkeys([a.domain for a in acts if a.domain in schemas]))
+        acts = [*memory.affirmed, *acts]  # a confirmed value the user affirms is said now
+        accepted = memory.booking_accepted
+        focus = list(memory.user_subdomains)
         focus += [d for d in sorted(accepted) if d not in focus]
         focus += [d for d in state.belief if d in schemas and state.belief[d].requested and d not in focus]
         booked = False
         for domain in focus:
-            decision = self._decide(domain, state, db_results, acts, domain in accepted)
+            decision = self._decide(domain, state, db_results, acts, memory, domain in accepted)
             out += decision.acts
             booked = booked or decision.booked
         if "bye" in general:
@@ -173,7 +166,7 @@ class RulePolicy:
         if booked:
             out.append(DialogueAct("reqmore", GENERAL))
         if not out:
-            out = self._general_answer(state, db_results, general)
+            out = self._general_answer(state, db_results, general, memory)
         return self._checked(out)
 
     # -- the pieces of a turn -----------------------------------------------------------------------
@@ -194,83 +187,53 @@ class RulePolicy:
         return out
 
     def _decide(
-        self, domain: str, state: DialogueState, db_results: DBResults, acts: list[DialogueAct], accepted: bool
+        self,
+        domain: str,
+        state: DialogueState,
+        db_results: DBResults,
+        acts: list[DialogueAct],
+        memory: ConversationMemory,
+        accepted: bool,
     ) -> Decision:
         schema = self.domain.schemas[domain]
-        roles = self.roles[domain]
-        belief = state.belief[domain]
+        known = memory.of(domain)
+        if not acts:  # the general answer continues a sub-domain: what the user said now does not count
+            known = replace(known, said_name=None, requested=tuple(dict.fromkeys(state.belief[domain].requested)))
         mine = [a for a in acts if a.domain == domain]
-        requested = [a.slot for a in mine if a.intent == "request" and a.slot] + list(belief.requested)
         informed = any(a.intent == "select" or a.intent == "inform" and _searchable(schema, a.slot) for a in mine)
-        named_now = [a.value for a in mine if a.intent == "inform" and a.slot == roles.name and _given(a.value)]
-        held = belief.constraints.get(roles.name or "", "")
-        named = named_now[-1] if named_now else (held if _given(held) else None)
-        offered, last = self._offers(state, domain, roles.name)
         turn = DomainTurn(
             domain=domain,
-            belief=belief,
+            belief=state.belief[domain],
             results=db_results.get(domain),
-            requested=tuple(dict.fromkeys(requested)),
+            requested=known.requested,
             informed=informed,
-            named=named,
-            named_now=bool(named_now),
+            named=known.named,
+            named_now=known.said_name is not None,
             reqalts=any(a.intent == "reqalts" for a in mine),
             affirmed_offer=accepted,
-            offered=offered,
-            last_offered=last,
-            mentioned=tuple(self._mentions(state, domain).items()),
+            offered=known.offered,
+            last_offered=known.last_offered,
+            mentioned=tuple(known.mentioned.items()),
             turn_count=state.turn_count,
         )
         return self.rules.decide(turn)
 
-    def _offers(self, state: DialogueState, domain: str, name_slot: str | None) -> tuple[tuple[str, ...], str | None]:
-        """Every name the system offered in ``domain`` (oldest first), and the first of the latest turn offering one."""
-        if name_slot is None:
-            return (), None
-        turns = [t.acts for t in state.history if t.speaker == SYSTEM]
-        if state.system_acts and (not turns or turns[-1] != state.system_acts):
-            turns.append(state.system_acts)
-        offered: list[str] = []
-        last = None
-        for acts in turns:
-            names = [a.value for a in acts if a.intent in OFFER_INTENTS and (a.domain, a.slot) == (domain, name_slot)]
-            names = [n for n in names if n]
-            offered += names
-            last = names[0] if names else last
-        return tuple(dict.fromkeys(offered)), last
-
-    @staticmethod
-    def _mentions(state: DialogueState, domain: str) -> dict[str, int]:
-        """Slot -> the index of the latest user turn that informed it (the current turn last)."""
-        found: dict[str, int] = {}
-        turns = [t.acts for t in state.history if t.speaker == USER] + [state.user_acts]
-        for index, acts in enumerate(turns):
-            for act in acts:
-                if act.intent == "inform" and act.domain == domain and act.slot:
-                    found[act.slot] = index
-        return found
-
-    def _general_answer(self, state: DialogueState, db_results: DBResults, general: set[str]) -> list[DialogueAct]:
+    def _general_answer(
+        self, state: DialogueState, db_results: DBResults, general: set[str], memory: ConversationMemory
+    ) -> list[DialogueAct]:
         if "greet" in general:
             return [DialogueAct("welcome" if state.turn_count <= 1 else "greet", GENERAL)]
         if "thank" in general and any(a.intent == "reqmore" for a in state.system_acts):
             return [DialogueAct("bye", GENERAL)]  # "anything else?" - "no, thanks"
         if general & ({"thank"} | NEGATE_INTENTS):
             return [DialogueAct("reqmore", GENERAL)]
-        last = self._last_domain(state)
+        last = memory.recency[0] if memory.recency else None
         if last is not None and self.roles[last].search:
-            decision = self._decide(last, state, db_results, [], False)
+            decision = self._decide(last, state, db_results, [], memory, False)
             asks = [a for a in decision.acts if a.intent == "request"]
             if asks:
                 return list(decision.acts)
         return [DialogueAct("reqmore", GENERAL)]
-
-    def _last_domain(self, state: DialogueState) -> str | None:
-        for turn in reversed(state.history):
-            for act in reversed(turn.acts):
-                if act.domain in self.domain.schemas:
-                    return act.domain
-        return None
 
     def _checked(self, acts: list[DialogueAct]) -> list[DialogueAct]:
         """``acts`` without repeats; an act outside the act space (a bug) is dropped with a warning."""
@@ -283,17 +246,10 @@ class RulePolicy:
         return kept or [DialogueAct("reqmore", GENERAL)]
 
 
-def _given(value: str) -> bool:
-    """Whether a name value names something (not empty, not dontcare)."""
-    return bool(value.strip()) and norm_text(value) != DONTCARE
-
-
 def _searchable(schema: Schema, slot: str) -> bool:
     """Whether informing ``slot`` changes the search (an informable slot or an item slot), not a booking detail."""
-    spec = schema.slot(slot)
-    if spec is not None:
-        return spec.informable
-    return any(s.items is not None and slot.startswith(s.name + s.items.separator) for s in schema.slots.values())
+    found = schema.resolve(slot)
+    return found is not None and (found.item is not None or found.slot.informable)
 
 
 def _check(confirm_below: float, max_options: int, list_items: int) -> None:

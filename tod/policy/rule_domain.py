@@ -7,16 +7,9 @@ from enum import Enum
 
 from tod.acts import CHOICE, REFERENCE, REQUESTED, DialogueAct
 from tod.belief import DomainBelief
-from tod.domain.booking import Booker
+from tod.domain.booking import Booker, booking_details, plan_booking
 from tod.domain.database import Database
-from tod.policy.rule_booking import (
-    booking_acts,
-    booking_details,
-    existing_booking,
-    generated_entity,
-    missing_details,
-    restate_booking,
-)
+from tod.policy.rule_booking import booking_acts, existing_booking, restate_booking
 from tod.policy.rule_search import Search
 from tod.policy.rule_slots import Row, SlotRoles, derived_value, most_useful_slot
 from tod.state import DomainResults
@@ -73,7 +66,7 @@ class DomainRules:
         self.database = database
         self.roles = roles
         self.options = options
-        self.booker = Booker(database, options.seed)  # only its check() is used: no random state is drawn
+        self.booker = Booker(database, options.seed)  # only its checks are used: no random state is drawn
 
     def decide(self, turn: DomainTurn) -> Decision:
         roles = self.roles[turn.domain]
@@ -127,15 +120,15 @@ class DomainRules:
         """A decision when the turn is about a booking; otherwise acts to put first (a booking told again)."""
         roles = self.roles[turn.domain]
         schema = search.schema
-        details = booking_details(schema, turn.belief)
+        plan = plan_booking(self.booker, schema, turn.belief)
+        details = plan.details
         wants = bool(details) or turn.affirmed_offer or REFERENCE in turn.requested
         wants = wants or (not roles.search and turn.informed)
         if not wants:
             return []
         target: Row | None = None
         if roles.generated:
-            if not missing_details(schema, details):
-                target = generated_entity(self.database, self.options.seed, turn.domain, details)
+            target = plan.generated
         elif source in (Source.NAMED, Source.OFFERED, Source.ALTERNATIVE):
             target = entity
         elif source is Source.NONE and search.count == 1:
@@ -146,9 +139,8 @@ class DomainRules:
         if done is not None:
             return restate_booking(turn.domain, roles, target, done) if done and REFERENCE in turn.requested else []
         if target is None:
-            missing = missing_details(schema, details)
-            return Decision(tuple(DialogueAct("request", turn.domain, s, REQUESTED) for s in missing))
-        acts, booked = booking_acts(self.booker, self.options.seed, schema, roles, target, details, turn.turn_count)
+            return Decision(tuple(DialogueAct("request", turn.domain, s, REQUESTED) for s in plan.missing))
+        acts, booked = booking_acts(plan, self.options.seed, roles, target, turn.turn_count)
         if booked and roles.generated and not requested:  # a taxi: what to look out for, unless asked
             told = [s for s in schema.requestable if s not in details]
             acts += self._inform(turn.domain, target, search, told)
@@ -162,15 +154,15 @@ class DomainRules:
     ) -> list[DialogueAct]:
         roles = self.roles[turn.domain]
         schema = search.schema
+        plan = plan_booking(self.booker, schema, turn.belief)
         given = {**turn.belief.constraints, **turn.belief.booking}
-        details = booking_details(schema, turn.belief)
         row: Row | None = entity if source is Source.NAMED else None
-        if row is None and roles.generated and roles.bookable and not missing_details(schema, details):
-            row = generated_entity(self.database, self.options.seed, turn.domain, details)
+        if row is None and roles.generated and roles.bookable and not plan.missing:
+            row = plan.generated
         elif row is None and search.count == 1:
             row = search.best()
         if roles.bookable:
-            missing = missing_details(schema, details)
+            missing = list(plan.missing)
         else:
             missing = [s for s in roles.free if not given.get(s)]
         if not requested and (not turn.informed or missing):

@@ -102,9 +102,7 @@ def parse_goal(data: Any, domain: Domain, where: str = "goal", skipped: Counter[
 
 
 def _is_slot(schema: Schema, slot: str) -> bool:
-    if slot in schema.slots:
-        return True
-    return any(s.items is not None and slot.startswith(s.name + s.items.separator) for s in schema.slots.values())
+    return schema.resolve(slot) is not None
 
 
 def _kept(values: Mapping[str, str], schema: Schema, what: str, skipped: Counter[str]) -> dict[str, str]:

@@ -140,19 +140,14 @@ class GoalStats:
 
 
 def _known_slot(schema: Schema, slot: str) -> bool:
-    if slot in schema.slots:
-        return schema.slots[slot].informable or schema.slots[slot].bookable
-    return any(s.items is not None and slot.startswith(s.name + s.items.separator) for s in schema.slots.values())
+    found = schema.resolve(slot)
+    return found is not None and (found.item is not None or found.slot.informable or found.slot.bookable)
 
 
 def _base_slot(schema: Schema, slot: str) -> str:
     """An item slot (``酒店设施-中式餐厅``) counts as its list slot (``酒店设施``)."""
-    if slot in schema.slots:
-        return slot
-    for s in schema.slots.values():
-        if s.items is not None and slot.startswith(s.name + s.items.separator):
-            return s.name
-    return slot
+    found = schema.resolve(slot)
+    return slot if found is None else found.base
 
 
 def _weighted(rng: random.Random, pairs: Sequence[tuple[object, int]]) -> object:
@@ -376,7 +371,7 @@ class GoalGenerator:
                 return None
             item = rng.choice(items)
             if slot.items is not None:
-                return {f"{slot.name}{slot.items.separator}{item}": slot.items.yes[0]}
+                return {slot.item_slot(item): slot.items.yes[0]}
             return {slot.name: item}
         if self.stats is not None:
             written = [
