@@ -7,7 +7,6 @@ A card's checksums are the lines of its fenced ```sha256 blocks, in ``sha256sum`
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path, PurePosixPath
 
@@ -15,6 +14,7 @@ import pytest
 
 from tests.conftest import SHARED_DATA, require_shared
 from tod.data.corpus import CORPUS_LOADERS
+from tod.files import file_sha256
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 CARDS = DATA_DIR / "cards"
@@ -53,14 +53,6 @@ def card_checksums(text: str, source: str) -> dict[str, str]:
     return sums
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def all_card_sums() -> dict[str, tuple[str, str]]:
     """Path -> (digest, card name) over every card."""
     out: dict[str, tuple[str, str]] = {}
@@ -95,7 +87,7 @@ def test_the_data_readme_lists_every_card() -> None:
 def test_card_checksums_match_the_shared_data(card: Path) -> None:
     for relative, digest in card_checksums(card.read_text(encoding="utf-8"), card.name).items():
         path = require_shared(*PurePosixPath(relative).parts)
-        assert sha256(path) == digest, f"{card.name}: {relative} has changed (SHA-256 differs from the card)"
+        assert file_sha256(path) == digest, f"{card.name}: {relative} has changed (SHA-256 differs from the card)"
 
 
 @pytest.mark.corpus

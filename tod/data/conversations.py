@@ -27,6 +27,8 @@ from typing import Any, Mapping
 
 from tod._schema import FrozenMap
 from tod.belief import DONTCARE
+from tod.domain.database import Database
+from tod.domain.ontology import Domain
 from tod.errors import CorpusError
 from tod.files import read_text
 
@@ -176,7 +178,7 @@ def _string_list(value: Any, what: str, path: str, line: int) -> list[str]:
     return list(value)
 
 
-def check_against_domain(conversation: ScriptedConversation, domain: Any, database: Any) -> list[str]:
+def check_against_domain(conversation: ScriptedConversation, domain: Domain, database: Database) -> list[str]:
     """What is wrong with ``conversation`` for ``domain`` and its ``database`` (empty: nothing): a
     sub-domain or slot the ontology lacks, or constraints no entity meets. Sub-domains whose
     database is generated (a taxi) are checked for their slots only."""
