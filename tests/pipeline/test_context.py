@@ -289,7 +289,7 @@ def test_a_conversation_with_questions_follow_ups_and_a_correction(context, db) 
     bot.respond("a cheap italian place")
     assert bot.state.belief["restaurant"].constraints["pricerange"] == "cheap"
     reply = bot.respond("is it expensive?")
-    assert reply.text.startswith("No.") and "cheap" in reply.text, reply.text
+    assert reply.text.startswith("No, ") and "cheap" in reply.text, reply.text
     assert bot.state.belief["restaurant"].constraints["pricerange"] == "cheap"
     reply = bot.respond("phone please")
     assert bot.state.route == ROUTE_TASK and str(cheap.get("phone")) in reply.text, reply.text
