@@ -18,6 +18,9 @@ The format, in brief (every key is checked; an unknown key is an error, to catch
           周边酒店: {kind: relation, target: 酒店, op: contains}
           酒店设施: {kind: list, items: {separator: '-', yes: [是], no: [否]}}
 
+A sub-domain or slot may list ``words``: what people call it ("somewhere to stay", "phone number", "part
+of town"), which the pipeline reads a turn's words with (:mod:`tod.pipeline.reading`); its name counts too.
+
 A slot's ``field`` defaults to its name; ``field: null`` marks a slot the database does not hold.
 Every problem raises :class:`DomainError` naming the file, the key path and what was expected.
 """
