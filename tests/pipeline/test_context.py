@@ -173,6 +173,12 @@ def test_a_search_is_not_a_check(city, db, text) -> None:
     assert entity_questions(acts, text, state, city, db, ENGLISH) == tuple(acts)
 
 
+def test_a_value_beside_a_request_of_another_slot_describes_the_entity(city, db) -> None:
+    state = after_offer("attraction", offered(db, "attraction", type="museum").name)
+    acts = [A("request", "attraction", "address", REQUESTED), A("inform", "attraction", "type", "museum")]
+    assert entity_questions(acts, "address for the museum?", state, city, db, ENGLISH) == tuple(acts)
+
+
 def test_no_check_without_an_entity(city, db) -> None:
     acts = [A("inform", "restaurant", "pricerange", "expensive")]
     assert entity_questions(acts, "is it expensive?", DialogueState(), city, db, ENGLISH) == tuple(acts)

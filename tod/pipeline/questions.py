@@ -74,12 +74,16 @@ def entity_questions(
 
 def _checks(acts: list[DialogueAct], schema: Schema, words: Words) -> list[DialogueAct]:
     d = schema.name
+    # "the address of the museum?": a value beside a request of another slot describes the entity asked
+    # about; it is no question of its own
+    requested = {a.slot for a in acts if a.domain == d and a.intent in REQUEST_INTENTS and a.slot}
     out: list[DialogueAct] = []
     for act in acts:
         spec = schema.slot(act.slot) if act.domain == d and act.intent in INFORM_INTENTS else None
         checked = (
             spec is not None and spec.informable and spec.kind != "name" and act.value and act.value != DONTCARE
         )
+        checked = checked and (not requested or act.slot in requested)
         if checked:
             out += [DialogueAct("request", d, act.slot, REQUESTED), DialogueAct("confirm", d, act.slot, act.value)]
         else:
