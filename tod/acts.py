@@ -17,9 +17,12 @@ System acts (``general`` is the domain of acts that belong to no sub-domain):
 ``book(d, s, v)``       a booking made: ``s`` is ``ref`` (the reference), the name slot, or a detail
 ``nobook(d, s, v)``     a booking failed; ``s``/``v`` the detail at fault (empty when none)
 ``confirm(d, s, v)``    check an uncertain understanding ("a cheap place, right?")
+``affirm(d, s, v)``     yes: the entity under discussion has ``s = v`` (answers a user ``confirm``)
+``negate(d, s, v)``     no: it does not have ``s = v`` (its value follows as an ``inform``)
 ======================  ===========================================================
 
-User acts: ``inform``, ``request``, ``reqalts`` in a sub-domain; ``greet``, ``thank``, ``bye``, ``affirm``,
+User acts: ``inform``, ``request``, ``reqalts`` in a sub-domain (and ``confirm(d, s, v)``, "is it v?", which
+the pipeline reads from a question about an entity, :mod:`tod.pipeline.questions`); ``greet``, ``thank``, ``bye``, ``affirm``,
 ``negate`` and ``chitchat`` in ``general`` (:data:`USER_GENERAL_INTENTS`). Which (intent, sub-domain, slot)
 triples a domain allows is :mod:`tod.domain.act_space`.
 """
@@ -58,6 +61,8 @@ SYSTEM_INTENTS = (
     "book",
     "nobook",
     "confirm",
+    "affirm",
+    "negate",
 )
 
 #: The user act that marks an utterance as out of the task (small talk, open questions): the
@@ -77,6 +82,9 @@ NEGATE_INTENTS = frozenset({"negate", "deny"})
 AFFIRM_INTENTS = frozenset({"affirm"})
 #: User intents that ask for a slot of the entity under discussion.
 REQUEST_INTENTS = frozenset({"request"})
+#: User intents that ask whether the entity under discussion has a value ("is it cheap?": ``confirm(d, s, v)``,
+#: Young et al. 2010's user confirm), always with a ``request(d, s, ?)`` of the same slot.
+CHECK_INTENTS = frozenset({"confirm"})
 #: User intents that ask for another entity than the one offered.
 REQALTS_INTENTS = frozenset({"reqalts"})
 #: ``select(d, <source slot>, <source domain>)``: the user wants a ``d`` near an entity of the source domain

@@ -32,6 +32,7 @@ def system_act_space(domain: Domain) -> tuple[tuple[str, str, str], ...]:
         space += [("nooffer", name, s) for s in ["", *informable]]
         space += [("suggest", name, s) for s in informable]
         space += [("confirm", name, s) for s in askable]
+        space += [(answer, name, s) for answer in ("affirm", "negate") for s in informable if s not in name_slots]
         if schema.booking is not None:
             space += [("offerbook", name, "")]
             space += [("book", name, s) for s in dict.fromkeys([REFERENCE, *name_slots, *booking])]

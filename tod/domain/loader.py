@@ -18,6 +18,9 @@ The format, in brief (every key is checked; an unknown key is an error, to catch
           周边酒店: {kind: relation, target: 酒店, op: contains}
           酒店设施: {kind: list, items: {separator: '-', yes: [是], no: [否]}}
 
+A sub-domain or slot may list ``words``: what people call it ("somewhere to stay", "phone number", "part
+of town"), which the pipeline reads a turn's words with (:mod:`tod.pipeline.reading`); its name counts too.
+
 A slot's ``field`` defaults to its name; ``field: null`` marks a slot the database does not hold.
 Every problem raises :class:`DomainError` naming the file, the key path and what was expected.
 """
@@ -79,6 +82,16 @@ class _Reader(FileChecker):
                 hint = " (quote yes/no/on/off: YAML reads them as booleans)" if isinstance(item, bool) else ""
                 raise self.fail(f"{path}.{key}[{i}]", f"expected a string, found {type(item).__name__} {item!r}{hint}")
         return tuple(str(item) for item in items)
+
+    def words(self, data: Mapping[str, Any], path: str) -> tuple[str, ...]:
+        """The ``words`` people use for a sub-domain or slot, normalised, each once; none may be empty."""
+        out = []
+        for i, item in enumerate(self.strings(data, "words", path)):
+            word = norm_text(item)
+            if not word:
+                raise self.fail(f"{path}.words[{i}]", f"expected a word or phrase, found {item!r}")
+            out.append(word)
+        return tuple(dict.fromkeys(out))
 
     def synonyms(self, data: Mapping[str, Any], key: str, path: str) -> dict[str, str]:
         table = self.mapping(self.get(data, key, path, dict, {}), f"{path}.{key}" if path else key)
@@ -150,7 +163,7 @@ def parse_ontology(raw: Any, source: Path, directory: Path, data_dir: Path | Non
 
 def _schema(r: _Reader, name: str, body: Mapping[str, Any], shared: dict[str, str]) -> Schema:
     path = f"domains.{name}"
-    r.keys(body, path, ("description", "database", "booking", "slots"))
+    r.keys(body, path, ("description", "words", "database", "booking", "slots"))
     raw_slots = r.mapping(r.get(body, "slots", path, dict, _REQUIRED), f"{path}.slots")
     slots = {
         str(s): _slot(r, str(s), r.mapping(v or {}, f"{path}.slots.{s}"), f"{path}.slots.{s}", shared)
@@ -158,12 +171,13 @@ def _schema(r: _Reader, name: str, body: Mapping[str, Any], shared: dict[str, st
     }
     database = _database(r, body["database"], f"{path}.database") if "database" in body else None
     booking = _booking(r, body["booking"], f"{path}.booking", slots) if "booking" in body else None
-    return Schema(name, FrozenMap(slots), database, booking, r.get(body, "description", path, str, ""))
+    description = r.get(body, "description", path, str, "")
+    return Schema(name, FrozenMap(slots), database, booking, description, r.words(body, path))
 
 
 def _slot(r: _Reader, name: str, body: Mapping[str, Any], path: str, shared: dict[str, str]) -> Slot:
     allowed = ("kind", "informable", "requestable", "bookable", "field", "op", "values", "synonyms", "forms")
-    r.keys(body, path, (*allowed, "target", "items", "description"))
+    r.keys(body, path, (*allowed, "target", "items", "description", "words"))
     kind = r.get(body, "kind", path, str, "text")
     if kind not in SLOT_KINDS:
         raise r.fail(f"{path}.kind", f"expected one of {list(SLOT_KINDS)}, found {kind!r}")
@@ -200,6 +214,7 @@ def _slot(r: _Reader, name: str, body: Mapping[str, Any], path: str, shared: dic
         target=target,
         items=items,
         description=r.get(body, "description", path, str, ""),
+        words=r.words(body, path),
     )
 
 

@@ -79,6 +79,16 @@ class SubdomainMemory:
         """The entity the user names: the one given in the latest acts, else the belief's name constraint."""
         return self.said_name if self.said_name is not None else self.held_name
 
+    @property
+    def entity(self) -> str | None:
+        """The entity under discussion, as a follow-up ("is it cheap?", "near it") refers to it: the one the
+        user names (:attr:`named`), else the one the system offered last, else the one booked last;
+        ``None`` when there is none."""
+        for name in (self.named, self.last_offered, *self.booked_names[:1]):
+            if name is not None:
+                return name
+        return None
+
 
 @dataclass(frozen=True)
 class ConversationMemory:
@@ -98,6 +108,13 @@ class ConversationMemory:
         """The sub-domain in focus: the last one the latest user acts name, else the last one the latest
         system turn names; ``None`` when neither names one."""
         return self._last_subdomain(self.state.user_acts) or self._last_subdomain(self.state.system_acts)
+
+    @cached_property
+    def discussing(self) -> str | None:
+        """The sub-domain the latest system turn spoke of (its last one), else the first of :attr:`recency`;
+        ``None`` in a conversation that has spoken of none. Read on the state *before* a user turn, it is
+        the sub-domain a follow-up that names none continues ("actually make it expensive")."""
+        return self._last_subdomain(self.state.system_acts) or next(iter(self.recency), None)
 
     @cached_property
     def recency(self) -> tuple[str, ...]:

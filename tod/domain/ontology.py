@@ -86,6 +86,14 @@ class Slot:
     target: str | None = None
     items: ItemSlots | None = None
     description: str = ""
+    #: What people call the slot when they ask for it or refer to it ("phone number", "part of town"),
+    #: normalised; the slot's own name counts too (:attr:`called`).
+    words: tuple[str, ...] = ()
+
+    @property
+    def called(self) -> tuple[str, ...]:
+        """Every word or phrase that names the slot: its own name (lower case), then :attr:`words`."""
+        return tuple(dict.fromkeys((self.name.lower(), *self.words)))
 
     def item_slot(self, item: str) -> str:
         """The item slot that stands for ``item`` of this list slot (``酒店设施`` + ``中式餐厅`` ->
@@ -154,6 +162,14 @@ class Schema:
     database: DatabaseSpec | None = None
     booking: BookingSpec | None = None
     description: str = ""
+    #: What people call the sub-domain ("somewhere to stay"), normalised; its own name counts too
+    #: (:attr:`called`).
+    words: tuple[str, ...] = ()
+
+    @property
+    def called(self) -> tuple[str, ...]:
+        """Every word or phrase that names the sub-domain: its own name (lower case), then :attr:`words`."""
+        return tuple(dict.fromkeys((self.name.lower(), *self.words)))
 
     @property
     def informable(self) -> tuple[str, ...]:

@@ -11,7 +11,8 @@ tracker ignores it). An inform of the slot the system just asked for answers the
 takes the asked sub-domain unless the turn itself speaks of another (:func:`answers_in_context`);
 a booking detail scoped to a sub-domain the turn does not otherwise speak of joins the one it
 does (:func:`details_with_the_turn`). A name goes to the sub-domain whose database knows it
-(:func:`names_from_the_database`).
+(:func:`names_from_the_database`). An inform the NLU gave a sub-domain the turn does not speak of, of a
+slot the sub-domain under discussion has, is a correction of that one (:func:`corrections_in_focus`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from tod.acts import SLOT_INTENTS, DialogueAct
 from tod.belief import DONTCARE
 from tod.domain.database import Database
 from tod.domain.memory import remember
-from tod.domain.ontology import Domain
+from tod.domain.normalise import norm_text
+from tod.domain.ontology import Domain, Schema
+from tod.pipeline.reading import Words
 from tod.state import DialogueState
 
 
@@ -128,3 +131,46 @@ def answers_in_context(acts: Sequence[DialogueAct], state: DialogueState, domain
                 act = replace(act, domain=target)
         out.append(act)
     return tuple(out)
+
+
+def corrections_in_focus(
+    acts: Sequence[DialogueAct], words: Words, state: DialogueState, domain: Domain
+) -> tuple[DialogueAct, ...]:
+    """An inform the NLU gave a sub-domain the turn does not speak of goes to the sub-domain under discussion.
+
+    "Actually make it expensive" during a hotel search names no sub-domain; the NLU's guess (a restaurant's
+    price) yields to the sub-domain the conversation is discussing (:attr:`~tod.domain.memory.
+    ConversationMemory.discussing`, read on ``state``, the state before the turn) when that one has the
+    slot and the value fits it. A sub-domain the turn speaks of keeps its informs: one named by its words
+    (``words``: "somewhere to stay"), by a bare ``inform(d)``, a name, a ``reqalts``, or an act on a slot the
+    sub-domain under discussion does not have ("make it italian" is a restaurant's food).
+    """
+    current = remember(state, domain).discussing
+    if current is None:
+        return tuple(acts)
+    target = domain.schemas[current]
+    spoken = {d for d, schema in domain.schemas.items() if words.names_subdomain(schema)}
+    for act in acts:
+        schema = domain.schemas.get(act.domain)
+        if schema is None:
+            continue
+        own = act.intent == "reqalts" or act.intent == "inform" and (not act.slot or act.slot in schema.name_slots)
+        if own or act.slot and target.slot(act.slot) is None:
+            spoken.add(act.domain)
+    out = []
+    for act in acts:
+        if act.intent == "inform" and act.domain in domain.schemas and act.domain != current:
+            if act.domain not in spoken and _fits(target, act.slot, act.value):
+                act = replace(act, domain=current)
+        out.append(act)
+    return tuple(out)
+
+
+def _fits(schema: Schema, slot: str, value: str) -> bool:
+    """Whether ``value`` can be ``schema``'s search slot ``slot`` (a value of its value set, when it has one)."""
+    spec = schema.slot(slot)
+    if spec is None or not spec.informable or spec.kind == "name":
+        return False
+    if not spec.values or value == DONTCARE:
+        return True
+    return norm_text(value, spec.synonyms) in spec.values

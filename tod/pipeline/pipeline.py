@@ -5,6 +5,11 @@ it returns the next state and the system's turn, and changes nothing else, so on
 serve many conversations (each with its own state) and a stored state resumes a conversation.
 :meth:`Pipeline.respond` is the convenience for one conversation: it keeps the state itself.
 
+Before routing, a short turn whose words plainly say an in-task act the NLU missed ("phone please", "k thx",
+"anywhere" after a question) gets that act and stays with the task (:mod:`tod.pipeline.reading`). After
+the focus step, the turn's words place corrections, references back and questions about an entity
+(:meth:`Pipeline._in_context`).
+
 Routing: a user turn goes to the fallback when the NLU found no act, found ``chitchat`` and no task
 act, or found only general acts (greetings, thanks, yes/no: no sub-domain, no slot) and is less sure
 of them than ``routing.min_confidence`` (a yes or no right after a confirmation or an offer to book
@@ -28,8 +33,12 @@ from tod.domain.context import BuildContext
 from tod.domain.matches import query_belief
 from tod.errors import PipelineError
 from tod.pipeline.config import PipelineConfig, RoutingConfig
-from tod.pipeline.focus import names_from_the_database, resolve_domains
+from tod.pipeline.focus import corrections_in_focus, names_from_the_database, resolve_domains
+from tod.pipeline.questions import entity_questions
+from tod.pipeline.reading import Words, follow_up, indifferent_answer
 from tod.pipeline.references import resolve_references
+from tod.pipeline.slot_references import slot_references
+from tod.pipeline.turn_words import turn_words
 from tod.pipeline.values import widen_values
 from tod.state import ROUTE_FALLBACK, ROUTE_TASK, DBResults, DialogueState
 from tod.text import clean_text as safe_text
@@ -113,6 +122,7 @@ class Pipeline:
         self.state = DialogueState()
         self.last: StepResult | None = None
         self._name_slots = {d: schema.name_slot for d, schema in context.domain.schemas.items()}
+        self._words = turn_words(context.domain.language)
 
     @classmethod
     def from_config(
@@ -172,10 +182,25 @@ class Pipeline:
         if widened != tuple(result.acts):  # 免费 tagged inside 不免费: the whole known value
             result = replace(result, acts=widened)
         result = resolve_references(result, state, self.context.database)  # "the second one": a listed name
+        read = self._read_short_turn(result.acts, clean, state)
+        if read is not None:  # read from the words themselves, exactly: as sure as the words are
+            result = replace(result, acts=read, confidence=1.0)
         user_turn = Turn(USER, clean, tuple(result.acts))
-        if self._out_of_task(result, state):
+        if read is None and self._out_of_task(result, state):
             return self._fallback_step(state, clean, user_turn, result, nlu_time)
-        return self._task_step(state, user_turn, result, nlu_time)
+        return self._task_step(state, user_turn, result, nlu_time, read_words=True)
+
+    def _read_short_turn(
+        self, acts: Sequence[DialogueAct], text: str, state: DialogueState
+    ) -> tuple[DialogueAct, ...] | None:
+        """The acts the words of a short in-task turn plainly say, when the NLU missed them: "anywhere" as
+        the answer to the slot just asked, "phone please" or "k thx" about the entity under discussion
+        (:mod:`tod.pipeline.reading`); ``None`` for any other turn. Such a turn stays with the task."""
+        if self._words is None or not text:
+            return None
+        domain = self.context.domain
+        read = indifferent_answer(acts, text, state, domain, self._words)
+        return read if read is not None else follow_up(acts, text, state, domain, self._words)
 
     def step_acts(
         self, state: DialogueState, user_acts: Sequence[DialogueAct], *, text: str = "", generate: bool = True
@@ -235,10 +260,19 @@ class Pipeline:
         return StepResult(new_state, system_turn, result, timings)
 
     def _task_step(
-        self, state: DialogueState, user_turn: Turn, result: NLUResult, nlu_time: float, *, generate: bool = True
+        self,
+        state: DialogueState,
+        user_turn: Turn,
+        result: NLUResult,
+        nlu_time: float,
+        *,
+        generate: bool = True,
+        read_words: bool = False,
     ) -> StepResult:
         said = names_from_the_database([a for a in result.acts if a.intent != CHITCHAT], self.context.database)
         user_acts = resolve_domains(said, state, self.context.domain)
+        if read_words and self._words is not None and user_turn.text:
+            user_acts = self._in_context(user_acts, user_turn.text, state)
         t0 = time.perf_counter()
         belief = self.dst.update(state.belief, user_acts, state.system_acts)
         if not isinstance(belief, BeliefState):
@@ -269,6 +303,17 @@ class Pipeline:
         new_state = replace(during, history=(*during.history, system_turn), system_acts=tuple(system_acts), over=over)
         timings = StepTimings(nlu=nlu_time, dst=t1 - t0, policy=t2 - t1, nlg=t3 - t2)
         return StepResult(new_state, system_turn, result, timings)
+
+
+    def _in_context(self, acts: tuple[DialogueAct, ...], text: str, state: DialogueState) -> tuple[DialogueAct, ...]:
+        """The user's acts read in the conversation with the turn's words: corrections of the sub-domain under
+        discussion, values that refer back ("same area"), questions about an entity (checks, not constraints)."""
+        assert self._words is not None
+        domain, database = self.context.domain, self.context.database
+        words = Words.of(text, self._words)
+        acts = corrections_in_focus(acts, words, state, domain)
+        acts = slot_references(acts, words, state, domain, database)
+        return entity_questions(acts, text, state, domain, database, self._words)
 
 
 def _unit(value: float) -> float:

@@ -41,6 +41,10 @@ domain or slot is named in code: the roles of slots come from the ontology
   name in the latest system turn that offered one), if it still meets the constraints; else the
   first match.
 * *Unreadable values* (a number or time the database cannot read) are asked for again.
+* *Checks* (a question about the entity, ``confirm(d, s, v)`` with ``request(d, s, ?)``, read by
+  :mod:`tod.pipeline.questions`) → ``affirm(d, s, v)`` or ``negate(d, s, v)``, the entity's name and its
+  value of ``s``; never a constraint, never a confirmation (a turn that asks is not confirmed, and a name
+  the database knows is not confirmed either).
 * *Requests* ``request(d, s, ?)`` → ``inform(d, s, v)`` about that entity (``recommend`` of its name
   first when the user has not heard of it). List values give their first ``list_items`` items.
   Derived slots (CrossWOZ's ``出发地附近地铁站``) are looked up (:func:`~tod.policy.rule_slots.derived_value`).
@@ -72,7 +76,7 @@ import logging
 import math
 from dataclasses import replace
 
-from tod.acts import GENERAL, NEGATE_INTENTS, REQUESTED, DialogueAct
+from tod.acts import CHECK_INTENTS, GENERAL, NEGATE_INTENTS, REQUEST_INTENTS, REQUESTED, DialogueAct
 from tod.dialogue import USER
 from tod.domain.act_space import system_act_space
 from tod.domain.context import BuildContext
@@ -181,24 +185,25 @@ class RulePolicy:
         the answer); one sub-domain at a time, so a reply holds one confirmation."""
         if state.nlu_confidence >= self.confirm_below:
             return []
-        if any(a.intent == "request" for a in acts):
-            return []
+        if any(a.intent in REQUEST_INTENTS | CHECK_INTENTS and a.slot for a in acts):
+            return []  # a question is answered: the answer shows what was understood
         asked = {(a.domain, a.slot, a.value.casefold()) for a in state.system_acts if a.intent == "confirm"}
         out: list[DialogueAct] = []
         for act in acts:
             if act.intent != "inform" or act.domain not in self.domain.schemas or not act.slot:
                 continue
+            if act.slot in self.domain.schemas[act.domain].name_slots and self._known(act.domain, act.value):
+                continue  # a name the database knows needs no confirming: the answer is about that entity
             if ("confirm", act.domain, act.slot) not in self.space or (out and act.domain != out[0].domain):
                 continue
-            schema = self.domain.schemas[act.domain]
-            if act.slot in schema.name_slots and act.domain in self.roles and self.roles[act.domain].has_table:
-                if self.database.lookup(act.domain, act.value) is not None:
-                    continue
             belief = state.belief[act.domain]
             value = belief.constraints.get(act.slot) or belief.booking.get(act.slot) or act.value
             if value and (act.domain, act.slot, value.casefold()) not in asked:
                 out.append(DialogueAct("confirm", act.domain, act.slot, value))
         return out
+
+    def _known(self, domain: str, name: str) -> bool:
+        return domain in self.database.subdomains and bool(name) and self.database.lookup(domain, name) is not None
 
     def _decide(
         self,
@@ -229,6 +234,7 @@ class RulePolicy:
             last_offered=known.last_offered,
             mentioned=tuple(known.mentioned.items()),
             turn_count=state.turn_count,
+            checks=tuple((a.slot, a.value) for a in mine if a.intent in CHECK_INTENTS and a.slot),
         )
         return self.rules.decide(turn)
 

@@ -9,6 +9,7 @@ from tod.acts import CHOICE, REFERENCE, REQUESTED, DialogueAct
 from tod.belief import DomainBelief
 from tod.domain.booking import Booker, booking_details, plan_booking
 from tod.domain.database import Database
+from tod.domain.normalise import norm_text
 from tod.policy.rule_booking import booking_acts, existing_booking, restate_booking
 from tod.policy.rule_search import Search
 from tod.policy.rule_slots import Row, SlotRoles, derived_value, most_useful_slot
@@ -43,6 +44,7 @@ class DomainTurn:
     last_offered: str | None = None
     mentioned: tuple[tuple[str, int], ...] = ()  # slot -> the index of the user turn that gave it last
     turn_count: int = 0
+    checks: tuple[tuple[str, str], ...] = ()  # (slot, value) the user asks the entity has ("is it cheap?")
 
 
 @dataclass(frozen=True)
@@ -209,6 +211,11 @@ class DomainRules:
                 return self._nooffer(search)
             acts = [] if known or roles.name is None else [DialogueAct("recommend", d, roles.name, row.name)]
             told = [s for s in requested if known or s != roles.name]
+            if turn.checks and known:
+                answers = self._answers(d, row, search, turn.checks)
+                if answers and roles.name is not None and roles.name not in told:
+                    told = [roles.name, *told]
+                return answers + self._inform(d, row, search, told)
             return acts + self._inform(d, row, search, told)
         if source is Source.NAMED and (turn.named_now or not turn.informed):
             return self._offer(turn, search, entity, "inform") if entity is not None else []
@@ -267,6 +274,20 @@ class DomainRules:
         suggestion = search.relaxation() if relax else None
         if suggestion is not None and suggestion[0] in informable:
             acts.append(DialogueAct("suggest", d, *suggestion))
+        return acts
+
+    def _answers(self, d: str, row: Row, search: Search, checks: tuple[tuple[str, str], ...]) -> list[DialogueAct]:
+        """``affirm(d, s, v)`` when ``row`` has ``s = v``, ``negate(d, s, v)`` when it has another value; nothing
+        for a slot whose value the database does not give."""
+        acts = []
+        for slot, asked in checks:
+            spec = search.schema.slot(slot)
+            value = search.value(row, slot) if spec is not None else None
+            if spec is None or value is None:
+                continue
+            held = {norm_text(v, spec.synonyms) for v in value.split(self.options.separator)}
+            intent = "affirm" if norm_text(asked, spec.synonyms) in held else "negate"
+            acts.append(DialogueAct(intent, d, slot, asked))
         return acts
 
     def _inform(self, d: str, row: Row, search: Search, slots: list[str]) -> list[DialogueAct]:
