@@ -17,9 +17,11 @@ System acts (``general`` is the domain of acts that belong to no sub-domain):
 ``book(d, s, v)``       a booking made: ``s`` is ``ref`` (the reference), the name slot, or a detail
 ``nobook(d, s, v)``     a booking failed; ``s``/``v`` the detail at fault (empty when none)
 ``confirm(d, s, v)``    check an uncertain understanding ("a cheap place, right?")
+``exclude(d, s, v)``    the search leaves out ``v`` of ``s``, as the user asked ("not in the north")
 ======================  ===========================================================
 
-User acts: ``inform``, ``request``, ``reqalts`` in a sub-domain; ``greet``, ``thank``, ``bye``, ``affirm``,
+User acts: ``inform``, ``request``, ``reqalts`` and ``exclude`` (``exclude(d, s, v)``: "anything but ``v``",
+read from the text by :mod:`tod.nlu.negation`) in a sub-domain; ``greet``, ``thank``, ``bye``, ``affirm``,
 ``negate`` and ``chitchat`` in ``general`` (:data:`USER_GENERAL_INTENTS`). Which (intent, sub-domain, slot)
 triples a domain allows is :mod:`tod.domain.act_space`.
 """
@@ -58,6 +60,7 @@ SYSTEM_INTENTS = (
     "book",
     "nobook",
     "confirm",
+    "exclude",
 )
 
 #: The user act that marks an utterance as out of the task (small talk, open questions): the
@@ -73,6 +76,11 @@ USER_GENERAL_INTENTS = ("greet", "thank", "bye", "affirm", "negate", CHITCHAT)
 INFORM_INTENTS = frozenset({"inform"})
 #: User intents that take a value away (``deny(d, s, v)``: MultiWOZ's "not v") or say no.
 NEGATE_INTENTS = frozenset({"negate", "deny"})
+#: The intent of ``exclude(d, s, v)``: the user does not want ``v`` for ``s`` ("not in the north", "anything
+#: but chinese"); a belief keeps it apart from its constraints (:attr:`tod.belief.DomainBelief.excluded`).
+EXCLUDE = "exclude"
+#: User intents that rule a value out of the search (the tracker keeps them as exclusions).
+EXCLUDE_INTENTS = frozenset({EXCLUDE})
 #: User intents that say yes.
 AFFIRM_INTENTS = frozenset({"affirm"})
 #: User intents that ask for a slot of the entity under discussion.
@@ -83,7 +91,7 @@ REQALTS_INTENTS = frozenset({"reqalts"})
 #: (CrossWOZ); as a system intent, an offer of a choice.
 SELECT_INTENTS = frozenset({"select"})
 #: User intents that speak about a slot of a sub-domain (a domain-less one gets the sub-domain in focus).
-SLOT_INTENTS = INFORM_INTENTS | REQUEST_INTENTS | REQALTS_INTENTS | NEGATE_INTENTS
+SLOT_INTENTS = INFORM_INTENTS | REQUEST_INTENTS | REQALTS_INTENTS | NEGATE_INTENTS | EXCLUDE_INTENTS
 #: System intents that ask a yes/no question, and the user intents that answer one.
 YES_NO_QUESTIONS = frozenset({"confirm", "offerbook"})
 YES_NO_ANSWERS = frozenset({"affirm", "negate"})
