@@ -32,6 +32,7 @@ def system_act_space(domain: Domain) -> tuple[tuple[str, str, str], ...]:
         space += [("nooffer", name, s) for s in ["", *informable]]
         space += [("suggest", name, s) for s in informable]
         space += [("confirm", name, s) for s in askable]
+        space += [("exclude", name, s) for s in informable]  # "noted: nothing in the north"
         if schema.booking is not None:
             space += [("offerbook", name, "")]
             space += [("book", name, s) for s in dict.fromkeys([REFERENCE, *name_slots, *booking])]
