@@ -30,7 +30,7 @@ from __future__ import annotations
 import importlib
 import re
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Mapping, Sequence
 
 from tod.acts import EXCLUDE, INFORM_INTENTS, DialogueAct
@@ -48,7 +48,7 @@ _PUNCTUATION = frozenset(",.;:!?-\u2013\u2014")
 _JOINERS = frozenset({"or", "nor"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Cues:
     """One language's negation cues (see :mod:`tod.nlu.negation_en` for what each holds)."""
 
@@ -62,9 +62,35 @@ class Cues:
     fillers: frozenset[str]
     negative_values: frozenset[str]
 
-    @property
-    def longest_first(self) -> list[tuple[tuple[str, ...], int]]:
-        return sorted(self.cues.items(), key=lambda kv: -len(kv[0]))
+    @cached_property
+    def by_last_word(self) -> dict[str, list[tuple[tuple[str, ...], int]]]:
+        """The cues by their last word, longest first (the cue that ends at a word is looked up by it)."""
+        found: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+        for phrase, gap in sorted(self.cues.items(), key=lambda kv: -len(kv[0])):
+            found.setdefault(phrase[-1], []).append((phrase, gap))
+        return found
+
+    @cached_property
+    def reach(self) -> int:
+        """The longest reach of any cue, in words."""
+        return max([*self.cues.values(), self.word_gap])
+
+    @cached_property
+    def neutral_by_word(self) -> dict[str, list[tuple[tuple[str, ...], int]]]:
+        return _index(self.neutral)
+
+    @cached_property
+    def relaxing_by_word(self) -> dict[str, list[tuple[tuple[str, ...], int]]]:
+        return _index(self.relaxing)
+
+
+def _index(phrases: Sequence[tuple[str, ...]]) -> dict[str, list[tuple[tuple[str, ...], int]]]:
+    """word -> (phrase, position of the word in it) for every word of every phrase."""
+    found: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+    for phrase in phrases:
+        for k, word in enumerate(phrase):
+            found.setdefault(word, []).append((phrase, k))
+    return found
 
 
 def cues_for(language: str) -> Cues | None:
@@ -128,6 +154,8 @@ def read_negations(
     if cues is None or not text or not acts:
         return tuple(acts)
     tokens = words(text, cues)
+    if not any(t.text in cues.by_last_word or t.text.endswith(cues.suffix) for t in tokens):
+        return tuple(acts)  # no cue at all: most turns
     places = _places(text, acts, spans)
     taken = [(s.start, s.end) for s in spans] + [p for p in places if p is not None]
     out = []
@@ -184,22 +212,19 @@ def _places(text: str, acts: Sequence[DialogueAct], spans: Sequence[SlotSpan]) -
     return places
 
 
-def _phrase_around(tokens: Sequence[Word], i: int, phrases: Sequence[tuple[str, ...]]) -> bool:
-    """Whether one of ``phrases`` is written over the words around ``tokens[i]`` (covering it)."""
-    for phrase in phrases:
-        for k, word in enumerate(phrase):
-            if word != tokens[i].text:
-                continue
-            start = i - k
-            if start >= 0 and start + len(phrase) <= len(tokens):
-                if all(tokens[start + n].text == phrase[n] for n in range(len(phrase))):
-                    return True
+def _phrase_around(tokens: Sequence[Word], i: int, phrases: Mapping[str, list[tuple[tuple[str, ...], int]]]) -> bool:
+    """Whether one of the indexed ``phrases`` is written over the words around ``tokens[i]`` (covering it)."""
+    for phrase, k in phrases.get(tokens[i].text, ()):
+        start = i - k
+        if start >= 0 and start + len(phrase) <= len(tokens):
+            if all(tokens[start + n].text == phrase[n] for n in range(len(phrase))):
+                return True
     return False
 
 
 def _cue_ending_at(tokens: Sequence[Word], i: int, cues: Cues) -> tuple[int, int] | None:
     """The cue whose last word is ``tokens[i]``: (the index of its first word, its reach in words)."""
-    for phrase, gap in cues.longest_first:
+    for phrase, gap in cues.by_last_word.get(tokens[i].text, ()):
         start = i - len(phrase) + 1
         if start >= 0 and all(tokens[start + n].text == phrase[n] for n in range(len(phrase))):
             return start, gap
@@ -216,7 +241,7 @@ def _reading(tokens: Sequence[Word], start: int, taken: Sequence[tuple[int, int]
     """
     before = [n for n, t in enumerate(tokens) if t.end <= start]
     gap = 0
-    reach = max([*cues.cues.values(), cues.word_gap])
+    reach = cues.reach
     passed: Word | None = None  # the word after the current one (towards the value)
     crossing: tuple[int, int] | None = None  # the other value being walked through
     for i in reversed(before):
@@ -233,9 +258,9 @@ def _reading(tokens: Sequence[Word], start: int, taken: Sequence[tuple[int, int]
         cue = _cue_ending_at(tokens, i, cues)
         if cue is not None:
             first, allowed = cue
-            if any(_phrase_around(tokens, n, cues.neutral) for n in range(first, i + 1)):
+            if any(_phrase_around(tokens, n, cues.neutral_by_word) for n in range(first, i + 1)):
                 return None
-            if any(_phrase_around(tokens, n, cues.relaxing) for n in range(first, i + 1)):
+            if any(_phrase_around(tokens, n, cues.relaxing_by_word) for n in range(first, i + 1)):
                 return "relax" if gap <= cues.word_gap else None  # "no need for parking": the phrase's own words
             return "exclude" if gap <= allowed else None
         if token.text in cues.boundaries:
