@@ -19,9 +19,11 @@ System acts (``general`` is the domain of acts that belong to no sub-domain):
 ``confirm(d, s, v)``    check an uncertain understanding ("a cheap place, right?")
 ``affirm(d, s, v)``     yes: the entity under discussion has ``s = v`` (answers a user ``confirm``)
 ``negate(d, s, v)``     no: it does not have ``s = v`` (its value follows as an ``inform``)
+``exclude(d, s, v)``    the search leaves out ``v`` of ``s``, as the user asked ("not in the north")
 ======================  ===========================================================
 
-User acts: ``inform``, ``request``, ``reqalts`` in a sub-domain (and ``confirm(d, s, v)``, "is it v?", which
+User acts: ``inform``, ``request``, ``reqalts`` and ``exclude`` (``exclude(d, s, v)``: "anything but ``v``",
+read from the text by :mod:`tod.nlu.negation`) in a sub-domain (and ``confirm(d, s, v)``, "is it v?", which
 the pipeline reads from a question about an entity, :mod:`tod.pipeline.questions`); ``greet``, ``thank``, ``bye``, ``affirm``,
 ``negate`` and ``chitchat`` in ``general`` (:data:`USER_GENERAL_INTENTS`). Which (intent, sub-domain, slot)
 triples a domain allows is :mod:`tod.domain.act_space`.
@@ -63,6 +65,7 @@ SYSTEM_INTENTS = (
     "confirm",
     "affirm",
     "negate",
+    "exclude",
 )
 
 #: The user act that marks an utterance as out of the task (small talk, open questions): the
@@ -78,6 +81,11 @@ USER_GENERAL_INTENTS = ("greet", "thank", "bye", "affirm", "negate", CHITCHAT)
 INFORM_INTENTS = frozenset({"inform"})
 #: User intents that take a value away (``deny(d, s, v)``: MultiWOZ's "not v") or say no.
 NEGATE_INTENTS = frozenset({"negate", "deny"})
+#: The intent of ``exclude(d, s, v)``: the user does not want ``v`` for ``s`` ("not in the north", "anything
+#: but chinese"); a belief keeps it apart from its constraints (:attr:`tod.belief.DomainBelief.excluded`).
+EXCLUDE = "exclude"
+#: User intents that rule a value out of the search (the tracker keeps them as exclusions).
+EXCLUDE_INTENTS = frozenset({EXCLUDE})
 #: User intents that say yes.
 AFFIRM_INTENTS = frozenset({"affirm"})
 #: User intents that ask for a slot of the entity under discussion.
@@ -85,13 +93,18 @@ REQUEST_INTENTS = frozenset({"request"})
 #: User intents that ask whether the entity under discussion has a value ("is it cheap?": ``confirm(d, s, v)``,
 #: Young et al. 2010's user confirm), always with a ``request(d, s, ?)`` of the same slot.
 CHECK_INTENTS = frozenset({"confirm"})
+#: System intents that restate what the acts beside them carry ("Yes," / "No," before the fact told;
+#: "Noted: nothing in the north" before the search's answer). A domain whose system templates were
+#: written before they existed may leave them out: the template NLG then leaves them unsaid
+#: (:func:`tod.nlg.plan.plan`) instead of failing mid-conversation.
+RESTATING_INTENTS = frozenset({"affirm", "negate", EXCLUDE})
 #: User intents that ask for another entity than the one offered.
 REQALTS_INTENTS = frozenset({"reqalts"})
 #: ``select(d, <source slot>, <source domain>)``: the user wants a ``d`` near an entity of the source domain
 #: (CrossWOZ); as a system intent, an offer of a choice.
 SELECT_INTENTS = frozenset({"select"})
 #: User intents that speak about a slot of a sub-domain (a domain-less one gets the sub-domain in focus).
-SLOT_INTENTS = INFORM_INTENTS | REQUEST_INTENTS | REQALTS_INTENTS | NEGATE_INTENTS
+SLOT_INTENTS = INFORM_INTENTS | REQUEST_INTENTS | REQALTS_INTENTS | NEGATE_INTENTS | EXCLUDE_INTENTS
 #: System intents that ask a yes/no question, and the user intents that answer one.
 YES_NO_QUESTIONS = frozenset({"confirm", "offerbook"})
 YES_NO_ANSWERS = frozenset({"affirm", "negate"})

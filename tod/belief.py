@@ -25,8 +25,11 @@ class DomainBelief:
     requested: tuple[str, ...] = ()
     booking: FrozenMap[str, str] = field(default_factory=FrozenMap)
     booked: tuple[FrozenMap[str, str], ...] = ()
+    #: slot -> the values the user does not want, in the order ruled out (never empty, no repeats).
+    excluded: FrozenMap[str, tuple[str, ...]] = field(default_factory=FrozenMap)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "excluded", _freeze_exclusions(self.excluded))
         object.__setattr__(self, "constraints", freeze_str_map(self.constraints))
         object.__setattr__(self, "booking", freeze_str_map(self.booking))
         object.__setattr__(self, "requested", tuple(dict.fromkeys(self.requested)))
@@ -38,15 +41,22 @@ class DomainBelief:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.constraints or self.requested or self.booking or self.booked)
+        return not (self.constraints or self.requested or self.booking or self.booked or self.excluded)
+
+    def is_excluded(self, slot: str, value: str) -> bool:
+        """Whether the user ruled ``value`` out for ``slot`` (values compared as the tracker normalised them)."""
+        return value in self.excluded.get(slot, ())
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "constraints": self.constraints.to_dict(),
             "requested": list(self.requested),
             "booking": self.booking.to_dict(),
             "booked": [b.to_dict() for b in self.booked],
         }
+        if self.excluded:  # absent when empty: the dictionary of a belief without exclusions is unchanged
+            out["excluded"] = {slot: list(values) for slot, values in self.excluded.items()}
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DomainBelief:
@@ -57,7 +67,29 @@ class DomainBelief:
             requested=string_list(optional(data, "requested", list, what, []), f"{what}.requested"),
             booking=FrozenMap(string_map(optional(data, "booking", dict, what, {}), f"{what}.booking")),
             booked=tuple(FrozenMap(string_map(b, f"{what}.booked")) for b in booked),
+            excluded=FrozenMap(
+                {
+                    slot: string_list(values, f"{what}.excluded[{slot!r:.40}]")
+                    for slot, values in optional(data, "excluded", dict, what, {}).items()
+                }
+            ),
         )
+
+
+def _freeze_exclusions(data: Mapping[str, Any] | None) -> FrozenMap[str, tuple[str, ...]]:
+    """``data`` checked (non-empty slot names and values) with repeats and empty slots dropped."""
+    kept: dict[str, tuple[str, ...]] = {}
+    for slot, values in (data or {}).items():
+        if not isinstance(slot, str) or not slot:
+            raise SchemaError(f"DomainBelief.excluded: expected non-empty slot names, found {slot!r:.60}")
+        if isinstance(values, str) or not isinstance(values, (tuple, list)):
+            raise SchemaError(f"DomainBelief.excluded[{slot!r:.40}]: expected a list of values, found {values!r:.60}")
+        for value in values:
+            if not isinstance(value, str) or not value:
+                raise SchemaError(f"DomainBelief.excluded[{slot!r:.40}]: expected non-empty strings, found {value!r:.60}")
+        if values:
+            kept[slot] = tuple(dict.fromkeys(values))
+    return FrozenMap(kept)
 
 
 @dataclass(frozen=True)
@@ -98,7 +130,9 @@ class BeliefState:
         current = self[domain]
         return self.with_domain(
             domain,
-            DomainBelief(current.constraints.set(slot, value), current.requested, current.booking, current.booked),
+            DomainBelief(
+                current.constraints.set(slot, value), current.requested, current.booking, current.booked, current.excluded
+            ),
         )
 
     def to_dict(self) -> dict[str, Any]:

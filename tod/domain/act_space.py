@@ -33,6 +33,7 @@ def system_act_space(domain: Domain) -> tuple[tuple[str, str, str], ...]:
         space += [("suggest", name, s) for s in informable]
         space += [("confirm", name, s) for s in askable]
         space += [(answer, name, s) for answer in ("affirm", "negate") for s in informable if s not in name_slots]
+        space += [("exclude", name, s) for s in informable]  # "noted: nothing in the north"
         if schema.booking is not None:
             space += [("offerbook", name, "")]
             space += [("book", name, s) for s in dict.fromkeys([REFERENCE, *name_slots, *booking])]

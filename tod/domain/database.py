@@ -4,6 +4,8 @@ Nothing here names a domain or a slot: what a slot is, how its values normalise 
 where its database lives all come from the :class:`~tod.domain.ontology.Domain`. Semantics:
 
 * a constraint value ``dontcare`` or ``""`` matches everything;
+* exclusions (``excluded={slot: [values]}``) leave out the entities that would meet ``slot = value``
+  for an excluded value; an entity without a value for the slot is kept;
 * values are compared after normalisation (case, spacing, the ontology's synonyms) on both sides;
 * number and time slots compare as their ontology entry says (``ge``, ``le``, ``between``, ...),
   and accept the value forms it declares (``4.5分以上``, ``100-150元``, ``免费``);
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import os
 from functools import cached_property
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from tod.domain.loader import load_domain
 from tod.domain.normalise import name_key
@@ -56,20 +58,34 @@ class Database:
             )
         return table
 
-    def query(self, domain: str, constraints: Mapping[str, Any], *, top_k: int | None = None) -> list[Entity]:
-        """The entities of ``domain`` meeting every constraint, in database order, at most ``top_k``."""
+    def query(
+        self,
+        domain: str,
+        constraints: Mapping[str, Any],
+        *,
+        top_k: int | None = None,
+        excluded: Mapping[str, Sequence[Any]] | None = None,
+    ) -> list[Entity]:
+        """The entities of ``domain`` meeting every constraint and no exclusion, in database order, at most ``top_k``."""
         if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0):
             raise QueryError(f"top_k must be a non-negative number of results or None, found {top_k!r:.60}")
-        return self.table(domain).query(constraints, top_k)
+        return self.table(domain).query(constraints, top_k, excluded)
 
-    def meets(self, entity: Entity, constraints: Mapping[str, Any]) -> bool:
-        """Whether ``entity`` meets every constraint (QueryError for a constraint the engine cannot read)."""
-        return self.table(entity.domain).meets(entity.index, constraints)
+    def meets(
+        self, entity: Entity, constraints: Mapping[str, Any], excluded: Mapping[str, Sequence[Any]] | None = None
+    ) -> bool:
+        """Whether ``entity`` meets every constraint and no exclusion (QueryError for one the engine cannot read)."""
+        return self.table(entity.domain).meets(entity.index, constraints, excluded)
 
-    def count(self, domain: str, constraints: Mapping[str, Any] | None = None) -> int:
-        """How many entities of ``domain`` meet ``constraints`` (all of them when none are given)."""
+    def count(
+        self,
+        domain: str,
+        constraints: Mapping[str, Any] | None = None,
+        excluded: Mapping[str, Sequence[Any]] | None = None,
+    ) -> int:
+        """How many entities of ``domain`` meet ``constraints`` and no exclusion (all of them when there are none)."""
         table = self.table(domain)
-        return len(table.query(constraints)) if constraints else len(table.entities)
+        return len(table.query(constraints or {}, None, excluded)) if constraints or excluded else len(table.entities)
 
     def entities(self, domain: str) -> tuple[Entity, ...]:
         """Every entity of ``domain`` in database order."""

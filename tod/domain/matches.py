@@ -1,6 +1,12 @@
-"""The database's answer to a belief: per constrained sub-domain, how many entities match and the first few."""
+"""The database's answer to a belief: per constrained sub-domain, how many entities match and the first few.
+
+The belief's exclusions (:attr:`tod.belief.DomainBelief.excluded`) are honoured: an entity with an
+excluded value is never a match.
+"""
 
 from __future__ import annotations
+
+from typing import Mapping, Sequence
 
 from tod._schema import FrozenMap
 from tod.belief import BeliefState
@@ -18,16 +24,36 @@ def query_constraints(database: Database, domain: str, constraints: dict[str, st
     Booking details and slots the ontology does not know are left out rather than failing the
     query: the tracker may keep them, the database cannot use them.
     """
-    schema = database.table(domain).schema
+    return {slot: value for slot, value in constraints.items() if _filterable(database, domain, slot)}
+
+
+def query_exclusions(
+    database: Database, domain: str, excluded: Mapping[str, Sequence[str]]
+) -> dict[str, tuple[str, ...]]:
+    """The exclusions the database of ``domain`` can apply: those of slots it filters on (as
+    :func:`query_constraints`) whose values it can read (``stars`` not ``lots``); the rest are left out."""
     kept = {}
-    for slot, value in constraints.items():
-        found = schema.resolve(slot)
-        if found is None:
+    table = database.table(domain)
+    for slot, values in excluded.items():
+        if not _filterable(database, domain, slot):
             continue
-        if found.item is None and (not found.slot.informable or found.slot.field is None):
-            continue  # item slots (CrossWOZ facilities) are kept
-        kept[slot] = value
+        readable = []
+        for value in values:
+            try:
+                table.query({}, 0, {slot: [value]})
+            except QueryError:
+                continue
+            readable.append(value)
+        if readable:
+            kept[slot] = tuple(readable)
     return kept
+
+
+def _filterable(database: Database, domain: str, slot: str) -> bool:
+    found = database.table(domain).schema.resolve(slot)
+    if found is None:
+        return False
+    return found.item is not None or (found.slot.informable and found.slot.field is not None)
 
 
 def readable_constraints(database: Database, domain: str, constraints: dict[str, str]) -> dict[str, str]:
@@ -46,18 +72,19 @@ def readable_constraints(database: Database, domain: str, constraints: dict[str,
 def query_belief(database: Database, belief: BeliefState, top_k: int = DEFAULT_TOP_K) -> DBResults:
     """Query every sub-domain the belief constrains and that has a database.
 
-    Constraints the database cannot filter on (booking details, unknown slots) or cannot read
-    (a number slot given a word) are left out rather than failing the query.
+    Constraints and exclusions the database cannot filter on (booking details, unknown slots) or
+    cannot read (a number slot given a word) are left out rather than failing the query.
     """
     results: dict[str, DomainResults] = {}
     for domain in belief:
         if domain not in database.subdomains:
             continue
         constraints = query_constraints(database, domain, dict(belief[domain].constraints))
+        excluded = query_exclusions(database, domain, belief[domain].excluded) if belief[domain].excluded else None
         try:
-            found = database.query(domain, constraints)
+            found = database.query(domain, constraints, excluded=excluded)
         except QueryError:  # rare: check each constraint once, then query what can be read
-            found = database.query(domain, readable_constraints(database, domain, constraints))
+            found = database.query(domain, readable_constraints(database, domain, constraints), excluded=excluded)
         matches = tuple(Match(e.name, e.fields) for e in found[:top_k])
         results[domain] = DomainResults(count=len(found), matches=matches)
     return FrozenMap(results)

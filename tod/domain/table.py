@@ -4,13 +4,17 @@ Every database value is normalised once at load time, by the slot's kind and syn
 comparison key, numbers to floats, times to minutes, lists to sets of keys. Equality and
 list-membership constraints are answered from per-slot indexes (value -> row numbers); the others
 (``ge``, ``between``, ``substring``, ...) filter the rows the indexes leave.
+
+Exclusions (slot -> values the user ruled out) are the opposite test: an entity is left out when it
+would meet the constraint ``slot = value`` for any excluded value (a list slot: when its list holds
+the value); an entity the database knows nothing about for that slot is kept.
 """
 
 from __future__ import annotations
 
 import operator
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from tod._schema import FrozenMap
 from tod.belief import DONTCARE
@@ -93,12 +97,18 @@ class Table:
         for entity in self.entities:
             self.names.setdefault(name_key(entity.name), entity.index)
 
-    def query(self, constraints: Mapping[str, Any], top_k: int | None = None) -> list[Entity]:
-        """The entities meeting every constraint, in database order, at most ``top_k`` of them."""
+    def query(
+        self,
+        constraints: Mapping[str, Any],
+        top_k: int | None = None,
+        excluded: Mapping[str, Sequence[Any]] | None = None,
+    ) -> list[Entity]:
+        """The entities meeting every constraint and no exclusion, in database order, at most ``top_k`` of them."""
         sets: list[frozenset[int]] = []
         tests: list[Callable[[int], bool]] = []
         for slot_name, value in constraints.items():
             self._compile(slot_name, value, sets, tests)
+        tests.extend(self._exclusions(excluded))
         if sets:
             sets.sort(key=len)
             rows = sorted(sets[0].intersection(*sets[1:])) if len(sets) > 1 else sorted(sets[0])
@@ -114,13 +124,40 @@ class Table:
                     break
         return out
 
-    def meets(self, row: int, constraints: Mapping[str, Any]) -> bool:
-        """Whether the entity in row ``row`` meets every constraint (without scanning the table)."""
+    def meets(self, row: int, constraints: Mapping[str, Any], excluded: Mapping[str, Sequence[Any]] | None = None) -> bool:
+        """Whether the entity in row ``row`` meets every constraint and no exclusion (without scanning the table)."""
         sets: list[frozenset[int]] = []
         tests: list[Callable[[int], bool]] = []
         for slot_name, value in constraints.items():
             self._compile(slot_name, value, sets, tests)
+        tests.extend(self._exclusions(excluded))
         return all(row in rows for rows in sets) and all(test(row) for test in tests)
+
+    def _exclusions(self, excluded: Mapping[str, Sequence[Any]] | None) -> list[Callable[[int], bool]]:
+        """One test per excluded value: the row does not meet ``slot = value`` (see the module docstring).
+
+        A value that would match everything (``dontcare``, empty) or a slot the database does not hold
+        excludes nothing; a value the slot cannot read raises QueryError as a constraint would.
+        """
+        if excluded is None:
+            return []
+        if not isinstance(excluded, Mapping):
+            raise QueryError(f"exclusions of {self.schema.name}: expected slot -> values, found {excluded!r:.60}")
+        tests: list[Callable[[int], bool]] = []
+        for slot_name, values in excluded.items():
+            if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple, frozenset, set)):
+                raise QueryError(
+                    f"exclusions of slot {slot_name!r:.60} of {self.schema.name}: expected a list of values, "
+                    f"found {values!r:.60}"
+                )
+            for value in values:
+                sets: list[frozenset[int]] = []
+                checks: list[Callable[[int], bool]] = []
+                self._compile(slot_name, value, sets, checks)
+                if not sets and not checks:
+                    continue  # dontcare or a slot the database does not hold: nothing to leave out
+                tests.append(_not_meeting(sets, checks))
+        return tests
 
     def resolve(self, slot_name: str) -> tuple[Slot, str | None]:
         """The slot a constraint names and, for an item slot (``酒店设施-中式餐厅``), the item
@@ -198,6 +235,11 @@ class Table:
                 + f", found {text!r}"
             )
         return [_test(column, slot.op, bound)]
+
+
+def _not_meeting(sets: list[frozenset[int]], checks: list[Callable[[int], bool]]) -> Callable[[int], bool]:
+    """The test "the row does not meet the constraint compiled into ``sets`` and ``checks``"."""
+    return lambda row: not (all(row in rows for rows in sets) and all(check(row) for check in checks))
 
 
 def _test(column: list[Any], op: str, bound: Any) -> Callable[[int], bool]:

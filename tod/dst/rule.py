@@ -15,6 +15,11 @@ Everything it knows about slots comes from the domain's ontology (:mod:`tod.doma
   it the system offered.
 * ``negate``/``deny(d, s, v)``: the constraint (or booking detail) ``d.s`` is removed when it equals
   ``v`` (or whatever it is when ``v`` is empty); an ``inform`` of the same slot in the turn replaces it.
+* ``exclude(d, s, v)`` ("not in the north"): ``v`` joins ``d.s``'s exclusions and a constraint
+  ``d.s = v`` (or the item ``v`` of a list constraint) is removed; an ``inform`` of ``v`` removes its
+  exclusion, and an ``inform`` of dontcare every earlier exclusion of ``s``. A turn's informs apply
+  before its exclusions ("a hotel, not a guesthouse"). An exclusion of a booking detail removes
+  the detail when it equals ``v``, as ``deny`` does (a booking has no search to leave values out of).
 * ``request(d, s, ?)``: ``s`` is among ``d``'s requested slots; requested slots reset every turn.
 * ``reqalts(d)``: the user wants another entity: ``d``'s name constraint is dropped.
 * Acts of a domain the ontology lacks (MultiWOZ's ``booking``, ``general``) apply to the domain
@@ -33,6 +38,7 @@ from typing import TYPE_CHECKING, Sequence
 from tod._schema import FrozenMap
 from tod.acts import (
     CORPUS_OFFER_INTENTS,
+    EXCLUDE_INTENTS,
     INFORM_INTENTS,
     NEGATE_INTENTS,
     REQALTS_INTENTS,
@@ -60,13 +66,15 @@ class _Draft:
     requested: list[str]
     booking: dict[str, str]
     booked: tuple[FrozenMap[str, str], ...]
+    excluded: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, belief: DomainBelief) -> _Draft:
-        return cls(dict(belief.constraints), [], dict(belief.booking), belief.booked)
+        excluded = {slot: list(values) for slot, values in belief.excluded.items()}
+        return cls(dict(belief.constraints), [], dict(belief.booking), belief.booked, excluded)
 
     def freeze(self) -> DomainBelief:
-        return DomainBelief(self.constraints, tuple(self.requested), self.booking, self.booked)
+        return DomainBelief(self.constraints, tuple(self.requested), self.booking, self.booked, self.excluded)
 
 
 @dataclass(frozen=True)
@@ -171,6 +179,7 @@ class RuleDST:
                 continue  # the name of the entity another domain's entity must be near, not this domain's
             draft = drafts.setdefault(domain, _Draft.of(DomainBelief()))
             self._apply(act, domain, draft, offered.get(domain, ()), domain in discussed)
+        self._exclusions(acts, focus, drafts)
         for domain, (slot, name) in near.items():
             drafts.setdefault(domain, _Draft.of(DomainBelief())).constraints[slot] = name
         if self.options.adopt_offered_name:
@@ -216,6 +225,44 @@ class RuleDST:
             draft.constraints[slot] = " ".join(dict.fromkeys([*items, canonical]))
         else:
             draft.constraints[slot] = canonical
+
+    def _exclusions(self, acts: Sequence[DialogueAct], focus: str | None, drafts: dict[str, _Draft]) -> None:
+        """The turn's exclusions, after its informs (see the module docstring): informed values leave the
+        exclusions, then each ``exclude`` act's value joins them and leaves the constraints."""
+        scoped = []
+        for act in acts:
+            domain = act.domain if act.domain in self.domain.schemas else focus
+            if domain is None or domain not in drafts or not act.slot or not act.value:
+                continue
+            spec = self.domain.schemas[domain].slot(act.slot)
+            if spec is not None and (act.intent in INFORM_INTENTS or act.intent in EXCLUDE_INTENTS):
+                scoped.append((act, domain, self.normaliser.normalise(domain, act.slot, act.value)))
+        for act, domain, value in scoped:
+            excluded = drafts[domain].excluded
+            if act.intent in INFORM_INTENTS and act.slot in excluded:
+                kept = [] if value == DONTCARE else [v for v in excluded[act.slot] if v != value]
+                if kept:
+                    excluded[act.slot] = kept
+                else:
+                    del excluded[act.slot]
+        for act, domain, value in scoped:
+            if act.intent not in EXCLUDE_INTENTS or value == DONTCARE:
+                continue
+            draft, schema = drafts[domain], self.domain.schemas[domain]
+            if self._is_booking(schema, act.slot):
+                if draft.booking.get(act.slot) == value:
+                    del draft.booking[act.slot]
+                continue
+            if not schema.slots[act.slot].informable:
+                continue
+            held = draft.constraints.get(act.slot)
+            if held == value:
+                del draft.constraints[act.slot]
+            elif held is not None and schema.slots[act.slot].kind == "list" and value in held.split(" "):
+                draft.constraints[act.slot] = " ".join(item for item in held.split(" ") if item != value)
+            values = draft.excluded.setdefault(act.slot, [])
+            if value not in values:
+                values.append(value)
 
     def _name_withheld(self, name: str, offered: Sequence[str], discussed: bool) -> bool:
         """Whether a name the user gives is not a constraint, as the options say (see :class:`RuleOptions`)."""

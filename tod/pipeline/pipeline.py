@@ -27,11 +27,12 @@ from typing import Any, Sequence
 
 from tod._schema import FrozenMap
 from tod.acts import CHITCHAT, GENERAL, REFERENCE, YES_NO_ANSWERS, YES_NO_QUESTIONS, DialogueAct
-from tod.belief import BeliefState, DomainBelief
+from tod.belief import BeliefState
 from tod.dialogue import SYSTEM, USER, Turn
 from tod.domain.context import BuildContext
 from tod.domain.matches import query_belief
 from tod.errors import PipelineError
+from tod.nlu.negation import read_negations
 from tod.pipeline.config import PipelineConfig, RoutingConfig
 from tod.pipeline.focus import corrections_in_focus, names_from_the_database, resolve_domains
 from tod.pipeline.questions import entity_questions
@@ -94,10 +95,7 @@ def record_bookings(belief: BeliefState, acts: Sequence[DialogueAct], name_slots
         booked = dict(details)
         if name and name in details:
             booked["name"] = details[name]
-        belief = belief.with_domain(
-            act.domain,
-            DomainBelief(current.constraints, current.requested, current.booking, (*current.booked, FrozenMap(booked))),
-        )
+        belief = belief.with_domain(act.domain, replace(current, booked=(*current.booked, FrozenMap(booked))))
     return belief
 
 
@@ -181,6 +179,9 @@ class Pipeline:
         widened = widen_values(result.acts, clean, self.context.domain)
         if widened != tuple(result.acts):  # 免费 tagged inside 不免费: the whole known value
             result = replace(result, acts=widened)
+        negated = read_negations(clean, result.acts, result.slots, self.context.domain)
+        if negated != tuple(result.acts):  # "not in the north": the tagged value is ruled out
+            result = replace(result, acts=negated)
         result = resolve_references(result, state, self.context.database)  # "the second one": a listed name
         read = self._read_short_turn(result.acts, clean, state)
         if read is not None:  # read from the words themselves, exactly: as sure as the words are

@@ -28,7 +28,7 @@ from tod.acts import CHOICE, GENERAL, REFERENCE, REQUESTED, DialogueAct
 from tod.belief import DONTCARE
 from tod.domain.booking import Booker, booking_reference, plan_booking
 from tod.domain.database import Database
-from tod.domain.matches import query_constraints
+from tod.domain.matches import query_constraints, query_exclusions
 from tod.domain.memory import ConversationMemory, remember
 from tod.domain.ontology import Domain, Schema
 from tod.errors import QueryError
@@ -67,12 +67,14 @@ def _lookup(database: Database | None, subdomain: str, name: str) -> FocusEntity
 
 
 def _fits(database: Database | None, subdomain: str, entity: FocusEntity, state: DialogueState) -> bool:
-    """Whether ``entity`` still meets the belief's constraints on ``subdomain``."""
+    """Whether ``entity`` still meets the belief's constraints (and exclusions) on ``subdomain``."""
     if database is None:
         return False
-    constraints = query_constraints(database, subdomain, dict(state.belief[subdomain].constraints))
+    belief = state.belief[subdomain]
+    constraints = query_constraints(database, subdomain, dict(belief.constraints))
+    excluded = query_exclusions(database, subdomain, belief.excluded)
     try:
-        return any(e.name == entity.name for e in database.query(subdomain, constraints))
+        return any(e.name == entity.name for e in database.query(subdomain, constraints, excluded=excluded))
     except QueryError:
         return False
 

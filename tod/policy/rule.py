@@ -19,6 +19,11 @@ domain or slot is named in code: the roles of slots come from the ontology
   right (``benchmarks/results/act_nlu_exploration.md``): confirming below 0.5 would confirm almost
   half of all turns, most of them correctly understood.) States built by hand default to
   ``nlu_confidence = 0``: evaluations on gold acts should set it to 1.
+* *Exclusions.* Values the user rules out (``exclude(d, s, v)``: "not in the north") are left out of
+  every search of ``d``; the answer to the turn that rules one out starts with ``exclude(d, s, v)``
+  for each value the belief excludes from that slot ("noted: nothing in the north"), a low-confidence
+  confirmation included. Exclusions are not confirmed on their own: saying them back is the check, and
+  a later ``inform`` of the value takes it back.
 * *After a confirm.* ``affirm`` proceeds as if the confirmed informs were said now. ``negate``: the
   tracker has already applied the values and a bare "no" names no slot to remove, so the policy
   asks for each confirmed slot again (``request(d, s, ?)``); the user's new value replaces the old.
@@ -76,7 +81,7 @@ import logging
 import math
 from dataclasses import replace
 
-from tod.acts import CHECK_INTENTS, GENERAL, NEGATE_INTENTS, REQUEST_INTENTS, REQUESTED, DialogueAct
+from tod.acts import CHECK_INTENTS, EXCLUDE, EXCLUDE_INTENTS, GENERAL, NEGATE_INTENTS, REQUEST_INTENTS, REQUESTED, DialogueAct
 from tod.dialogue import USER
 from tod.domain.act_space import system_act_space
 from tod.domain.context import BuildContext
@@ -200,6 +205,11 @@ class RulePolicy:
             value = belief.constraints.get(act.slot) or belief.booking.get(act.slot) or act.value
             if value and (act.domain, act.slot, value.casefold()) not in asked:
                 out.append(DialogueAct("confirm", act.domain, act.slot, value))
+        if out:  # the values ruled out in the same turn are said with the confirmation ("noted: not chinese")
+            excluded = [a for a in acts if a.intent in EXCLUDE_INTENTS and a.domain in self.domain.schemas]
+            for act in excluded:
+                held = state.belief[act.domain].excluded.get(act.slot, ())
+                out += [DialogueAct(EXCLUDE, act.domain, act.slot, v) for v in held]
         return out
 
     def _known(self, domain: str, name: str) -> bool:
@@ -235,6 +245,7 @@ class RulePolicy:
             mentioned=tuple(known.mentioned.items()),
             turn_count=state.turn_count,
             checks=tuple((a.slot, a.value) for a in mine if a.intent in CHECK_INTENTS and a.slot),
+            excluded_now=tuple(dict.fromkeys(a.slot for a in mine if a.intent in EXCLUDE_INTENTS and a.slot)),
         )
         return self.rules.decide(turn)
 

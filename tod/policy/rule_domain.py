@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from tod.acts import CHOICE, REFERENCE, REQUESTED, DialogueAct
+from tod.acts import CHOICE, EXCLUDE, REFERENCE, REQUESTED, DialogueAct
 from tod.belief import DomainBelief
 from tod.domain.booking import Booker, booking_details, plan_booking
 from tod.domain.database import Database
@@ -45,6 +45,7 @@ class DomainTurn:
     mentioned: tuple[tuple[str, int], ...] = ()  # slot -> the index of the user turn that gave it last
     turn_count: int = 0
     checks: tuple[tuple[str, str], ...] = ()  # (slot, value) the user asks the entity has ("is it cheap?")
+    excluded_now: tuple[str, ...] = ()  # the slots the user ruled values out of in this turn
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,20 @@ class DomainRules:
         self.booker = Booker(database, options.seed)  # only its checks are used: no random state is drawn
 
     def decide(self, turn: DomainTurn) -> Decision:
+        decision = self._decide(turn)
+        said = self._exclusions_said(turn)
+        if not said or decision.booked or not decision.acts:
+            return decision
+        return Decision((*said, *decision.acts), decision.booked)
+
+    @staticmethod
+    def _exclusions_said(turn: DomainTurn) -> list[DialogueAct]:
+        """``exclude(d, s, v)`` for every value the belief rules out of the slots the user excluded from
+        now: the answer says what the search leaves out ("noted: nothing in the north")."""
+        excluded = turn.belief.excluded
+        return [DialogueAct(EXCLUDE, turn.domain, s, v) for s in turn.excluded_now for v in excluded.get(s, ())]
+
+    def _decide(self, turn: DomainTurn) -> Decision:
         roles = self.roles[turn.domain]
         if not roles.has_table:
             return Decision(())

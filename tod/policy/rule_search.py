@@ -5,6 +5,8 @@ matches; a :class:`Search` queries the database itself only for what those do no
 match (to measure slots, rank by time, skip entities already offered), the relaxations of a failed
 query, and the search without the name constraint (a named entity is looked up by name instead).
 
+* **Exclusions.** The belief's exclusions (``not in the north``) apply to every query the search makes
+  (matches, relaxations, the offered entity still matching); a relaxation never drops one.
 * **Unreadable values.** A constraint whose value the database cannot read (``stars = lots``) is
   left out of the search and reported in :attr:`Search.unreadable`, so the policy asks for it again.
 * **Order.** A comparison constraint on a time slot (train ``leaveAt`` is ``ge``) orders the matches:
@@ -27,7 +29,7 @@ from typing import Any, Mapping, Sequence
 
 from tod.belief import DONTCARE, DomainBelief
 from tod.domain.database import Database
-from tod.domain.matches import query_constraints
+from tod.domain.matches import query_constraints, query_exclusions
 from tod.domain.normalise import name_key, norm_text
 from tod.domain.table import Entity, slot_key
 from tod.errors import QueryError
@@ -59,6 +61,8 @@ class Search:
         named = roles.name is not None and belief.constraints.get(roles.name, DONTCARE) != DONTCARE
         wanted = {s: v for s, v in belief.constraints.items() if s != roles.name}
         filterable = query_constraints(database, roles.domain, wanted)
+        #: The exclusions the database can apply (slot -> values the user ruled out).
+        self.excluded = query_exclusions(database, roles.domain, belief.excluded) if belief.excluded else {}
         self.dontcare = frozenset(s for s, v in belief.constraints.items() if norm_text(v) == DONTCARE)
         wanted_now = {s: v for s, v in filterable.items() if s not in self.dontcare}
         #: List constraints holding several items (the tracker joins them with spaces): all must be in the list.
@@ -93,8 +97,8 @@ class Search:
         several = {s: items for s, items in self._items.items() if s in constraints}
         base = {s: (sorted(several[s])[0] if s in several else v) for s, v in constraints.items()}
         if not several:
-            return self.table.query(base, top_k)
-        rows = self.table.query(base)
+            return self.table.query(base, top_k, self.excluded)
+        rows = self.table.query(base, None, self.excluded)
         for slot_name, items in several.items():
             column = self.table.columns[slot_name]
             rows = [e for e in rows if column[e.index] is not None and items <= column[e.index]]
@@ -162,8 +166,9 @@ class Search:
         return (self._mentioned.get(slot, -1), position)
 
     def constrained(self) -> frozenset[str]:
-        """Every slot with a constraint, dontcare and unreadable ones included."""
-        return frozenset([*self.active, *self.dontcare, *self.unreadable])
+        """Every slot with a constraint, dontcare and unreadable ones included, and every slot with an
+        exclusion ("anything but chinese" answers the question of the food)."""
+        return frozenset([*self.active, *self.dontcare, *self.unreadable, *self.excluded])
 
     # -- relaxations --------------------------------------------------------------------------------
 
