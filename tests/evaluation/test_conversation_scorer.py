@@ -228,3 +228,17 @@ def test_hostile_user_text_is_scored_not_crashed(tmp_path):
     report = evaluate_conversations(pipeline, load_conversations(path))
     assert not report.verdicts[0].success
     assert replace(report, verdicts=()).success_rate == 0.0
+
+
+def test_a_list_of_names_settles_none_and_facts_after_it_need_a_name(scorer, tmp_path):
+    listed = [A("inform", "restaurant", "choice", "2"), A("select", "restaurant", "name", "trattoria lucca"),
+              A("select", "restaurant", "name", "casa ferro")]
+    unnamed = [A("inform", "restaurant", "phone", "01632960265")]
+    (verdict,) = scorer.score(conversation(tmp_path, ITALIAN), state({"food": "italian", "area": "centre"}, [listed, unnamed]))
+    assert verdict.entity is False and "no entity was offered" in verdict.problems
+    named = [A("recommend", "restaurant", "name", "trattoria lucca"), *unnamed]
+    (verdict,) = scorer.score(conversation(tmp_path, ITALIAN), state({"food": "italian", "area": "centre"}, [listed, named]))
+    assert verdict.success, verdict.problems
+    picked = [A("select", "restaurant", "name", "trattoria lucca"), *unnamed]  # one name offered alone settles it
+    (verdict,) = scorer.score(conversation(tmp_path, ITALIAN), state({"food": "italian", "area": "centre"}, [picked]))
+    assert verdict.success, verdict.problems

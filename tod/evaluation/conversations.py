@@ -9,7 +9,7 @@ what the system *did*, read from its acts and its final belief, never from its w
   name is checked through the entity instead;
 - **entity**: in a sub-domain with a database of named entities, the entity under discussion last
   (the latest one the system offered, told about or booked, or one the user named and the system did
-  not refuse) exists and meets every ``info`` constraint of the goal and none of its ``not`` values,
+  not refuse; a list of several names to choose from settles none of them) exists and meets every ``info`` constraint of the goal and none of its ``not`` values,
   checked against the database (it is the goal's entity when the goal names one);
 - **requested**: every slot of ``reqt`` was told about that entity (any sub-domain's entity change
   starts over), with the database's value where the database holds one;
@@ -243,12 +243,18 @@ class ConversationScorer:
                 self._focus(traces.setdefault(act.domain, _Trace()), act.value)
 
     def _system_acts(self, acts: Sequence[DialogueAct], traces: dict[str, _Trace]) -> None:
+        listed: dict[str, set[str]] = {}  # a choice of several names settles none of them
+        for act in acts:
+            if act.intent == "select" and act.slot and act.slot == self._name_slot(act.domain) and _told(act.value):
+                listed.setdefault(act.domain, set()).add(name_key(act.value))
         for act in acts:  # names first: the facts of a turn are about the entity it names
             trace = traces.setdefault(act.domain, _Trace()) if act.domain in self.domain.schemas else None
             if trace is None:
                 continue
             name_slot = self._name_slot(act.domain)
             if act.intent == "nooffer" and trace.entity and act.value and name_key(act.value) == name_key(trace.entity):
+                self._focus(trace, None)
+            elif act.intent == "select" and len(listed.get(act.domain, ())) > 1:
                 self._focus(trace, None)
             elif act.intent in NAMING_INTENTS and act.slot == name_slot and _told(act.value):
                 self._focus(trace, act.value)

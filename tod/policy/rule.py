@@ -242,6 +242,7 @@ class RulePolicy:
             affirmed_offer=accepted,
             offered=known.offered,
             last_offered=known.last_offered,
+            last_listed=len(known.last_listed),
             mentioned=tuple(known.mentioned.items()),
             turn_count=state.turn_count,
             checks=tuple((a.slot, a.value) for a in mine if a.intent in CHECK_INTENTS and a.slot),

@@ -42,6 +42,7 @@ class DomainTurn:
     affirmed_offer: bool = False
     offered: tuple[str, ...] = ()  # every name the system offered, oldest first
     last_offered: str | None = None
+    last_listed: int = 0  # how many names the latest offer listed (more than one: none is settled yet)
     mentioned: tuple[tuple[str, int], ...] = ()  # slot -> the index of the user turn that gave it last
     turn_count: int = 0
     checks: tuple[tuple[str, str], ...] = ()  # (slot, value) the user asks the entity has ("is it cheap?")
@@ -224,7 +225,9 @@ class DomainRules:
             row = entity if entity is not None else search.best_for(requested)
             if row is None:
                 return self._nooffer(search)
-            acts = [] if known or roles.name is None else [DialogueAct("recommend", d, roles.name, row.name)]
+            # after a list of names none is settled: the answer says which one it is about
+            unsaid = not known or (source is Source.OFFERED and turn.last_listed > 1)
+            acts = [DialogueAct("recommend", d, roles.name, row.name)] if unsaid and roles.name is not None else []
             told = [s for s in requested if known or s != roles.name]
             if turn.checks and known:
                 answers = self._answers(d, row, search, turn.checks)
