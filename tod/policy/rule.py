@@ -11,7 +11,8 @@ domain or slot is named in code: the roles of slots come from the ontology
 * Acts of a sub-domain the ontology lacks are ignored (``general`` acts aside).
 * *Low confidence.* When ``state.nlu_confidence < confirm_below`` and the user acts inform slots,
   the system confirms them (``confirm(d, s, v)``, the value as the belief holds it) instead of
-  acting on them. The default, 0.3, is the pipeline's own routing threshold: a parse that certain
+  acting on them (a booking detail the booking refuses, "25 o'clock", is not confirmed: it is refused
+  and asked for again). The default, 0.3, is the pipeline's own routing threshold: a parse that certain
   would be sent to the fallback if it had no sub-domain act. (On MultiWOZ the act NLU reads 55% of
   turns with confidence >= 0.5, 92% of them exactly right, so roughly 60% of the turns below 0.5 are
   right (``benchmarks/results/act_nlu_exploration.md``): confirming below 0.5 would confirm almost
@@ -51,7 +52,9 @@ domain or slot is named in code: the roles of slots come from the ontology
   ``max_options`` → ``select(d, s, v)`` per option by a slot that tells them apart (the name when
   none does); when no slot is worth asking, or a time bound orders the matches (earliest train
   after ``leaveAt``), ``inform(d, choice, N)`` + the first one recommended.
-* *An unknown name* → ``nooffer(d, name, v)`` + ``suggest`` of the closest database name.
+* *An unknown name* → ``nooffer(d, name, v)`` ("I don't know a restaurant called v"), + ``confirm(d, name,
+  n)`` ("did you mean n?") when a database name is close enough (:mod:`tod.domain.name_match`); the
+  pipeline drops the unknown name from the belief, and a yes to the confirm names ``n``.
 * *Bookings* (:mod:`tod.policy.rule_booking`): wanted when the belief has booking details, the user
   accepted ``offerbook``, asked for the reference, or informed a sub-domain without search slots
   that takes bookings (taxi). With an entity: every detail → ``book``; missing → ``request``;
@@ -182,9 +185,17 @@ class RulePolicy:
                 continue
             belief = state.belief[act.domain]
             value = belief.constraints.get(act.slot) or belief.booking.get(act.slot) or act.value
-            if value:
+            if value and not self._unbookable(act.domain, act.slot, value):
                 out.append(DialogueAct("confirm", act.domain, act.slot, value))
         return out
+
+    def _unbookable(self, domain: str, slot: str, value: str) -> bool:
+        """Whether ``value`` is a booking detail the booking refuses ("25 o'clock"): it is asked for again,
+        never confirmed (:func:`tod.policy.rule_booking.refusal`)."""
+        booking = self.domain.schemas[domain].booking
+        if booking is None or slot not in booking.slots or domain not in self.database.subdomains:
+            return False
+        return self.rules.booker.invalid(domain, {slot: value}) is not None
 
     def _decide(
         self,
