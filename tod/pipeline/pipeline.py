@@ -28,7 +28,7 @@ from tod.domain.context import BuildContext
 from tod.domain.matches import query_belief
 from tod.errors import PipelineError
 from tod.pipeline.config import PipelineConfig, RoutingConfig
-from tod.pipeline.focus import names_from_the_database, resolve_domains
+from tod.pipeline.focus import forget_unknown_names, names_from_the_database, resolve_domains
 from tod.pipeline.values import widen_values
 from tod.state import ROUTE_FALLBACK, ROUTE_TASK, DBResults, DialogueState
 from tod.text import clean_text as safe_text
@@ -257,6 +257,7 @@ class Pipeline:
             raise PipelineError(f"policy {type(self.policy).__name__}.predict must return a list of DialogueAct")
         t2 = time.perf_counter()
         belief = record_bookings(belief, system_acts, self._name_slots)
+        belief = forget_unknown_names(belief, system_acts, self.context.domain)
         during = replace(during, belief=belief)
         text = self.nlg.generate(system_acts, during) if generate else ""
         if not isinstance(text, str):
