@@ -56,3 +56,44 @@ def test_crosswoz_not_free_is_not_free() -> None:
     assert act.value == "不免费"
     (act,) = widen_values([A("inform", "景点", "门票", "免费")], "门票要免费。", crosswoz)
     assert act.value == "免费"
+
+
+@pytest.mark.parametrize(
+    ("text", "slot", "tagged", "expected"),
+    [
+        ("book a table for four on friday at half past seven", "time", "half", "at half past seven"),
+        ("for 2 on saturday at 8 pm", "time", "8", "at 8 pm"),
+        ("table for 2 at 25 o'clock", "time", "25", "at 25 o'clock"),
+        ("Saturday at quarter to 8 for the two of us", "time", "8", "at quarter to 8"),
+        ("four of us, thursday", "people", "four", "four of us"),
+        ("for me and my wife", "people", "wife", "for me and my wife"),
+        ("book it for just me", "people", "me", "for just me"),
+        ("a party of six please", "people", "six", "a party of six"),
+    ],
+)
+def test_times_and_numbers_are_read_from_the_whole_expression(city, text, slot, tagged, expected) -> None:
+    from tod.pipeline.values import whole_expressions
+
+    domain = "hotel" if slot == "stay" else "restaurant"
+    (act,) = widen_values([A("inform", domain, slot, tagged)], text, city)
+    assert act == A("inform", domain, slot, expected)
+    assert whole_expressions([A("inform", domain, slot, tagged)], text, city) == (act,)
+
+
+def test_a_couple_of_nights_is_read_whole(city) -> None:
+    (act,) = widen_values([A("inform", "hotel", "stay", "couple")], "from this saturday, a couple of nights", city)
+    assert act.value == "a couple of nights"
+
+
+def test_values_not_in_the_text_or_of_other_kinds_are_kept(city) -> None:
+    kept = [
+        A("inform", "restaurant", "time", "19:30"),  # not written in the text
+        A("inform", "restaurant", "time", "dontcare"),
+        A("request", "restaurant", "time", "8"),  # not an inform
+        A("inform", "restaurant", "food", "8"),  # not a time or number slot
+        A("inform", "restaurant", "people", ""),
+    ]
+    assert widen_values(kept, "at 8 pm for ß people", city) == tuple(kept)
+    hostile = "9" * 5000 + " o'clock; DROP TABLE x; --"
+    (act,) = widen_values([A("inform", "restaurant", "time", "9")], hostile, city)
+    assert act.value == "9"  # nothing around it reads as a time: left as the tagger gave it

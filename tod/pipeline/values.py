@@ -6,15 +6,24 @@ gives an inform the longer of its slot's known forms (the ontology's values and 
 the text spells around it, when every occurrence of the tagged value in the text lies inside one
 of that form; where the text also has the short value on its own, the tagger may be right, and
 the value is kept.
+
+Times and numbers are read from the whole expression the user wrote (:func:`whole_expressions`): a
+tagger that tagged "half" of "half past seven", "8" of "8 pm" or "couple" of "a couple of nights" gives
+the inform the longest stretch of the text around the tag that the slot's reader reads
+(:mod:`tod.domain.value_reading`, the language's words); the tracker then reads the value from it
+(:mod:`tod.dst.values`), and a time no clock shows ("25 o'clock") reaches the booking as written, to be
+refused with a question.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 from tod.acts import DialogueAct
 from tod.belief import DONTCARE
 from tod.domain.ontology import Domain
+from tod.domain.value_reading import expression_around, read_number, read_time
+from tod.domain.value_words import ValueWords, value_words
 
 
 def _occurrences(text: str, part: str) -> list[int]:
@@ -44,9 +53,58 @@ def known_forms(domain: Domain, subdomain: str, slot: str) -> tuple[str, ...]:
     return tuple(sorted(forms, key=lambda f: (-len(f), f)))
 
 
+def _reads(kind: str, words: ValueWords) -> Callable[[str], bool]:
+    """Whether a stretch of text reads as a value of ``kind`` (an impossible time or a vague number counts:
+    the booking refuses it with a question)."""
+
+    def time(text: str) -> bool:
+        reading = read_time(text, words)
+        return reading.minutes is not None or reading.impossible
+
+    def number(text: str) -> bool:
+        reading = read_number(text, words)
+        return reading.value is not None or reading.vague
+
+    return time if kind == "time" else number
+
+
+def whole_expression(text: str, value: str, kind: str, words: ValueWords) -> str | None:
+    """The longest expression of ``text`` around the first occurrence of ``value`` that reads as a value
+    of ``kind`` (``"time"`` or ``"number"``), as written; ``None`` when ``value`` is not in the text or
+    nothing around it reads."""
+    lowered, needle = text.casefold(), value.casefold().strip()
+    if not needle or len(lowered) != len(text):  # casefold changed lengths (ß -> ss): offsets would not fit
+        return None
+    start = lowered.find(needle)
+    if start < 0:
+        return None
+    span = expression_around(text, start, start + len(needle), _reads(kind, words))
+    return None if span is None else text[span[0] : span[1]]
+
+
+def whole_expressions(acts: Sequence[DialogueAct], text: str, domain: Domain) -> tuple[DialogueAct, ...]:
+    """``acts`` with the value of each inform of a time or number slot replaced by the whole expression
+    the text writes around it (see the module docstring)."""
+    words = value_words(domain.language)
+    out = []
+    for act in acts:
+        schema = domain.schemas.get(act.domain)
+        spec = schema.slot(act.slot) if schema is not None and act.slot else None
+        if act.intent == "inform" and spec is not None and spec.kind in ("time", "number") and act.value:
+            # value forms (价格 100-150元) are read by the query, not here
+            if act.value.casefold() != DONTCARE and not spec.forms:
+                written = whole_expression(text, act.value, spec.kind, words)
+                if written and written != act.value:
+                    act = DialogueAct(act.intent, act.domain, act.slot, written)
+        out.append(act)
+    return tuple(out)
+
+
 def widen_values(acts: Sequence[DialogueAct], text: str, domain: Domain) -> tuple[DialogueAct, ...]:
     """``acts`` with each inform's value widened to the longest known form of its slot that the text
-    writes around every occurrence of it (see the module docstring)."""
+    writes around every occurrence of it, and times and numbers to the whole expression (see the
+    module docstring)."""
+    acts = whole_expressions(acts, text, domain)
     lowered = text.casefold()
     out = []
     for act in acts:
