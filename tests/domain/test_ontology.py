@@ -100,6 +100,12 @@ DELETE = object()
         ("domains.shop.slots.people.range", [1, 10**400], "people.range[1]", "a float can hold"),
         ("domains.shop.slots.area.range", [1, 2], "domains.shop.slots.area.range", "only on number or time"),
         ("domains.shop.slots.people.likely", ["10:00", "22:00"], "people.likely", "only on time slots"),
+        ("domains.shop.slots.area.units", ["nights"], "domains.shop.slots.area.units", "only on number slots"),
+        ("domains.shop.slots.people.units", "nights", "domains.shop.slots.people.units", "expected list"),
+        ("domains.shop.slots.people.units", [" "], "domains.shop.slots.people.units", "non-empty words"),
+        ("domains.shop.slots.people.units", [None], "people.units[0]", "expected a string"),
+        ("domains.shop.slots.area.party", True, "domains.shop.slots.area.party", "only on number slots"),
+        ("domains.shop.slots.people.party", "yes", "domains.shop.slots.people.party", "expected bool"),
     ],
 )
 def test_malformed_files_name_file_and_key(
@@ -126,6 +132,7 @@ def test_ranges_and_likely_hours_load(tmp_path: Path) -> None:
     assert time.range is not None and (time.range.low, time.range.high) == (9 * 60, 23 * 60 + 30)
     assert time.likely == (10 * 60, 22 * 60 + 59)
     assert shop.slots["area"].range is None and shop.slots["area"].likely is None
+    assert shop.slots["people"].units == () and not shop.slots["people"].party
 
 
 @pytest.mark.parametrize(
@@ -147,6 +154,8 @@ def test_the_shipped_booking_details_have_ranges() -> None:
         restaurant = domain.schema("restaurant")
         assert restaurant.slots["people"].range is not None and 0 not in restaurant.slots["people"].range
         assert restaurant.slots["time"].likely is not None
+        assert restaurant.slots["people"].party and "people" in restaurant.slots["people"].units
+        assert "nights" in domain.schema("hotel").slots["stay"].units
 
 
 def test_invalid_yaml_and_missing_file(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ The format, in brief (every key is checked; an unknown key is an error, to catch
         booking: {required: [people], optional: [], one_of: [[leaveAt, arriveBy]]}
         slots:
           leaveAt: {kind: time, op: ge, informable: true, requestable: true}
-          people: {kind: number, bookable: true, field: null, range: [1, 20]}     # a booking's bounds
+          people: {kind: number, bookable: true, field: null, range: [1, 20], party: true, units: [people]}
           time: {kind: time, bookable: true, range: ["10:00", "23:30"], likely: ["11:00", "23:00"]}
           day: {kind: categorical, values: [monday, ...], synonyms: {mon: monday}, informable: true}
           价格: {kind: number, forms: [{pattern: '^(?P<low>\\d+)-(?P<high>\\d+)元$', op: between}]}
@@ -22,7 +22,9 @@ The format, in brief (every key is checked; an unknown key is an error, to catch
 
 A slot's ``field`` defaults to its name; ``field: null`` marks a slot the database does not hold.
 ``range`` (number and time slots) bounds the values a booking takes, ``null`` for an open end;
-``likely`` (time slots) is the plausible span a time written without am/pm is read into.
+``likely`` (time slots) is the plausible span a time written without am/pm is read into;
+``units`` (number slots) the words written after the number ("nights"), ``party: true`` a number
+of people (the language's "just me", "me and my wife" fill it).
 Every problem raises :class:`DomainError` naming the file, the key path and what was expected.
 """
 
@@ -168,7 +170,7 @@ def _schema(r: _Reader, name: str, body: Mapping[str, Any], shared: dict[str, st
 
 def _slot(r: _Reader, name: str, body: Mapping[str, Any], path: str, shared: dict[str, str]) -> Slot:
     allowed = ("kind", "informable", "requestable", "bookable", "field", "op", "values", "synonyms", "forms")
-    r.keys(body, path, (*allowed, "target", "items", "description", "range", "likely"))
+    r.keys(body, path, (*allowed, "target", "items", "description", "range", "likely", "units", "party"))
     kind = r.get(body, "kind", path, str, "text")
     if kind not in SLOT_KINDS:
         raise r.fail(f"{path}.kind", f"expected one of {list(SLOT_KINDS)}, found {kind!r}")
@@ -207,7 +209,25 @@ def _slot(r: _Reader, name: str, body: Mapping[str, Any], path: str, shared: dic
         description=r.get(body, "description", path, str, ""),
         range=_range(r, body, path, kind),
         likely=_likely(r, body, path, kind),
+        units=_units(r, body, path, kind),
+        party=_party(r, body, path, kind),
     )
+
+
+def _units(r: _Reader, body: Mapping[str, Any], path: str, kind: str) -> tuple[str, ...]:
+    units = r.strings(body, "units", path)
+    if units and kind != "number":
+        raise r.fail(f"{path}.units", f"expected units only on number slots, found them on a {kind} slot")
+    if any(not norm_text(u) for u in units):
+        raise r.fail(f"{path}.units", f"expected non-empty words, found {list(units)!r:.60}")
+    return tuple(norm_text(u) for u in units)
+
+
+def _party(r: _Reader, body: Mapping[str, Any], path: str, kind: str) -> bool:
+    party = r.get(body, "party", path, bool, False)
+    if party and kind != "number":
+        raise r.fail(f"{path}.party", f"expected party only on number slots, found it on a {kind} slot")
+    return bool(party)
 
 
 def _bound(r: _Reader, raw: Any, where: str, kind: str) -> float | None:

@@ -106,6 +106,12 @@ class Slot:
     #: For ``time`` slots: the plausible hours (minutes after midnight, low and high) that a time written
     #: without am/pm is read into ("at 8" for a dinner is 20:00); ``None``: such a time is read as written.
     likely: tuple[int, int] | None = None
+    #: For ``number`` booking details: the words written after the number ("nights"), by which the
+    #: pipeline finds a detail the NLU missed ("a couple of nights").
+    units: tuple[str, ...] = ()
+    #: For a ``number`` booking detail: it counts people, so the language's party phrases ("just me",
+    #: "me and my wife") fill it.
+    party: bool = False
 
     def item_slot(self, item: str) -> str:
         """The item slot that stands for ``item`` of this list slot (``酒店设施`` + ``中式餐厅`` ->

@@ -9,6 +9,7 @@ what it means, or that it cannot be a value of that kind:
   ``vague`` for an amount without a number ("a few"); too long a number is no number.
 * :func:`read_choice`: a categorical value as written ("this saturday" -> saturday, "saturdy" ->
   saturday by a close spelling).
+* :func:`is_clock_expression`: a time that cannot be a count ("half past seven", not "at 8").
 * :func:`expression_around`: the longest stretch of a text around a tagged value that a reader reads
   (an NLU that tagged "half" of "half past seven" gets the whole time).
 
@@ -269,6 +270,16 @@ def read_time(text: str, words: ValueWords) -> TimeReading:
         hours = hours % 12 + (12 if meridiem == "pm" else 0)
         return TimeReading(hours * 60 + minutes, fixed=True)
     return TimeReading(hours * 60 + minutes, fixed=fixed)
+
+
+def is_clock_expression(text: str, words: ValueWords) -> bool:
+    """Whether ``text`` says a time and more than a bare number ("half past seven", "8 pm", "25 o'clock";
+    not "at 8" or "for 2", which may as well be counts)."""
+    reading = read_time(text, words)
+    if reading.minutes is None and not reading.impossible:
+        return False
+    core = _strip_words(clean(text).replace("-", " "), words.time_fillers)
+    return read_number(core, words).value is None
 
 
 def likely_time(reading: TimeReading, likely: tuple[int, int] | None) -> int | None:

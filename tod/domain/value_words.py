@@ -122,7 +122,6 @@ ENGLISH = ValueWords(
             "the two of us": 2,
             "two of us": 2,
             "us two": 2,
-            "a couple": 2,
         }
     ),
     vague=frozenset({"a few", "few", "several", "some", "a lot", "lots", "many", "a bunch", "a handful", "a group"}),

@@ -12,7 +12,8 @@ domain or slot is named in code: the roles of slots come from the ontology
 * *Low confidence.* When ``state.nlu_confidence < confirm_below`` and the user acts inform slots,
   the system confirms them (``confirm(d, s, v)``, the value as the belief holds it) instead of
   acting on them (a booking detail the booking refuses, "25 o'clock", is not confirmed: it is refused
-  and asked for again). The default, 0.3, is the pipeline's own routing threshold: a parse that certain
+  and asked for again; nor is a name the database does not have: it is said to be unknown). The
+  default, 0.3, is the pipeline's own routing threshold: a parse that certain
   would be sent to the fallback if it had no sub-domain act. (On MultiWOZ the act NLU reads 55% of
   turns with confidence >= 0.5, 92% of them exactly right, so roughly 60% of the turns below 0.5 are
   right (``benchmarks/results/act_nlu_exploration.md``): confirming below 0.5 would confirm almost
@@ -185,7 +186,8 @@ class RulePolicy:
                 continue
             belief = state.belief[act.domain]
             value = belief.constraints.get(act.slot) or belief.booking.get(act.slot) or act.value
-            if value and not self._unbookable(act.domain, act.slot, value):
+            refused = self._unbookable(act.domain, act.slot, value) or self._unknown(act.domain, act.slot, value)
+            if value and not refused:
                 out.append(DialogueAct("confirm", act.domain, act.slot, value))
         return out
 
@@ -196,6 +198,14 @@ class RulePolicy:
         if booking is None or slot not in booking.slots or domain not in self.database.subdomains:
             return False
         return self.rules.booker.invalid(domain, {slot: value}) is not None
+
+    def _unknown(self, domain: str, slot: str, value: str) -> bool:
+        """Whether ``value`` is a name the database does not have: the system says it does not know it
+        (and asks "did you mean ...?" when one is close) rather than confirming it."""
+        schema = self.domain.schemas[domain]
+        if slot not in schema.name_slots or domain not in self.database.subdomains:
+            return False
+        return self.database.lookup(domain, value) is None
 
     def _decide(
         self,
