@@ -626,6 +626,32 @@ def _fixed(seconds_: float, basis: str):
     return lambda j, ctx: (seconds_, basis)
 
 
+def human_argv(ctx: Context) -> list[str]:
+    args = ["benchmarks/human_conversations.py", "--data", str(ctx.data)]
+    model = ctx.model("sim_nlu_multiwoz")
+    if model is not None:
+        args += ["--multiwoz-model", str(model)]
+    else:
+        ctx.note(
+            "human_conversations: MultiWOZ left out: no MultiWOZ act NLU (sim_nlu_multiwoz was not run or failed; "
+            "give --mwz-nlu DIR to use one)"
+        )
+    return args
+
+
+def human_metrics(j: dict, ctx: Context) -> list[Metric]:
+    out: list[Metric] = []
+    for run in j.get("runs") or []:
+        key = run.get("pipeline", "?")
+        report = run.get("report") or {}
+        out += [
+            quality(f"{key}.success", f"{key}: human-written conversations that succeed", report.get("success_rate")),
+            count(f"{key}.succeeded", f"{key}: conversations that succeed", report.get("succeeded")),
+            info(f"{key}.fallback_turns", f"{key}: user turns the fallback answered", report.get("fallback_turns")),
+        ]
+    return out
+
+
 BENCHMARKS: tuple[Bench, ...] = (
     Bench(
         "db_query",
@@ -796,6 +822,18 @@ BENCHMARKS: tuple[Bench, ...] = (
         requires=("sim_nlu_multiwoz", "sim_nlu_crosswoz"),
         metrics=sim_metrics,
         estimate=sim_estimate,
+    ),
+    Bench(
+        "human_conversations",
+        "task success on the human-written conversations of data/conversations (city guide; MultiWOZ with its act NLU)",
+        argv=human_argv,
+        quick_argv=lambda ctx: ["benchmarks/human_conversations.py", "--data", str(ctx.data)],
+        quick_estimate=60,
+        results=("human_conversations.json", "human_conversations.md"),
+        out_option="dir",
+        requires=("sim_nlu_multiwoz",),
+        metrics=human_metrics,
+        estimate=lambda j, ctx: (total((j or {}).get("wall_s")) + 30 if j else 240, "recorded wall time + start"),
     ),
 )
 

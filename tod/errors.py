@@ -84,6 +84,11 @@ class ParadiseError(TodError, ValueError):
     a malformed or mismatched satisfaction model."""
 
 
+class EvaluationError(TodError, ValueError):
+    """An evaluation got something it cannot score: no conversations, a goal naming a sub-domain the
+    system's domain lacks."""
+
+
 class NLGError(TodError, ValueError):
     """Templates that are malformed, or acts no template can express."""
 

@@ -21,6 +21,7 @@ def test_one_fact_per_cityguide_entity(cityguide):
         assert value in casa.details
     # what the entity is comes before how to reach it
     assert casa.details.index("food italian") < casa.details.index("phone")
+    # without templates, the values as one line; with them, sentences (tests/fallback/test_fact_sentences.py)
     assert fact_answer(casa, "en").startswith("Here is what I know about casa ferro (restaurant): area north")
 
 
@@ -97,5 +98,6 @@ def test_crosswoz_answers_in_chinese():
 
     context = BuildContext.open("crosswoz", data_dir=require_shared("crosswoz"))
     knowledge = Knowledge.for_domain(context.domain, context.database, encoder=None)
-    assert knowledge.lookup("故宫几点开门？").answer.text.startswith("关于故宫（景点），我知道这些：门票：60")
+    answer = knowledge.lookup("故宫几点开门？").answer.text  # in sentences, by the Chinese system templates
+    assert "故宫" in answer and "门票60" in answer and "我知道这些" not in answer, answer
     assert knowledge.lookup("今天天气怎么样").answer.text.startswith("抱歉，这个问题我帮不上忙。")

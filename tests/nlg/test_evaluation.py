@@ -106,7 +106,7 @@ def test_cli_writes_the_json_report(tmp_path, capsys):
     assert {"bleu", "slot_error_rate", "turns"} <= set(report)
     assert report["slot_error_rate"] == 0.0 and report["turns"] == 4 and report["dialogues"] == 2
     assert report["redundant_vocabulary"] == "the database's values"  # cityguide's own database
-    assert report["examples"][0]["generated"] == "Try casa ferro. Anything else?"
+    assert report["examples"][0]["generated"] == "Try Casa Ferro. Anything else?"  # a name, written as one
     assert run_cli([*argv[:-2], "--max-dialogues", "1", "--json", str(out)]) == 0
     assert json.loads(out.read_text(encoding="utf-8"))["turns"] == 2
 

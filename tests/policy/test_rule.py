@@ -209,9 +209,11 @@ def test_a_few_matches_are_offered_as_a_choice(policy: RulePolicy, db: Database)
     acts = predict(policy, state)
     matches = restaurants(db, **constraints)
     assert 1 < len(matches) <= policy.max_options
-    assert [a.intent for a in acts] == ["select"] * len(matches)
-    assert {a.slot for a in acts} == {"food"}  # the first ask slot whose values tell the options apart
-    assert sorted(a.value for a in acts) == sorted(e.get("food") for e in matches)
+    # the count, then the names listed (so "the second one" can pick one)
+    assert acts[0] == A("inform", "restaurant", "choice", str(len(matches)))
+    assert [a.intent for a in acts[1:]] == ["select"] * len(matches)
+    assert {a.slot for a in acts[1:]} == {"name"}
+    assert sorted(a.value for a in acts[1:]) == sorted(e.get("name") for e in matches)
 
 
 def test_max_options_one_never_selects(context: BuildContext) -> None:

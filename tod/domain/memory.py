@@ -47,6 +47,8 @@ class SubdomainMemory:
 
     ``offered``: the names the system offered in every system turn, oldest first, each once, as said.
     ``last_offered``: the first name offered in the latest system turn that offered one (``None``: never).
+    ``last_listed``: every name that turn offered, in the order said, each once (what "the second one" and
+    "the last one" count in; :mod:`tod.pipeline.references`).
     ``last_named``: the name the system said last in *any* act on a name slot (``nooffer``, ``request``'s
     ``?`` included), ``None`` when it never said one: the reading the MLE policy's features and
     lexicalisation were trained with (narrowing it to offers changes their numbers).
@@ -64,6 +66,7 @@ class SubdomainMemory:
 
     offered: tuple[str, ...] = ()
     last_offered: str | None = None
+    last_listed: tuple[str, ...] = ()
     last_named: str | None = None
     said_name: str | None = None
     held_name: str | None = None
@@ -168,7 +171,7 @@ class ConversationMemory:
     # -- the scans, each made once ----------------------------------------------------------------------
 
     def _read(self, subdomain: str) -> SubdomainMemory:
-        offered, last_offered, last_named = self._every_system_name
+        offered, listed, last_named = self._every_system_name
         belief = self.state.belief.domains.get(subdomain)
         schema = self.domain.schemas.get(subdomain)
         slots = schema.name_slots if schema is not None else ()
@@ -180,7 +183,8 @@ class ConversationMemory:
             requested = [*requested, *belief.requested]
         return SubdomainMemory(
             offered=offered.get(subdomain, ()),
-            last_offered=last_offered.get(subdomain),
+            last_offered=listed[subdomain][0] if subdomain in listed else None,
+            last_listed=listed.get(subdomain, ()),
             last_named=last_named.get(subdomain),
             said_name=self._said.get(subdomain),
             held_name=held,
@@ -195,28 +199,28 @@ class ConversationMemory:
         return schema is not None and act.slot in schema.name_slots
 
     @cached_property
-    def _every_system_name(self) -> tuple[dict[str, tuple[str, ...]], dict[str, str], dict[str, str]]:
+    def _every_system_name(self) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]], dict[str, str]]:
         return self._system_names(_system_turns(self.state))
 
     def _system_names(
         self, turns: Sequence[Sequence[DialogueAct]]
-    ) -> tuple[dict[str, tuple[str, ...]], dict[str, str], dict[str, str]]:
-        """Per sub-domain: the names offered in ``turns`` (in order, each once), the first name of the latest
-        turn that offered one, and the name said last in any act."""
+    ) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]], dict[str, str]]:
+        """Per sub-domain: the names offered in ``turns`` (in order, each once), the names of the latest
+        turn that offered one (in order, each once), and the name said last in any act."""
         offered: dict[str, list[str]] = {}
-        last_offered: dict[str, str] = {}
+        last_listed: dict[str, tuple[str, ...]] = {}
         last_named: dict[str, str] = {}
         for acts in turns:
-            first: dict[str, str] = {}
+            listed: dict[str, list[str]] = {}
             for act in acts:
                 if not self._names_a_name(act):
                     continue
                 last_named[act.domain] = act.value
                 if act.intent in self.offer_intents:
                     offered.setdefault(act.domain, []).append(act.value)
-                    first.setdefault(act.domain, act.value)
-            last_offered.update(first)
-        return {d: tuple(dict.fromkeys(names)) for d, names in offered.items()}, last_offered, last_named
+                    listed.setdefault(act.domain, []).append(act.value)
+            last_listed.update({d: tuple(dict.fromkeys(names)) for d, names in listed.items()})
+        return {d: tuple(dict.fromkeys(names)) for d, names in offered.items()}, last_listed, last_named
 
     @cached_property
     def _said(self) -> dict[str, str]:

@@ -13,9 +13,13 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from tod.acts import DialogueAct
 from tod.domain.database import Database
 from tod.domain.normalise import name_key, norm_text
 from tod.domain.ontology import Domain, Schema
+from tod.errors import NLGError
+from tod.nlg.render import slot_name
+from tod.nlg.template import TemplateNLG
 
 LOG = logging.getLogger("tod.fallback")
 
@@ -47,6 +51,10 @@ class Fact:
     name: str
     details: str
     text: str
+    #: (slot, value as told) in the order of ``details``: what :func:`fact_answer` says in sentences
+    values: tuple[tuple[str, str], ...] = ()
+    #: how many of ``values`` describe what the entity is (informable slots), before how to reach it
+    describing: int = 0
 
 
 #: Database values that mean "not known" (MultiWOZ writes ``?``).
@@ -67,6 +75,8 @@ def _value_text(value: Any, separator: str) -> str:
 def _fact(schema: Schema, name: str, fields: Any, zh: bool) -> Fact:
     pair, separator, joiner = ("：", "、", "，") if zh else (" ", ", ", ", ")
     parts = []
+    values: list[tuple[str, str]] = []
+    describing = 0
     # what the entity is (informable slots) before how to reach it (address, phone, ...)
     for slot in sorted(schema.slots.values(), key=lambda s: not s.informable):
         if slot.field is None or slot.kind == "name":
@@ -74,11 +84,13 @@ def _fact(schema: Schema, name: str, fields: Any, zh: bool) -> Fact:
         value = _value_text(fields.get(slot.field), separator)
         if value:
             parts.append(f"{slot.name}{pair}{value}")
+            values.append((slot.name, value))
+            describing += slot.informable
     details = joiner.join(parts)
     if len(details) > MAX_FACT_CHARS:
         details = details[: MAX_FACT_CHARS - 1] + "…"
     text = f"{name}（{schema.name}）：{details}" if zh else f"{name} ({schema.name}): {details}"
-    return Fact(schema.name, name, details, text)
+    return Fact(schema.name, name, details, text, tuple(values), describing)
 
 
 def entity_facts(domain: Domain, database: Database, max_per_domain: int = 1000) -> tuple[Fact, ...]:
@@ -97,11 +109,44 @@ def entity_facts(domain: Domain, database: Database, max_per_domain: int = 1000)
     return tuple(facts)
 
 
-def fact_answer(fact: Fact, language: str) -> str:
-    """A polite reply that tells ``fact``."""
+#: How many describing values (what the entity is) a fact sentence tells besides the ones asked about.
+DESCRIBING_VALUES = 2
+
+
+def fact_answer(fact: Fact, language: str, nlg: TemplateNLG | None = None, question: str = "") -> str:
+    """A reply that tells ``fact`` in sentences, as the system's templates (``nlg``) write them: what the
+    entity is ("Quayside Lido is an attraction that is a swimmingpool in the east.") and the values the
+    ``question`` names by their slot ("... the phone number is 01632960570."), never the record as a
+    list. Without templates, or where they cannot say it, the values as one line."""
+    if nlg is not None and fact.values:
+        name_slot = next(iter(nlg.name_slots.get(fact.domain, ())), None)
+        asked = [(s, v) for s, v in fact.values if _names_slot(question, s, nlg, fact.domain)]
+        told = [pair for pair in fact.values[: fact.describing] if pair not in asked][:DESCRIBING_VALUES]
+        if name_slot is not None:
+            try:
+                what = nlg.generate(
+                    [DialogueAct("inform", fact.domain, name_slot, fact.name)]
+                    + [DialogueAct("inform", fact.domain, s, v) for s, v in told]
+                )
+                answers = nlg.generate([DialogueAct("inform", fact.domain, s, v) for s, v in asked]) if asked else ""
+            except NLGError as error:  # templates without an inform for this sub-domain: the line below
+                LOG.debug("fallback facts: the templates cannot write %s: %s", fact.name, error)
+            else:
+                return nlg.templates.sentence_separator.join(t for t in (what, answers) if t)
     if chinese(language):
         return f"关于{fact.name}（{fact.domain}），我知道这些：{fact.details}。"
     return f"Here is what I know about {fact.name} ({fact.domain}): {fact.details}."
+
+
+def _names_slot(question: str, slot: str, nlg: TemplateNLG, subdomain: str) -> bool:
+    """Whether ``question`` names ``slot`` (its name or its readable name, as whole words)."""
+    text = _words(question)
+    names = {slot, slot_name(subdomain, slot, nlg.templates)}
+    return bool(text.strip()) and any(_words(n) in text for n in names if n.strip())
+
+
+def _words(text: str) -> str:
+    return " " + " ".join(re.findall(r"\w+", text.casefold())) + " "
 
 
 def _capability(schema: Schema) -> str:

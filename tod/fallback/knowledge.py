@@ -27,6 +27,8 @@ from tod.fallback.facts import (
 from tod.fallback.faq import Faq, domain_faq
 from tod.fallback.guard import clean_text
 from tod.fallback.retrieve import Retriever, SentenceEncoder, top_hits
+from tod.nlg.template import TemplateNLG
+from tod.nlg.templates import default_template_path
 from tod.nlu.encoders import DEFAULT_ENCODER
 
 #: Defaults chosen on the cityguide FAQ with the packaged MiniLM (see docs/fallback.md): paraphrases
@@ -74,7 +76,9 @@ class Knowledge:
         cache_dir: str | os.PathLike[str] | None = None,
         faq_threshold: float = FAQ_THRESHOLD,
         fact_threshold: float = FACT_THRESHOLD,
+        nlg: TemplateNLG | None = None,
     ) -> None:
+        self.nlg = nlg
         self.faq = faq if faq is not None else Faq()
         self.facts = tuple(facts)
         self.language = language
@@ -117,6 +121,7 @@ class Knowledge:
             cache_dir=cache_dir,
             faq_threshold=faq_threshold,
             fact_threshold=fact_threshold,
+            nlg=_system_nlg(domain),
         )
 
     def warm_up(self) -> None:
@@ -138,9 +143,10 @@ class Knowledge:
         if best_faq is not None and best_faq.score >= self.faq_threshold:
             answer = Answer(self.faq.entries[self._question_entry[best_faq.index]].answer, "faq", best_faq.score)
         elif named is not None:
-            answer = Answer(fact_answer(self.facts[named], self.language), "fact", 1.0)
+            answer = Answer(fact_answer(self.facts[named], self.language, self.nlg, query), "fact", 1.0)
         elif fact_hits and fact_hits[0].score >= self.fact_threshold:
-            answer = Answer(fact_answer(self.facts[fact_hits[0].index], self.language), "fact", fact_hits[0].score)
+            fact = self.facts[fact_hits[0].index]
+            answer = Answer(fact_answer(fact, self.language, self.nlg, query), "fact", fact_hits[0].score)
         else:
             answer = Answer(self.steer_back, "steer")
         ranked = [(1.0, self.facts[named].text)] if named is not None else []
@@ -152,3 +158,10 @@ class Knowledge:
         ranked.sort(key=lambda pair: -pair[0])
         context = tuple(dict.fromkeys(related for _, related in ranked))[:k]
         return Lookup(answer, context)
+
+
+def _system_nlg(domain: Domain) -> TemplateNLG | None:
+    """The domain's system templates, which write facts as sentences; ``None`` when it has none."""
+    if not default_template_path(domain, "system").is_file():
+        return None
+    return TemplateNLG.for_domain(domain, side="system")

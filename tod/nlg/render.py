@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from tod.acts import DialogueAct
+from tod.nlg.english import title_case
 from tod.nlg.patterns import Field, Template, norm_value
 from tod.nlg.templates import TemplateSet, domain_forms
 
@@ -41,9 +42,12 @@ def surface(value: str, templates: TemplateSet) -> str:
     return templates.values.get(norm_value(clean), clean)
 
 
-def value_piece(act: DialogueAct, templates: TemplateSet) -> Piece:
-    """An act's value as text, with its span (none for an empty surface or a request's ``?``)."""
+def value_piece(act: DialogueAct, templates: TemplateSet, *, name: bool = False) -> Piece:
+    """An act's value as text, with its span (none for an empty surface or a request's ``?``); ``name``:
+    the value names an entity, written as the templates' ``names`` option says (title case)."""
     text = surface(act.value, templates)
+    if name and templates.names == "title":
+        text = title_case(text)
     if not text or act.value == "?":
         return Piece(text)
     return Piece(text, ((act, 0, len(text)),))

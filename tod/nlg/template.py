@@ -5,6 +5,13 @@ Templates are data (``domains/<name>/templates/{system,user}.yaml``, format in
 from a hash of the seed, the acts, the state's turn count and a ``variant`` number, not from a shared
 random generator, so one NLG serving many conversations gives the same text for the same input.
 Values are the acts' own (lexicalised from the database by the policy): nothing is made up.
+
+Written as a person would read it (English system templates; the template file's ``names`` and
+``capitalise`` options): entity names, the values of the ontology's ``name`` slots, which databases
+often store in lower case, are written in title case ("Trattoria Lucca"), and every sentence starts
+with a capital letter; the act values themselves are unchanged (the database and the tracker keep their
+own form). A reply that would repeat the previous system turn word for word (the same ``nooffer`` twice)
+takes another template where the patterns have one (:data:`REPEAT_VARIANTS` tries).
 """
 
 from __future__ import annotations
@@ -13,18 +20,22 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Mapping, Sequence
 
 from tod.acts import DialogueAct
-from tod.dialogue import ActSpan
+from tod.dialogue import SYSTEM, ActSpan
 from tod.domain.context import BuildContext
 from tod.domain.ontology import Domain
 from tod.errors import ConfigError
+from tod.nlg.english import capitalise_first
 from tod.nlg.plan import Item, Step, plan
 from tod.nlg.render import Piece, domain_fields, fill, join, sanitise, slot_name, value_piece
 from tod.nlg.templates import SIDES, TemplateSet, default_template_path, load_templates, ontology_only
 from tod.registry import register_nlg
 from tod.state import DialogueState
+
+#: How many other template choices a reply that repeats the previous system turn word for word tries.
+REPEAT_VARIANTS = 8
 
 
 @dataclass(frozen=True)
@@ -60,11 +71,15 @@ class TemplateNLG:
     seeds (or ``variant`` numbers) pick other templates where a pattern has several.
     """
 
-    def __init__(self, templates: TemplateSet, seed: int = 0) -> None:
+    def __init__(
+        self, templates: TemplateSet, seed: int = 0, name_slots: Mapping[str, Iterable[str]] | None = None
+    ) -> None:
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise ConfigError(f"TemplateNLG seed: expected an integer, found {seed!r}")
         self.templates = templates
         self.seed = seed
+        #: sub-domain -> the slots whose values name an entity (the ontology's ``name`` slots)
+        self.name_slots: dict[str, frozenset[str]] = {d: frozenset(s) for d, s in (name_slots or {}).items()}
 
     @classmethod
     def from_config(
@@ -87,7 +102,8 @@ class TemplateNLG:
             raise ConfigError(f"TemplateNLG side: expected one of {list(SIDES)}, found {side!r}")
         loaded = domain if isinstance(domain, Domain) else ontology_only(domain)
         path = Path(templates) if templates is not None else default_template_path(loaded, side)
-        return cls(load_templates(path, side, loaded), seed=seed)
+        names = {d: schema.name_slots for d, schema in loaded.schemas.items()}
+        return cls(load_templates(path, side, loaded), seed=seed, name_slots=names)
 
     @property
     def side(self) -> str:
@@ -111,8 +127,19 @@ class TemplateNLG:
     def realise(
         self, acts: Sequence[DialogueAct], state: DialogueState | None = None, *, variant: int = 0
     ) -> Realisation:
-        """The utterance for ``acts`` with its spans and the sentences (patterns, templates) it is made of."""
+        """The utterance for ``acts`` with its spans and the sentences (patterns, templates) it is made of;
+        with a ``state``, not word for word the previous system turn when another template can say it."""
         acts = tuple(acts)
+        result = self._realise(acts, state, variant)
+        previous = _previous_reply(state)
+        if previous is not None and _same(result.text, previous):
+            for other in range(variant + 1, variant + 1 + REPEAT_VARIANTS):
+                again = self._realise(acts, state, other)
+                if not _same(again.text, previous):
+                    return again
+        return result
+
+    def _realise(self, acts: tuple[DialogueAct, ...], state: DialogueState | None, variant: int) -> Realisation:
         turn = state.turn_count if state is not None else 0
         basis = "\x1e".join([str(self.seed), str(variant), str(turn), *map(_act_key, acts)])
         separator = self.templates.sentence_separator
@@ -121,6 +148,8 @@ class TemplateNLG:
             piece, template = self._render(step, f"{basis}\x1d{index}")
             if not piece.text:
                 continue
+            if self.templates.capitalise:
+                piece = Piece(capitalise_first(piece.text), piece.spans)
             if text:
                 text += separator
             spans.extend(ActSpan(act, start, end) for act, start, end in piece.shifted(len(text)))
@@ -165,12 +194,24 @@ class TemplateNLG:
         return fill(template, fields), template.text
 
     def _values(self, item: Item) -> Piece:
-        pieces = [value_piece(act, self.templates) for act in item.acts]
+        name = item.slot in self.name_slots.get(item.acts[0].domain, ())
+        pieces = [value_piece(act, self.templates, name=name) for act in item.acts]
         return join(pieces, self.templates.list_separator, self._last(item.acts[0].intent))
 
     def _last(self, intent: str) -> str:
         t = self.templates
         return t.alternative if intent in t.or_intents else t.conjunction
+
+
+def _previous_reply(state: DialogueState | None) -> str | None:
+    """The text of the latest system turn of ``state``'s history, ``None`` when there is none."""
+    if state is None:
+        return None
+    return next((t.text for t in reversed(state.history) if t.speaker == SYSTEM and t.text), None)
+
+
+def _same(text: str, previous: str | None) -> bool:
+    return previous is not None and " ".join(text.casefold().split()) == " ".join(previous.casefold().split())
 
 
 def _act_key(act: DialogueAct) -> str:

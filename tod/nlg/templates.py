@@ -13,6 +13,9 @@ The format (every key is checked; problems are :class:`~tod.errors.NLGError` nam
     slot_names: {pricerange: price range, hotel.type: type of place}
     values: {dontcare: any}          # how a value is written (keys compared in lower case)
     conditional_values: [dontcare]   # only patterns naming these values (area=dontcare) or * write them
+    names: title                     # entity names stored in lower case written "Trattoria Lucca" (English;
+                                     # default: title for system templates, as-is for user templates)
+    capitalise: true                 # each sentence starts with a capital (default: English system templates)
     phrases:                         # one slot act as part of a sentence, for ** templates
       area: in the {value}
       hotel.parking=yes: with free parking
@@ -54,8 +57,12 @@ SIDE_INTENTS: dict[str, tuple[str, ...]] = {
 }
 TOP_KEYS = (
     "language", "side", "description", "conditional_values", "extra_intents", "extra_domains", "order",
-    "sentence_separator", "lists", "domain_names", "slot_names", "values", "phrases", "templates",
+    "sentence_separator", "lists", "domain_names", "slot_names", "values", "phrases", "templates", "names",
+    "capitalise",
 )
+#: How entity names (values of the ontology's ``name`` slots) are written: ``title``: a name stored all in
+#: lower case is written in title case ("trattoria lucca" -> "Trattoria Lucca", English only); ``as-is``.
+NAME_CASES = ("title", "as-is")
 LIST_KEYS = ("separator", "and", "or", "or_intents", "phrases")
 PHRASE_FIELDS = frozenset({"value", "slot", "item"}) | DOMAIN_FIELDS
 DOMAIN_FORM_KEYS = ("name", "a", "plural")
@@ -105,6 +112,11 @@ class TemplateSet:
     values: FrozenMap[str, str] = FrozenMap()
     #: Values only a pattern or phrase that names them in a condition writes (``*`` excepted).
     conditional_values: frozenset[str] = frozenset({"dontcare"})
+    #: How entity names are written (:data:`NAME_CASES`); English system templates default to ``title``.
+    names: str = "as-is"
+    #: Whether each sentence starts with a capital letter ("Trattoria Lucca is booked"; English system
+    #: templates default to it, user templates write what people type).
+    capitalise: bool = False
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -245,6 +257,14 @@ def parse_templates(raw: Any, source: str, side: str, domain: Domain | None = No
             raise c.fail(where, f"unknown domain {owner!r}: expected one of {sorted(domains)}")
         phrases.append(Phrase(text, owner, spec[0], c.templates(texts, where, PHRASE_FIELDS), index))
 
+    polished = side == "system" and language == "en"
+    names = c.text(top.get("names", "title" if polished else "as-is"), "names")
+    if names not in NAME_CASES or (names == "title" and language != "en"):
+        expected = list(NAME_CASES) if language == "en" else ["as-is"]
+        raise c.fail("names", f"expected one of {expected} (title case is written for English only), found {names!r}")
+    capitalise = top.get("capitalise", polished)
+    if not isinstance(capitalise, bool):
+        raise c.fail("capitalise", f"expected true or false, found {capitalise!r:.60}")
     order = c.strings(top.get("order", []), "order")
     for i, intent in enumerate(order):
         if intent not in intents:
@@ -269,6 +289,8 @@ def parse_templates(raw: Any, source: str, side: str, domain: Domain | None = No
         conditional_values=frozenset(
             norm_value(v) for v in c.strings(top.get("conditional_values", ["dontcare"]), "conditional_values")
         ),
+        names=names,
+        capitalise=capitalise,
     )
 
 

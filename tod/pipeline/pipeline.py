@@ -29,6 +29,7 @@ from tod.domain.matches import query_belief
 from tod.errors import PipelineError
 from tod.pipeline.config import PipelineConfig, RoutingConfig
 from tod.pipeline.focus import forget_unknown_names, names_from_the_database, resolve_domains
+from tod.pipeline.references import resolve_references
 from tod.pipeline.values import widen_values
 from tod.state import ROUTE_FALLBACK, ROUTE_TASK, DBResults, DialogueState
 from tod.text import clean_text as safe_text
@@ -170,6 +171,7 @@ class Pipeline:
         widened = widen_values(result.acts, clean, self.context.domain)
         if widened != tuple(result.acts):  # 免费 tagged inside 不免费: the whole known value
             result = replace(result, acts=widened)
+        result = resolve_references(result, state, self.context.database)  # "the second one": a listed name
         user_turn = Turn(USER, clean, tuple(result.acts))
         if self._out_of_task(result, state):
             return self._fallback_step(state, clean, user_turn, result, nlu_time)

@@ -11,9 +11,12 @@ domain or slot is named in code: the roles of slots come from the ontology
 * Acts of a sub-domain the ontology lacks are ignored (``general`` acts aside).
 * *Low confidence.* When ``state.nlu_confidence < confirm_below`` and the user acts inform slots,
   the system confirms them (``confirm(d, s, v)``, the value as the belief holds it) instead of
-  acting on them (a booking detail the booking refuses, "25 o'clock", is not confirmed: it is refused
-  and asked for again; nor is a name the database does not have: it is said to be unknown). The
-  default, 0.3, is the pipeline's own routing threshold: a parse that certain
+  acting on them; not when the turn also requests something (a question is answered), not a name the
+  database has exactly, not a value the system asked to confirm the turn before, and only the informs
+  of the first sub-domain (one confirmation per reply). Nor a booking detail the booking refuses ("25
+  o'clock": it is refused and asked for again), nor a name the database does not have (it is said to
+  be unknown, with "did you mean ...?" when one is close). The default, 0.3, is the pipeline's own
+  routing threshold: a parse that certain
   would be sent to the fallback if it had no sub-domain act. (On MultiWOZ the act NLU reads 55% of
   turns with confidence >= 0.5, 92% of them exactly right, so roughly 60% of the turns below 0.5 are
   right (``benchmarks/results/act_nlu_exploration.md``): confirming below 0.5 would confirm almost
@@ -50,8 +53,9 @@ domain or slot is named in code: the roles of slots come from the ontology
   ``offerbook(d)`` when the sub-domain takes bookings and this entity is not booked); more than
   ``max_options`` → ``inform(d, choice, N)`` + ``request`` of the most useful missing slot (entropy
   of its values over the matches, dontcare slots not asked; see :mod:`tod.policy.rule_slots`); 2 to
-  ``max_options`` → ``select(d, s, v)`` per option by a slot that tells them apart (the name when
-  none does); when no slot is worth asking, or a time bound orders the matches (earliest train
+  ``max_options`` → ``inform(d, choice, N)`` + ``select(d, name, v)`` per option, their names listed
+  (so that "the second one" can pick one: :mod:`tod.pipeline.references`), or, where users cannot give
+  names (the name slot is not informable), ``select(d, s, v)`` by a slot that tells them apart; when no slot is worth asking, or a time bound orders the matches (earliest train
   after ``leaveAt``), ``inform(d, choice, N)`` + the first one recommended.
 * *An unknown name* → ``nooffer(d, name, v)`` ("I don't know a restaurant called v"), + ``confirm(d, name,
   n)`` ("did you mean n?") when a database name is close enough (:mod:`tod.domain.name_match`); the
@@ -176,18 +180,29 @@ class RulePolicy:
     # -- the pieces of a turn -----------------------------------------------------------------------
 
     def _confirms(self, state: DialogueState, acts: list[DialogueAct]) -> list[DialogueAct]:
+        """The values to confirm before acting on them: only when the NLU is unsure (``confirm_below``), and
+        never a question (the turn requests something: it is answered), a name the database has exactly
+        (nothing to doubt), or a value the system asked to confirm in the turn before (said again, it is
+        the answer); one sub-domain at a time, so a reply holds one confirmation."""
         if state.nlu_confidence >= self.confirm_below:
             return []
-        out = []
+        if any(a.intent == "request" for a in acts):
+            return []
+        asked = {(a.domain, a.slot, a.value.casefold()) for a in state.system_acts if a.intent == "confirm"}
+        out: list[DialogueAct] = []
         for act in acts:
             if act.intent != "inform" or act.domain not in self.domain.schemas or not act.slot:
                 continue
-            if ("confirm", act.domain, act.slot) not in self.space:
+            if ("confirm", act.domain, act.slot) not in self.space or (out and act.domain != out[0].domain):
                 continue
+            schema = self.domain.schemas[act.domain]
+            if act.slot in schema.name_slots and act.domain in self.roles and self.roles[act.domain].has_table:
+                if self.database.lookup(act.domain, act.value) is not None:
+                    continue
             belief = state.belief[act.domain]
             value = belief.constraints.get(act.slot) or belief.booking.get(act.slot) or act.value
             refused = self._unbookable(act.domain, act.slot, value) or self._unknown(act.domain, act.slot, value)
-            if value and not refused:
+            if value and not refused and (act.domain, act.slot, value.casefold()) not in asked:
                 out.append(DialogueAct("confirm", act.domain, act.slot, value))
         return out
 

@@ -238,12 +238,15 @@ class DomainRules:
             if best is not None:
                 return [DialogueAct("inform", d, CHOICE, str(count)), DialogueAct("request", d, best[0], REQUESTED)]
         elif count <= self.options.max_options and search.ordered_slot is None:
+            # a few matches: their names, so that "the second one" or "that one" can pick one; a sub-domain
+            # whose names the user cannot give (not informable) is offered by a slot that tells them apart
             options = search.first(count)
+            if roles.name is not None and search.schema.slots[roles.name].informable:
+                listed = [DialogueAct("select", d, roles.name, o.name) for o in options if o.name]
+                return [DialogueAct("inform", d, CHOICE, str(len(listed))), *listed]
             slot = search.distinguishing_slot(options)
-            if slot is None and roles.name is not None and search.schema.slots[roles.name].informable:
-                slot = roles.name
             if slot is not None:
-                values = [o.name if slot == roles.name else search.value(o, slot) for o in options]
+                values = [search.value(o, slot) for o in options]
                 return [DialogueAct("select", d, slot, v) for v in values if v]
         return [DialogueAct("inform", d, CHOICE, str(count)), *self._offer(turn, search, best_match, "recommend")]
 

@@ -15,6 +15,7 @@ from tod.cli.options import (
     add_data,
     add_json,
     add_out,
+    add_pipeline_options,
     add_policy_corpus,
     checked,
     fraction,
@@ -34,6 +35,7 @@ examples:
   tod evaluate policy --policy rule --corpus multiwoz --data ../shared/data/multiwoz --json policy.json
   tod evaluate nlg --corpus multiwoz --data ../shared/data/multiwoz --split val --json nlg.json
   tod evaluate paradise --ratings ../shared/data/uss/MWOZ.txt --out reports/paradise
+  tod evaluate conversations --conversations data/conversations/cityguide.txt --report report.md
 """
 
 
@@ -56,6 +58,7 @@ def add(commands: argparse._SubParsersAction) -> None:
     _add_paradise(components)
     _add_nlg(components)
     _add_policy(components)
+    _add_conversations(components)
 
 
 def _add_nlu(commands: argparse._SubParsersAction) -> None:
@@ -285,3 +288,38 @@ def _add_policy(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=non_negative_int, default=0, help="seed of the build context (booking references)")
     add_json(p)
     p.set_defaults(handler="tod.cli.policy_commands:evaluate_policy")
+
+
+def _add_conversations(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "conversations",
+        help="run a pipeline on scripted human-written conversations and score each against its goal",
+        description=(
+            "Say every user turn of each conversation in a conversations file (data/conversations/*.txt:\n"
+            "'# id:', '# goal:' and '# covers:' lines, then one user turn a line) to a pipeline, whatever it\n"
+            "replies, and score the conversation from the system's acts and final belief: the goal's\n"
+            "constraints held, the entity under discussion meets them (and none of the excluded values) in\n"
+            "the database, every requested fact told with the database's value, the booking made with the\n"
+            "goal's details. A conversation succeeds when every check holds (tod.evaluation.conversations).\n"
+            "Prints the success rate, the rate of each check, success per phenomenon and each failure."
+        ),
+        epilog=(
+            "examples:\n"
+            "  tod evaluate conversations --conversations data/conversations/cityguide.txt\n"
+            "  tod evaluate conversations --pipeline multiwoz --data ../shared/data/multiwoz \\\n"
+            "      --set nlu.model=models/mwz-acts --conversations data/conversations/multiwoz.txt \\\n"
+            "      --json mwz.json --report mwz.md --transcripts"
+        ),
+        formatter_class=wide_raw_formatter,
+    )
+    add_pipeline_options(p)
+    p.add_argument(
+        "--conversations", required=True, metavar="FILE",
+        help="the conversations to run (such as data/conversations/cityguide.txt; the format of tod.data.conversations)",
+    )
+    p.add_argument("--only", action="append", default=[], metavar="ID", help="run only this conversation (repeatable)")
+    add_json(p, "every verdict, with the exchanges")
+    p.add_argument("--report", metavar="FILE", help="also write the printed report as Markdown to this file")
+    p.add_argument("--transcripts", action="store_true", help="show every exchange of every conversation")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars (training, conversations)")
+    p.set_defaults(handler="tod.cli.conversation_commands:evaluate_conversations")
