@@ -214,3 +214,17 @@ def test_no_expression_when_nothing_around_the_tag_reads() -> None:
     assert expression_around(text, start, start + 7, _reads_time) is None
     assert expression_around("", 0, 0, _reads_time) is None
     assert expression_around("at 8", 50, 60, _reads_time) is None  # a span outside the text
+
+
+def test_the_expression_is_found_in_a_long_text_and_stops_at_words_in_no_value() -> None:
+    from tod.domain.value_reading import may_be_in_value
+
+    text = "y " * 900 + "at half past seven"
+    start = text.index("half")
+    span = expression_around(text, start, start + 4, _reads_time, lambda w: may_be_in_value(w, ENGLISH))
+    assert span is not None and text[span[0] : span[1]] == "at half past seven"
+    text = "seven friends, dinner at half past seven"
+    start = text.rindex("half")
+    span = expression_around(text, start, start + 4, _reads_time, lambda w: may_be_in_value(w, ENGLISH))
+    assert span is not None and text[span[0] : span[1]] == "at half past seven"
+    assert may_be_in_value("Half", ENGLISH) and may_be_in_value("8pm,", ENGLISH) and not may_be_in_value("dinner", ENGLISH)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Sequence
 
 from tod.domain.value_words import ValueWords
@@ -70,9 +71,14 @@ def clean(text: str) -> str:
     return _EDGE_PUNCT.sub("", _SPACES.sub(" ", text)).strip()
 
 
+@lru_cache(maxsize=256)
+def _by_length(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(words, key=len, reverse=True))
+
+
 def _strip_words(text: str, words: Sequence[str], *, front: bool = True, back: bool = False) -> str:
     """``text`` without any of ``words`` (whole words) at its front (and back), repeatedly, longest first."""
-    ordered = sorted(words, key=len, reverse=True)
+    ordered = _by_length(tuple(words))
     changed = True
     while changed and text:
         changed = False
@@ -109,6 +115,7 @@ def _word_number(text: str, words: ValueWords) -> int | float | None:
 # -- numbers ----------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)  # the pipeline reads the same stretches of a turn several times
 def read_number(text: str, words: ValueWords) -> NumberReading:
     """The number ``text`` says ("4", "four of us", "a couple of nights", "just me", "party of six").
 
@@ -167,7 +174,7 @@ def _minutes_word(text: str, words: ValueWords) -> int | None:
 def _meridiem(text: str, words: ValueWords) -> tuple[str, str | None]:
     """``text`` without a trailing am/pm phrase, and which one it was (``"am"``, ``"pm"`` or ``None``)."""
     for phrases, which in ((words.evening, "pm"), (words.morning, "am")):
-        for phrase in sorted(phrases, key=len, reverse=True):
+        for phrase in _by_length(phrases):
             if text == phrase:
                 return "", which
             if text.endswith(" " + phrase):
@@ -175,7 +182,7 @@ def _meridiem(text: str, words: ValueWords) -> tuple[str, str | None]:
             if len(phrase) > 4 and text.startswith(phrase + " "):  # "tonight at 9", "this evening at 8"
                 return text[len(phrase) + 1 :].strip(), which
             # "8pm", "8.30pm": glued to a digit
-            if re.fullmatch(r"[a-z.]+", phrase) and text.endswith(phrase) and text[: -len(phrase)][-1:].isdigit():
+            if text.endswith(phrase) and text[: -len(phrase)][-1:].isdigit() and " " not in phrase:
                 return text[: -len(phrase)].strip(), which
     return text, None
 
@@ -229,6 +236,7 @@ def _clock_time(text: str, words: ValueWords) -> tuple[int, int, bool] | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def read_time(text: str, words: ValueWords) -> TimeReading:
     """The time ``text`` says ("8 pm", "8pm", "at 8", "half past seven", "quarter to 8", "noon", "7.30",
     "19:30", "seven thirty", "around 8 in the evening"); see :class:`TimeReading`.
@@ -325,17 +333,50 @@ def read_choice(text: str, values: Sequence[str], synonyms: dict[str, str] | Non
 # -- finding the whole expression -------------------------------------------------------------------
 
 
-def expression_around(text: str, start: int, end: int, reads: Callable[[str], bool]) -> tuple[int, int] | None:
+@lru_cache(maxsize=16)
+def _vocabulary(words: ValueWords) -> frozenset[str]:
+    """Every single word a value expression of ``words``' language may hold (besides digits)."""
+    phrases = [
+        *words.numbers, *words.hours, *words.tens, *words.counts, *words.vague, *words.count_fillers,
+        *words.noon, *words.midnight, *words.half, *words.quarter, *words.past, *words.to, *words.morning,
+        *words.evening, *words.clock, *words.time_fillers, *words.time_suffixes, "minutes", "minute", "mins",
+    ]  # fmt: skip
+    return frozenset(part for phrase in phrases for part in phrase.split())
+
+
+def may_be_in_value(word: str, words: ValueWords) -> bool:
+    """Whether ``word`` (as written in a text) may be part of a time or number expression: it has a digit
+    or is one of the language's value words ("half", "past", "of", "us")."""
+    token = word.lower().replace("’", "'").strip(",;!?\"()[]")
+    vocabulary = _vocabulary(words)
+    return token in vocabulary or token.rstrip(".") in vocabulary or any(c.isdigit() for c in token)
+
+
+def expression_around(
+    text: str, start: int, end: int, reads: Callable[[str], bool], part: Callable[[str], bool] | None = None
+) -> tuple[int, int] | None:
     """The longest stretch of ``text`` of whole words that covers ``text[start:end]`` and that ``reads``
-    accepts, adding at most :data:`WIDEN_WORDS` words on each side; ``None`` when none does."""
-    spans = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    accepts, adding at most :data:`WIDEN_WORDS` words on each side, and only words ``part`` accepts
+    (:func:`may_be_in_value`: the stretch cannot cross a word that is in no value); ``None`` when none does."""
+    # only the neighbourhood can hold the expression: a long text is not scanned whole
+    reach = 40 * (WIDEN_WORDS + 1)
+    lo, hi = max(0, start - reach), min(len(text), end + reach)
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(text, lo, hi)]
+    if lo > 0 and spans and spans[0][0] == lo:
+        spans = spans[1:]  # a word cut by the window's edge
+    if hi < len(text) and spans and spans[-1][1] == hi:
+        spans = spans[:-1]
     inside = [i for i, (s, e) in enumerate(spans) if s < end and e > start]
     if not inside:
         return None
     first, last = inside[0], inside[-1]
+    low, high = max(0, first - WIDEN_WORDS), min(len(spans) - 1, last + WIDEN_WORDS)
+    if part is not None:
+        low = next((i + 1 for i in range(first - 1, low - 1, -1) if not part(text[spans[i][0] : spans[i][1]])), low)
+        high = next((i - 1 for i in range(last + 1, high + 1) if not part(text[spans[i][0] : spans[i][1]])), high)
     best: tuple[int, int] | None = None
-    for left in range(max(0, first - WIDEN_WORDS), first + 1):
-        for right in range(last, min(len(spans), last + 1 + WIDEN_WORDS)):
+    for left in range(low, first + 1):
+        for right in range(last, high + 1):
             s, e = spans[left][0], spans[right][1]
             if best is not None and e - s <= best[1] - best[0]:
                 continue

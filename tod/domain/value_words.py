@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from tod._schema import FrozenMap
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: the readers cache by it
 class ValueWords:
     """The value words of one language (every key lower case).
 

@@ -20,12 +20,19 @@ language's party phrases ("me and my wife"): :func:`missed_details`.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Callable, Sequence
 
 from tod.acts import DialogueAct
 from tod.belief import DONTCARE
 from tod.domain.ontology import Domain, Slot
-from tod.domain.value_reading import expression_around, is_clock_expression, read_number, read_time
+from tod.domain.value_reading import (
+    expression_around,
+    is_clock_expression,
+    may_be_in_value,
+    read_number,
+    read_time,
+)
 from tod.domain.value_words import ValueWords, value_words
 
 
@@ -91,11 +98,15 @@ def trimmed(expression: str, kind: str, words: ValueWords) -> str:
     return " ".join(words_of)
 
 
+@lru_cache(maxsize=64)
+def _fillers_by_length(fillers: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    return tuple((f, len(f.split(" "))) for f in sorted(fillers, key=len, reverse=True))
+
+
 def _cuts(parts: list[str], fillers: Sequence[str]) -> list[list[str]]:
     """``parts`` with one filler (of one or more words) taken off the front or the back."""
     found = []
-    for filler in sorted(fillers, key=len, reverse=True):
-        n = len(filler.split(" "))
+    for filler, n in _fillers_by_length(tuple(fillers)):
         if n >= len(parts):
             continue
         if " ".join(parts[:n]).lower() == filler:
@@ -115,7 +126,9 @@ def whole_expression(text: str, value: str, kind: str, words: ValueWords) -> str
     start = lowered.find(needle)
     if start < 0:
         return None
-    span = expression_around(text, start, start + len(needle), _reads(kind, words))
+    span = expression_around(
+        text, start, start + len(needle), _reads(kind, words), lambda word: may_be_in_value(word, words)
+    )
     return None if span is None else trimmed(text[span[0] : span[1]], kind, words)
 
 
@@ -200,18 +213,25 @@ def missed_details(acts: Sequence[DialogueAct], text: str, domain: Domain) -> tu
             continue
         found = _numbers_with_units(lowered, spec.units, words)
         if spec.party:
-            found += [p for p in words.counts if " " in p and re.search(rf"(?<!\w){re.escape(p)}(?!\w)", lowered)]
+            found += [p for p in words.counts if " " in p and p in lowered and _whole_words(p).search(lowered)]
         readings = {read_number(f, words).value for f in found}
         if len(readings) == 1 and None not in readings:
             added.append(DialogueAct("inform", "", name, max(found, key=len)))
     return (*acts, *added)
 
 
+@lru_cache(maxsize=1024)
+def _whole_words(phrase: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)")
+
+
 def _numbers_with_units(lowered: str, units: Sequence[str], words: ValueWords) -> list[str]:
     """The expressions "<number> <unit>" of ``lowered`` (the longest reading one before each unit)."""
     found = []
     for unit in units:
-        for match in re.finditer(rf"(?<!\w){re.escape(unit)}(?!\w)", lowered):
+        if unit not in lowered:
+            continue
+        for match in _whole_words(unit).finditer(lowered):
             before = lowered[: match.start()].split()
             for n in (4, 3, 2, 1):
                 if len(before) < n:
