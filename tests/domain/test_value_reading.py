@@ -174,6 +174,15 @@ def test_days_as_people_write_them(text: str, expected: str | None) -> None:
     assert read_choice(text, DAYS, DAY_SYNONYMS, ENGLISH) == expected
 
 
+def test_plurals_are_read_as_their_value() -> None:
+    types = ("theatre", "nightclub", "architecture", "museum")
+    synonyms = {"club": "nightclub", "church": "architecture"}
+    assert read_choice("theatres", types, synonyms, ENGLISH) == "theatre"
+    assert read_choice("clubs", types, synonyms, ENGLISH) == "nightclub"
+    assert read_choice("churches", types, synonyms, ENGLISH) == "architecture"
+    assert read_choice("s", types, synonyms, ENGLISH) is None and read_choice("es", types, synonyms, ENGLISH) is None
+
+
 def test_a_spelling_equally_close_to_two_values_is_not_corrected() -> None:
     assert read_choice("nouth east", ("north east", "south east"), {}, ENGLISH) is None
     assert read_choice("chineese", ("chinese", "japanese"), {}, ENGLISH) == "chinese"

@@ -310,14 +310,18 @@ def likely_time(reading: TimeReading, likely: tuple[int, int] | None) -> int | N
 
 def read_choice(text: str, values: Sequence[str], synonyms: dict[str, str] | None, words: ValueWords) -> str | None:
     """The value of ``values`` that ``text`` writes, or ``None``: exactly (after ``synonyms``), without
-    leading fillers ("this saturday", "on sat"), or by a close spelling of a word at least
-    :data:`CHOICE_MIN_LENGTH` long that is nearer one value than any other ("saturdy")."""
+    leading fillers ("this saturday", "on sat"), as a plural ("theatres", "clubs"), or by a close
+    spelling of a word at least :data:`CHOICE_MIN_LENGTH` long that is nearer one value than any other
+    ("saturdy")."""
     said = clean(text)
     if not said or not values:
         return None
     table = synonyms or {}
     known = set(values)
-    for candidate in (said, _strip_words(said, words.day_fillers)):
+    stripped = _strip_words(said, words.day_fillers)
+    endings = words.plural_endings
+    singular = [c[: -len(e)] for c in (said, stripped) for e in endings if c.endswith(e) and len(c) > len(e) + 2]
+    for candidate in (said, stripped, *singular):
         mapped = table.get(candidate, candidate)
         if mapped in known:
             return mapped

@@ -28,7 +28,8 @@ class ValueWords:
     after noon ("in the evening" -> pm). ``clock``: words after an hour ("o'clock"). ``time_fillers``:
     words before a time that say nothing more ("at", "around"); ``time_suffixes`` the same after one
     ("ish", "or so"). ``day_fillers``: words before a day
-    name ("this saturday", "next friday"). ``ampersand``: the word "&" stands for in names ("salt & anchor").
+    name ("this saturday", "next friday"). ``ampersand``: the word "&" stands for in names ("salt & anchor"). ``plural_endings``: what a
+    plural adds to a value ("theatres", "clubs", "churches").
     """
 
     numbers: FrozenMap[str, int]
@@ -50,6 +51,7 @@ class ValueWords:
     time_suffixes: tuple[str, ...]
     day_fillers: tuple[str, ...]
     ampersand: str = ""
+    plural_endings: tuple[str, ...] = ()
 
 
 _UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"]
@@ -185,6 +187,7 @@ ENGLISH = ValueWords(
     time_suffixes=("ish", "or so", "sharp"),
     day_fillers=("this", "this coming", "coming", "next", "on", "for", "on this", "on next", "from", "starting"),
     ampersand="and",
+    plural_endings=("es", "s"),
 )
 
 NO_WORDS = ValueWords(
