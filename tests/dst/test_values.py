@@ -54,6 +54,8 @@ def test_restaurant_values_as_people_write_them(
 def test_a_couple_of_nights_is_two(normaliser: ValueNormaliser) -> None:
     assert normaliser.normalise("hotel", "stay", "a couple of nights") == "2"
     assert normaliser.normalise("hotel", "stars", "4 stars") == "4"
+    assert normaliser.normalise("hotel", "stars", "4.5") == "4.5"
+    assert normaliser.normalise("hotel", "stars", "12345678.5") == "12345678.5"
 
 
 def test_a_time_slot_without_likely_hours_is_read_as_written() -> None:

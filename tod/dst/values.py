@@ -73,7 +73,7 @@ class ValueNormaliser:
             number = read_number(text, self._words).value
             if number is None:
                 return text
-            return str(int(number)) if number == int(number) else f"{number:g}"
+            return str(int(number)) if number == int(number) else str(number)
         if spec.kind == "categorical" and spec.values:
             for canonical in spec.values:
                 if norm_text(canonical, synonyms) == text:
