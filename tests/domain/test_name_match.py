@@ -69,3 +69,13 @@ def test_a_name_equally_close_to_two_names_is_never_sure() -> None:
     # "orchard" is in a hotel's and an attraction's name: neither is sure
     between = match_name(city, ["hotel", "attraction"], "orchard")
     assert between is None or not between.sure
+
+
+def test_names_written_in_free_text_are_found_exactly_or_surely_misspelt(city: Database) -> None:
+    from tod.domain.name_match import names_in_text
+
+    found = names_in_text(city, city.subdomains, "wheres the salt & ancor, and is orchard house nice?")
+    assert [(m.subdomain, m.name) for m in found] == [("restaurant", "the salt and anchor"), ("hotel", "orchard house")]
+    assert names_in_text(city, city.subdomains, "a cheap italian restaurant in the centre please") == []
+    assert names_in_text(city, ["no such sub-domain"], "orchard house") == []
+    assert names_in_text(city, city.subdomains, "word " * 500) == []  # too long to be a turn worth scanning

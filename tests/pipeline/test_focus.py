@@ -124,3 +124,21 @@ def test_a_name_the_system_does_not_know_is_dropped_from_the_belief(city) -> Non
         [A("nooffer", "restaurant")],
     ):
         assert forget_unknown_names(belief, acts, city) == belief
+
+
+def test_names_are_found_in_the_text_when_the_nlu_understood_nothing_of_the_task() -> None:
+    from tod.domain.database import open_database
+    from tod.pipeline.focus import names_from_the_text
+
+    db = open_database("cityguide")
+    assert names_from_the_text([], "wheres the salt & ancor", db) == (
+        A("inform", "restaurant", "name", "the salt and anchor"),
+    )
+    small_talk = [A("chitchat", "general")]
+    assert names_from_the_text(small_talk, "is il gabbiano expensive?", db) == (
+        small_talk[0], A("inform", "restaurant", "name", "il gabbiano"),
+    )
+    task = [A("inform", "restaurant", "food", "italian")]  # the NLU understood the task: left to it
+    assert names_from_the_text(task, "italian like il gabbiano", db) == tuple(task)
+    for nothing in ("", "hello there", "any museums in the city?", "x " * 1000, "'; DROP TABLE restaurant; --"):
+        assert names_from_the_text([], nothing, db) == ()

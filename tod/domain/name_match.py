@@ -14,7 +14,9 @@ it does not know the name). An exact name is found by :meth:`~tod.domain.databas
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Sequence
 
 from tod.domain.database import Database
@@ -44,11 +46,13 @@ class NameMatch:
     sure: bool
 
 
-def _score(said: str, known: str) -> float:
-    if known and len(known) >= 4 and set(known.split()) <= set(said.split()):
+def _score(said: str, said_words: frozenset[str], known: str, known_words: frozenset[str], minimum: float) -> float:
+    if len(known) >= 4 and known_words <= said_words:
         return max(CONTAINED_SCORE, difflib.SequenceMatcher(None, said, known, autojunk=False).ratio())
+    if 2 * min(len(said), len(known)) < minimum * (len(said) + len(known)):
+        return 0.0  # the lengths alone keep the ratio below the minimum
     matcher = difflib.SequenceMatcher(None, said, known, autojunk=False)
-    if matcher.real_quick_ratio() < GUESS_SCORE or matcher.quick_ratio() < GUESS_SCORE:
+    if matcher.quick_ratio() < minimum:
         return 0.0  # an upper bound already too low: not worth the full comparison
     return matcher.ratio()
 
@@ -62,10 +66,57 @@ def _key(name: str, ampersand: str) -> str:
     return key
 
 
-def match_name(database: Database, subdomains: Sequence[str], said: str) -> NameMatch | None:
+@lru_cache(maxsize=64)
+def _names(database: Database, subdomain: str, ampersand: str) -> tuple[tuple[str, frozenset[str], str], ...]:
+    """Each entity's comparison key, its words and its name, computed once per database and sub-domain."""
+    return tuple(
+        (key, frozenset(key.split()), entity.name)
+        for entity in database.entities(subdomain)
+        for key in [_key(entity.name, ampersand)]
+    )
+
+
+#: The score a name found in free text (:func:`names_in_text`) must reach: stricter than a tagged name's.
+TEXT_SCORE = 0.9
+#: The most words of a name looked for in free text.
+MAX_NAME_WORDS = 5
+#: Sub-domains with more entities than this are not searched in free text (a train timetable).
+MAX_TEXT_ENTITIES = 1000
+
+
+def names_in_text(database: Database, subdomains: Sequence[str], text: str) -> list[NameMatch]:
+    """The database names that stretches of ``text`` (1 to :data:`MAX_NAME_WORDS` words) write, exactly
+    or surely misspelt with a score of at least :data:`TEXT_SCORE`, longest stretch first, each name
+    once, stretches not overlapping ("wheres the salt & ancor" -> The Salt and Anchor)."""
+    searched = [d for d in subdomains if d in database.subdomains and len(database.entities(d)) <= MAX_TEXT_ENTITIES]
+    tokens = [t for t in re.split(r"[\s,;!?\"()]+", text.lower()) if t]
+    if not searched or not tokens or len(tokens) > 200:
+        return []
+    found: list[NameMatch] = []
+    used: set[int] = set()
+    for n in range(min(MAX_NAME_WORDS, len(tokens)), 0, -1):
+        for i in range(len(tokens) - n + 1):
+            if used & set(range(i, i + n)):
+                continue
+            stretch = " ".join(tokens[i : i + n]).strip(".'")
+            if len(name_key(stretch)) < 4:
+                continue
+            # runner-up names within the sure margin are scored too, so "sure" still means clearly ahead
+            match = match_name(database, searched, stretch, TEXT_SCORE - SURE_MARGIN)
+            if match is None or not match.sure or match.score < TEXT_SCORE:
+                continue
+            if all(m.name != match.name for m in found):
+                found.append(match)
+            used |= set(range(i, i + n))
+    return found
+
+
+def match_name(
+    database: Database, subdomains: Sequence[str], said: str, minimum: float = GUESS_SCORE
+) -> NameMatch | None:
     """The name of ``subdomains``' databases that ``said`` most likely means (see the module docstring),
-    ``None`` when none scores :data:`GUESS_SCORE` or more, ``said`` is empty or too long. A name the
-    database has exactly is a sure match of score 1."""
+    ``None`` when none scores ``minimum`` (:data:`GUESS_SCORE`) or more, ``said`` is empty or too long.
+    A name the database has exactly is a sure match of score 1."""
     ampersand = value_words(database.domain.language).ampersand
     key = _key(said, ampersand)
     if not key or len(key) > MAX_NAME_LENGTH:
@@ -77,13 +128,14 @@ def match_name(database: Database, subdomains: Sequence[str], said: str) -> Name
         exact = database.lookup(subdomain, said)
         if exact is not None:
             return NameMatch(subdomain, exact.name, 1.0, True)
-        for entity in database.entities(subdomain):
-            scored.append((_score(key, _key(entity.name, ampersand)), subdomain, entity.name))
+        words = frozenset(key.split())
+        for known, known_words, name in _names(database, subdomain, ampersand):
+            scored.append((_score(key, words, known, known_words, minimum), subdomain, name))
     if not scored:
         return None
     scored.sort(key=lambda s: -s[0])
     best, subdomain, name = scored[0]
-    if best < GUESS_SCORE:
+    if best < minimum:
         return None
     runner_up = next((s for s, _, n in scored[1:] if _key(n, ampersand) != _key(name, ampersand)), 0.0)
     sure = best >= SURE_SCORE and best - runner_up >= SURE_MARGIN

@@ -9,7 +9,8 @@ what it means, or that it cannot be a value of that kind:
   ``vague`` for an amount without a number ("a few"); too long a number is no number.
 * :func:`read_choice`: a categorical value as written ("this saturday" -> saturday, "saturdy" ->
   saturday by a close spelling).
-* :func:`is_clock_expression`: a time that cannot be a count ("half past seven", not "at 8").
+* :func:`is_clock_expression`: a time that cannot be a count ("half past seven", not "at 8");
+  :func:`find_clock_expressions` finds them in a text.
 * :func:`expression_around`: the longest stretch of a text around a tagged value that a reader reads
   (an NLU that tagged "half" of "half past seven" gets the whole time).
 
@@ -37,7 +38,7 @@ CHOICE_MIN_LENGTH = 5
 WIDEN_WORDS = 5
 
 _SPACES = re.compile(r"\s+")
-_EDGE_PUNCT = re.compile(r"^[\s,;!?\"()\[\]]+|[\s,;!?\"()\[\]]+$")
+_EDGE_PUNCT = re.compile(r"^[\s,;!?\"()\[\]]+|[\s,;!?\"()\[\].]+$")
 _WORD = re.compile(r"[^\s,;!?\"()\[\]]+")
 _CLOCK = re.compile(r"^(?P<h>\d{1,2})\s*[:.h]\s*(?P<m>\d{2})$")
 _DIGITS = re.compile(r"^[+-]?\d+$")
@@ -288,6 +289,23 @@ def is_clock_expression(text: str, words: ValueWords) -> bool:
         return False
     core = _strip_words(clean(text).replace("-", " "), words.time_fillers)
     return read_number(core, words).value is None
+
+
+def find_clock_expressions(text: str, words: ValueWords) -> list[str]:
+    """Every clock expression of ``text`` (:func:`is_clock_expression`: "7pm", "noon", "half past seven"),
+    each the longest around a word that marks a time (a digit, "noon", "half", "quarter", an hour word)."""
+    found: dict[tuple[int, int], str] = {}
+    anchors = {*words.noon, *words.midnight, *words.half, *words.quarter, *words.hours}
+    for match in _WORD.finditer(text):
+        token = match.group().lower().strip(".")
+        if not (any(c.isdigit() for c in token) or token in anchors):
+            continue
+        reads, part = (lambda s: is_clock_expression(s, words)), (lambda w: may_be_in_value(w, words))
+        span = expression_around(text, match.start(), match.end(), reads, part)
+        if span is not None and not any(s <= span[0] and span[1] <= e for s, e in found):
+            found = {k: v for k, v in found.items() if not (span[0] <= k[0] and k[1] <= span[1])}
+            found[span] = text[span[0] : span[1]]
+    return list(found.values())
 
 
 def likely_time(reading: TimeReading, likely: tuple[int, int] | None) -> int | None:

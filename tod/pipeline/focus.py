@@ -8,8 +8,9 @@ else in the earlier turns; details given together (a booking's people, day and n
 sub-domain in focus that has all of them, else to the only sub-domain that has all of them. When
 none of those has the slot, the only sub-domain that has it is taken; when several have it and none is in focus, the act is left as it is (the
 tracker ignores it). A misspelt name takes the database name it surely means, and a name the system
-says it does not know is dropped from the belief (:func:`forget_unknown_names`). An inform of the
-slot the system just asked for answers the question: it
+says it does not know is dropped from the belief (:func:`forget_unknown_names`); a turn in which the
+NLU understood nothing of the task gets the names the text writes (:func:`names_from_the_text`). An
+inform of the slot the system just asked for answers the question: it
 takes the asked sub-domain unless the turn itself speaks of another (:func:`answers_in_context`);
 a booking detail scoped to a sub-domain the turn does not otherwise speak of joins the one it
 does (:func:`details_with_the_turn`). A name goes to the sub-domain whose database knows it
@@ -26,7 +27,7 @@ from tod.acts import SLOT_INTENTS, DialogueAct
 from tod.belief import DONTCARE, BeliefState
 from tod.domain.database import Database
 from tod.domain.memory import remember
-from tod.domain.name_match import match_name
+from tod.domain.name_match import match_name, names_in_text
 from tod.domain.normalise import name_key
 from tod.domain.ontology import Domain
 from tod.state import DialogueState
@@ -93,6 +94,19 @@ def names_from_the_database(acts: Sequence[DialogueAct], database: Database) -> 
         elif not owners:
             out[-1] = _spelt_name(act, named, database)
     return tuple(out)
+
+
+def names_from_the_text(acts: Sequence[DialogueAct], text: str, database: Database) -> tuple[DialogueAct, ...]:
+    """``acts`` and, when none of them speaks of a sub-domain (the NLU understood nothing of the task, or
+    took the turn for small talk: "wheres the salt & ancor", "is il gabbiano expensive?"), an inform of
+    each database name the text writes, exactly or surely misspelt
+    (:func:`tod.domain.name_match.names_in_text`), so the turn stays with the task."""
+    schemas = database.domain.schemas
+    if any(a.domain in schemas for a in acts) or not text:
+        return tuple(acts)
+    named = [d for d in database.subdomains if schemas[d].name_slot]
+    found = names_in_text(database, named, text)
+    return (*acts, *(DialogueAct("inform", m.subdomain, schemas[m.subdomain].name_slot, m.name) for m in found))
 
 
 def _spelt_name(act: DialogueAct, named: Sequence[str], database: Database) -> DialogueAct:

@@ -28,7 +28,7 @@ from tod.domain.context import BuildContext
 from tod.domain.matches import query_belief
 from tod.errors import PipelineError
 from tod.pipeline.config import PipelineConfig, RoutingConfig
-from tod.pipeline.focus import forget_unknown_names, names_from_the_database, resolve_domains
+from tod.pipeline.focus import forget_unknown_names, names_from_the_database, names_from_the_text, resolve_domains
 from tod.pipeline.references import resolve_references
 from tod.pipeline.values import widen_values
 from tod.state import ROUTE_FALLBACK, ROUTE_TASK, DBResults, DialogueState
@@ -169,6 +169,7 @@ class Pipeline:
             raise PipelineError(f"NLU {type(self.nlu).__name__}.parse returned {type(result).__name__}, not NLUResult")
         nlu_time = time.perf_counter() - started
         widened = widen_values(result.acts, clean, self.context.domain)
+        widened = names_from_the_text(widened, clean, self.context.database)  # nothing of the task: names
         if widened != tuple(result.acts):  # 免费 tagged inside 不免费: the whole known value
             result = replace(result, acts=widened)
         result = resolve_references(result, state, self.context.database)  # "the second one": a listed name

@@ -28,6 +28,7 @@ from tod.belief import DONTCARE
 from tod.domain.ontology import Domain, Slot
 from tod.domain.value_reading import (
     expression_around,
+    find_clock_expressions,
     is_clock_expression,
     may_be_in_value,
     read_number,
@@ -195,7 +196,9 @@ def missed_details(acts: Sequence[DialogueAct], text: str, domain: Domain) -> tu
     """``acts`` and, for each number booking detail with ``units`` (or ``party``) in the ontology that no
     act informs, an inform without a sub-domain (the focus step places it) when the text writes a number
     with one of its units ("a couple of nights", "four of us") or a party phrase of two words or more
-    ("me and my wife"). Nothing is added when sub-domains disagree on the slot or the text gives it twice."""
+    ("me and my wife"); and when the domain has one booking time slot and no act informs a time, that
+    slot's inform when the text writes one clock time ("a table sunday at noon"; not a bare "at 8").
+    Nothing is added when sub-domains disagree on the slot or the text gives it twice, differently."""
     words = value_words(domain.language)
     informed = {a.slot for a in acts if a.intent == "inform"}
     details: dict[str, Slot] = {}
@@ -208,6 +211,13 @@ def missed_details(acts: Sequence[DialogueAct], text: str, domain: Domain) -> tu
     if len(lowered) != len(text):
         return tuple(acts)
     added = []
+    times = _booking_times(domain)
+    any_time = {n for s in domain.schemas.values() for n, t in s.slots.items() if t.kind == "time"}
+    if len(times) == 1 and not informed & any_time:
+        clocks = {_read_clock(c, words): c for c in find_clock_expressions(text, words)}
+        if len(clocks) == 1:  # one time, said once: the one booking time ("a table sunday at noon")
+            (clock,) = clocks.values()
+            added.append(DialogueAct("inform", "", next(iter(times)), trimmed(clock, "time", words)))
     for name, spec in details.items():
         if name in informed:
             continue
@@ -223,6 +233,21 @@ def missed_details(acts: Sequence[DialogueAct], text: str, domain: Domain) -> tu
 @lru_cache(maxsize=1024)
 def _whole_words(phrase: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)")
+
+
+def _booking_times(domain: Domain) -> set[str]:
+    """The names of the booking time slots (bookable, not informable) of every sub-domain."""
+    return {
+        name
+        for s in domain.schemas.values()
+        if s.booking is not None
+        for name in s.booking.slots
+        if s.slots[name].kind == "time" and not s.slots[name].informable
+    }
+
+
+def _read_clock(expression: str, words: ValueWords) -> int | None:
+    return read_time(expression, words).minutes
 
 
 def _numbers_with_units(lowered: str, units: Sequence[str], words: ValueWords) -> list[str]:
