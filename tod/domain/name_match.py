@@ -86,37 +86,72 @@ MAX_TEXT_ENTITIES = 1000
 
 def names_in_text(database: Database, subdomains: Sequence[str], text: str) -> list[NameMatch]:
     """The database names that stretches of ``text`` (1 to :data:`MAX_NAME_WORDS` words) write, exactly
-    or surely misspelt with a score of at least :data:`TEXT_SCORE`, longest stretch first, each name
-    once, stretches not overlapping ("wheres the salt & ancor" -> The Salt and Anchor)."""
+    or surely misspelt with a score of at least :data:`TEXT_SCORE`, in the order written, each name once,
+    stretches not overlapping, the best-scored first ("wheres the salt & ancor" -> The Salt and Anchor)."""
     searched = [d for d in subdomains if d in database.subdomains and len(database.entities(d)) <= MAX_TEXT_ENTITIES]
     tokens = [t for t in re.split(r"[\s,;!?\"()]+", text.lower()) if t]
     if not searched or not tokens or len(tokens) > 200:
         return []
-    found: list[NameMatch] = []
-    used: set[int] = set()
+    candidates: list[tuple[float, int, int, NameMatch]] = []
     for n in range(min(MAX_NAME_WORDS, len(tokens)), 0, -1):
         for i in range(len(tokens) - n + 1):
-            if used & set(range(i, i + n)):
-                continue
             stretch = " ".join(tokens[i : i + n]).strip(".'")
             if len(name_key(stretch)) < 4:
                 continue
             # runner-up names within the sure margin are scored too, so "sure" still means clearly ahead
-            match = match_name(database, searched, stretch, TEXT_SCORE - SURE_MARGIN)
-            if match is None or not match.sure or match.score < TEXT_SCORE:
-                continue
-            if all(m.name != match.name for m in found):
-                found.append(match)
-            used |= set(range(i, i + n))
-    return found
+            match = match_name(database, searched, stretch, TEXT_SCORE - SURE_MARGIN, prefilter=True)
+            if match is not None and match.sure and match.score >= TEXT_SCORE:
+                candidates.append((match.score, n, i, match))
+    # the best-written stretches first (an exact name before a longer stretch that merely contains it)
+    chosen: list[tuple[int, NameMatch]] = []
+    used: set[int] = set()
+    for _, n, i, match in sorted(candidates, key=lambda c: (-c[0], c[1], c[2])):
+        span = set(range(i, i + n))
+        if span & used or any(m.name == match.name for _, m in chosen):
+            continue
+        chosen.append((i, match))
+        used |= span
+    return [m for _, m in sorted(chosen, key=lambda c: c[0])]
+
+
+def _trigrams(key: str) -> frozenset[str]:
+    padded = f" {key} "
+    return frozenset(padded[i : i + 3] for i in range(len(padded) - 2))
+
+
+@lru_cache(maxsize=64)
+def _trigram_index(
+    database: Database, subdomain: str, ampersand: str
+) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    """Trigram -> the entities whose key has it, and each entity's number of trigrams."""
+    index: dict[str, list[int]] = {}
+    sizes = []
+    for row, (key, _, _) in enumerate(_names(database, subdomain, ampersand)):
+        grams = _trigrams(key)
+        sizes.append(len(grams))
+        for gram in grams:
+            index.setdefault(gram, []).append(row)
+    return {g: tuple(rows) for g, rows in index.items()}, tuple(sizes)
+
+
+def _worth_comparing(database: Database, subdomain: str, ampersand: str, key: str) -> set[int]:
+    """The entities sharing at least half their trigrams with ``key``: a name close enough to be found
+    in free text shares most of its letter triples with it (a cheap filter before difflib)."""
+    index, sizes = _trigram_index(database, subdomain, ampersand)
+    shared: dict[int, int] = {}
+    for gram in _trigrams(key):
+        for row in index.get(gram, ()):
+            shared[row] = shared.get(row, 0) + 1
+    return {row for row, n in shared.items() if 2 * n >= sizes[row]}
 
 
 def match_name(
-    database: Database, subdomains: Sequence[str], said: str, minimum: float = GUESS_SCORE
+    database: Database, subdomains: Sequence[str], said: str, minimum: float = GUESS_SCORE, *, prefilter: bool = False
 ) -> NameMatch | None:
     """The name of ``subdomains``' databases that ``said`` most likely means (see the module docstring),
     ``None`` when none scores ``minimum`` (:data:`GUESS_SCORE`) or more, ``said`` is empty or too long.
-    A name the database has exactly is a sure match of score 1."""
+    A name the database has exactly is a sure match of score 1. ``prefilter``: compare only names that
+    share half their letter triples with ``said`` (for the many stretches of a free text)."""
     ampersand = value_words(database.domain.language).ampersand
     key = _key(said, ampersand)
     if not key or len(key) > MAX_NAME_LENGTH:
@@ -129,8 +164,10 @@ def match_name(
         if exact is not None:
             return NameMatch(subdomain, exact.name, 1.0, True)
         words = frozenset(key.split())
-        for known, known_words, name in _names(database, subdomain, ampersand):
-            scored.append((_score(key, words, known, known_words, minimum), subdomain, name))
+        rows = _worth_comparing(database, subdomain, ampersand, key) if prefilter else None
+        for row, (known, known_words, name) in enumerate(_names(database, subdomain, ampersand)):
+            if rows is None or row in rows:
+                scored.append((_score(key, words, known, known_words, minimum), subdomain, name))
     if not scored:
         return None
     scored.sort(key=lambda s: -s[0])
