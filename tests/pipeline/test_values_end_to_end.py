@@ -132,3 +132,11 @@ def test_did_you_mean_then_yes_talks_about_the_database_name(context: BuildConte
     assert "name" not in pipeline.state.belief["hotel"].constraints  # the unknown spelling is not kept
     answer = pipeline.respond("yes")
     assert any(a.slot == "name" and a.value == "saltmarsh bed and breakfast" for a in answer.acts), answer.acts
+
+
+def test_the_history_records_the_name_the_database_writes(context: BuildContext) -> None:
+    pipeline = city(context, {"is there wifi at the regant hotel": (A("inform", "hotel", "name", "the regant hotel"),)})
+    pipeline.respond("is there wifi at the regant hotel")
+    user_turn = pipeline.state.history[-2]
+    assert A("inform", "hotel", "name", "the regent hotel") in user_turn.acts, user_turn.acts
+    assert pipeline.state.belief["hotel"].constraints.get("name") == "the regent hotel"

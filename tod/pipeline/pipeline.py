@@ -169,7 +169,10 @@ class Pipeline:
             raise PipelineError(f"NLU {type(self.nlu).__name__}.parse returned {type(result).__name__}, not NLUResult")
         nlu_time = time.perf_counter() - started
         widened = widen_values(result.acts, clean, self.context.domain)
-        widened = names_from_the_text(widened, clean, self.context.database)  # nothing of the task: names
+        # names as the database writes them ("trattoria luca" is trattoria lucca), also in the history;
+        # and those the text writes when the NLU understood nothing of the task
+        widened = names_from_the_database(widened, self.context.database)
+        widened = names_from_the_text(widened, clean, self.context.database)
         if widened != tuple(result.acts):  # 免费 tagged inside 不免费: the whole known value
             result = replace(result, acts=widened)
         result = resolve_references(result, state, self.context.database)  # "the second one": a listed name
