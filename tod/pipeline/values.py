@@ -197,7 +197,9 @@ def missed_details(acts: Sequence[DialogueAct], text: str, domain: Domain) -> tu
     act informs, an inform without a sub-domain (the focus step places it) when the text writes a number
     with one of its units ("a couple of nights", "four of us") or a party phrase of two words or more
     ("me and my wife"); and when the domain has one booking time slot and no act informs a time, that
-    slot's inform when the text writes one clock time ("a table sunday at noon"; not a bare "at 8").
+    slot's inform when the text writes one clock time ("a table sunday at noon"; not a bare "at 8");
+    and in a turn that gives a booking detail, a categorical booking detail (a day) whose value or
+    synonym of four letters or more the text writes once ("lemongrass for tues 9pm").
     Nothing is added when sub-domains disagree on the slot or the text gives it twice, differently."""
     words = value_words(domain.language)
     informed = {a.slot for a in acts if a.intent == "inform"}
@@ -227,7 +229,32 @@ def missed_details(acts: Sequence[DialogueAct], text: str, domain: Domain) -> tu
         readings = {read_number(f, words).value for f in found}
         if len(readings) == 1 and None not in readings:
             added.append(DialogueAct("inform", "", name, max(found, key=len)))
+    booking_turn = any(a.intent == "inform" and a.slot in _booking_details(domain) for a in (*acts, *added))
+    if booking_turn:  # "for tues 9pm": a day the tagger missed among the details of a booking
+        added += _missed_choices(lowered, informed | {a.slot for a in added}, domain)
     return (*acts, *added)
+
+
+def _booking_details(domain: Domain) -> set[str]:
+    return {n for s in domain.schemas.values() if s.booking is not None for n in s.booking.slots}
+
+
+def _missed_choices(lowered: str, informed: set[str], domain: Domain) -> list[DialogueAct]:
+    """Informs of the categorical booking details (not informable: a booking's day) that no act informs
+    and whose value (or a synonym of it) the text writes as a whole word, once."""
+    found = []
+    for name in sorted(_booking_details(domain) - informed):
+        specs = [s.slots[name] for s in domain.schemas.values() if name in s.slots]
+        if not specs or any(s.kind != "categorical" or s.informable or not s.values for s in specs):
+            continue
+        spec = specs[0]
+        # short synonyms are words of their own too ("sat", "sun", "wed"): only longer ones count here
+        synonyms = {k: v for k, v in spec.synonyms.items() if v in spec.values and len(k) >= 4}
+        forms = {v: v for v in spec.values} | synonyms
+        said = {forms[f] for f in forms if f and f in lowered and _whole_words(f).search(lowered)}
+        if len(said) == 1:
+            found.append(DialogueAct("inform", "", name, said.pop()))
+    return found
 
 
 @lru_cache(maxsize=1024)
