@@ -98,6 +98,41 @@ def test_no_reference_for_a_plan_that_is_not_ready(city: Database) -> None:
         booking_reference(0, plan(city, "restaurant", DomainBelief(booking={"people": "2"})), "x", 1)
 
 
+@pytest.mark.parametrize(
+    ("slot", "value"),
+    [
+        ("people", "400"),  # beyond the ontology's range [1, 20]
+        ("people", "21"),
+        ("people", "-3"),
+        ("people", "0"),
+        ("people", "1" * 400),  # beyond a float: refused, not a crash
+        ("people", "1e300"),
+        ("time", "25:00"),
+        ("time", "24:30"),  # a timetable time, not a table's
+        ("time", "03:00"),  # before the range ["09:00", "23:30"]
+        ("time", "25 o'clock"),
+        ("day", "tomorrow"),  # no calendar: the day must be named
+    ],
+)
+def test_values_outside_the_ontology_s_range_are_refused(city: Database, slot: str, value: str) -> None:
+    made = plan(city, "restaurant", DomainBelief(booking={**DETAILS, slot: value}))
+    assert made.invalid == (slot, value) and not made.ready
+    with pytest.raises(QueryError, match=slot):
+        Booker(city).check("restaurant", {**DETAILS, slot: value})
+
+
+def test_the_range_ends_are_bookable(city: Database) -> None:
+    for booking in ({**DETAILS, "people": "1"}, {**DETAILS, "people": "20"}, {**DETAILS, "time": "09:00"}):
+        assert plan(city, "restaurant", DomainBelief(booking=booking)).ready
+    assert plan(city, "hotel", DomainBelief(booking={"people": "2", "day": "friday", "stay": "30"})).ready
+    assert plan(city, "hotel", DomainBelief(booking={"people": "2", "day": "friday", "stay": "31"})).invalid
+
+
+def test_an_unbookable_detail_is_found_before_the_others_are_given(city: Database) -> None:
+    made = plan(city, "restaurant", DomainBelief(booking={"people": "0"}))
+    assert made.invalid == ("people", "0") and made.missing == ("day", "time") and made.checked is None
+
+
 def test_invalid_passes_over_details_that_are_no_slots(city: Database) -> None:
     booker = Booker(city)
     assert booker.invalid("restaurant", {"colour": "red", "people": "2"}) is None

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tod.domain.loader import load_domain
+from tod.domain.loader import load_domain, parse_ontology, read_ontology
+from tod.domain.paths import domain_dir
 from tod.errors import DomainError
 
 GOOD = {
@@ -91,6 +92,20 @@ DELETE = object()
         ("domains.shop.database.file", DELETE, "domains.shop.database.file", "missing required key"),
         ("domains.shop.booking.required", ["colour"], "domains.shop.booking", "declared bookable slot"),
         ("domains.shop.slots.area.target", "shop", "domains.shop.slots.area.target", "exactly when kind is relation"),
+        ("domains.shop.slots.people.range", [1], "domains.shop.slots.people.range", "expected [low, high]"),
+        ("domains.shop.slots.people.range", "1-20", "domains.shop.slots.people.range", "expected [low, high]"),
+        ("domains.shop.slots.people.range", [20, 1], "domains.shop.slots.people.range", "low <= high"),
+        ("domains.shop.slots.people.range", ["one", 20], "people.range[0]", "expected a number or null"),
+        ("domains.shop.slots.people.range", [True, 20], "people.range[0]", "expected a number or null"),
+        ("domains.shop.slots.people.range", [1, 10**400], "people.range[1]", "a float can hold"),
+        ("domains.shop.slots.area.range", [1, 2], "domains.shop.slots.area.range", "only on number or time"),
+        ("domains.shop.slots.people.likely", ["10:00", "22:00"], "people.likely", "only on time slots"),
+        ("domains.shop.slots.area.units", ["nights"], "domains.shop.slots.area.units", "only on number slots"),
+        ("domains.shop.slots.people.units", "nights", "domains.shop.slots.people.units", "expected list"),
+        ("domains.shop.slots.people.units", [" "], "domains.shop.slots.people.units", "non-empty words"),
+        ("domains.shop.slots.people.units", [None], "people.units[0]", "expected a string"),
+        ("domains.shop.slots.area.party", True, "domains.shop.slots.area.party", "only on number slots"),
+        ("domains.shop.slots.people.party", "yes", "domains.shop.slots.people.party", "expected bool"),
     ],
 )
 def test_malformed_files_name_file_and_key(
@@ -103,6 +118,44 @@ def test_malformed_files_name_file_and_key(
     assert str(directory / "ontology.yaml") in message
     assert key_path in message
     assert expected in message
+
+
+def test_ranges_and_likely_hours_load(tmp_path: Path) -> None:
+    data = mutate("domains.shop.slots.people.range", [1, None])
+    data["domains"]["shop"]["slots"]["time"] = {
+        "kind": "time", "field": None, "bookable": True, "range": ["09:00", "23:30"], "likely": ["10:00", "22:59"]
+    }
+    shop = load_domain(write_domain(tmp_path, data)).schema("shop")
+    people, time = shop.slots["people"], shop.slots["time"]
+    assert people.range is not None and people.range.low == 1 and people.range.high is None
+    assert 5000 in people.range and 0 not in people.range and "3" not in people.range
+    assert time.range is not None and (time.range.low, time.range.high) == (9 * 60, 23 * 60 + 30)
+    assert time.likely == (10 * 60, 22 * 60 + 59)
+    assert shop.slots["area"].range is None and shop.slots["area"].likely is None
+    assert shop.slots["people"].units == () and not shop.slots["people"].party
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [["teatime", "23:30"], [9, "23:30"], ["25:00", "26:00"], ["23:00", "10:00"], ["10:00"], "10:00-22:00"],
+)
+def test_malformed_likely_hours_are_refused(tmp_path: Path, bad: object) -> None:
+    data = json.loads(json.dumps(GOOD))
+    data["domains"]["shop"]["slots"]["time"] = {"kind": "time", "field": None, "bookable": True, "likely": bad}
+    with pytest.raises(DomainError, match="domains.shop.slots.time.likely"):
+        load_domain(write_domain(tmp_path, data))
+
+
+def test_the_shipped_booking_details_have_ranges() -> None:
+    for name in ("cityguide", "multiwoz"):
+        directory = domain_dir(name)
+        source, raw = read_ontology(directory)
+        domain = parse_ontology(raw, source, directory)  # the corpus databases are not needed to read ranges
+        restaurant = domain.schema("restaurant")
+        assert restaurant.slots["people"].range is not None and 0 not in restaurant.slots["people"].range
+        assert restaurant.slots["time"].likely is not None
+        assert restaurant.slots["people"].party and "people" in restaurant.slots["people"].units
+        assert "nights" in domain.schema("hotel").slots["stay"].units
 
 
 def test_invalid_yaml_and_missing_file(tmp_path: Path) -> None:

@@ -262,7 +262,8 @@ def test_a_known_name_is_not_confirmed(context, db) -> None:
     acts, _ = policy_answer(context, DialogueState(), [A("inform", "attraction", "name", attraction.name)], confidence=0.1)
     assert not any(a.intent == "confirm" for a in acts)
     acts, _ = policy_answer(context, DialogueState(), [A("inform", "attraction", "name", "no such place xq")], 0.1)
-    assert any(a.intent == "confirm" for a in acts)  # an unknown name, read unsurely, is still confirmed
+    assert not any(a.intent == "confirm" for a in acts)  # an unknown name is said to be unknown instead
+    assert any(a.intent == "nooffer" and a.value == "no such place xq" for a in acts)
 
 
 # -- the whole pipeline -------------------------------------------------------------------------------

@@ -81,3 +81,64 @@ def test_a_name_takes_the_sub_domain_whose_database_knows_it() -> None:
     assert names_from_the_database([A("inform", "", "name", name)], db)[0].domain == "restaurant"
     unknown = [A("inform", "hotel", "name", "no such place"), A("inform", "hotel", "name", DONTCARE)]
     assert names_from_the_database(unknown, db) == tuple(unknown)  # nobody knows it: left as it is
+
+
+def test_a_misspelt_name_takes_the_database_name_it_surely_means() -> None:
+    from tod.domain.database import open_database
+    from tod.pipeline.focus import names_from_the_database
+
+    db = open_database("cityguide")
+    said = [A("inform", "restaurant", "name", "trattoria luca"), A("request", "", "phone", REQUESTED)]
+    assert names_from_the_database(said, db) == (A("inform", "restaurant", "name", "trattoria lucca"), said[1])
+    # the NLU's sub-domain was wrong and the name misspelt: the database's sub-domain and name
+    assert names_from_the_database([A("inform", "restaurant", "name", "velvet rooom")], db) == (
+        A("inform", "attraction", "name", "the velvet room"),
+    )
+    guess = [A("inform", "hotel", "name", "saltmarsh b&b")]  # only a guess: the policy asks
+    assert names_from_the_database(guess, db) == tuple(guess)
+    for hostile in ("", "x" * 5000, "'; DROP TABLE hotel; --"):
+        acts = [A("inform", "hotel", "name", hostile)]
+        assert names_from_the_database(acts, db) == tuple(acts)
+
+
+def test_a_name_the_system_does_not_know_is_dropped_from_the_belief(city) -> None:
+    from tod.belief import BeliefState, DomainBelief
+    from tod.pipeline.focus import forget_unknown_names
+
+    belief = BeliefState(
+        {
+            "restaurant": DomainBelief({"name": "the quantum zeppelin", "area": "north"}, booking={"people": "2"}),
+            "hotel": DomainBelief({"name": "the regent hotel"}),
+        }
+    )
+    told = [A("nooffer", "restaurant", "name", "The Quantum Zeppelin")]
+    after_it = forget_unknown_names(belief, told, city)
+    assert dict(after_it["restaurant"].constraints) == {"area": "north"}
+    assert dict(after_it["restaurant"].booking) == {"people": "2"} and after_it["hotel"] == belief["hotel"]
+    # other acts, other names, other slots and unknown sub-domains change nothing
+    for acts in (
+        [A("nooffer", "restaurant", "name", "another place")],
+        [A("nooffer", "restaurant", "area", "north")],
+        [A("inform", "restaurant", "name", "the quantum zeppelin")],
+        [A("nooffer", "nowhere", "name", "the quantum zeppelin")],
+        [A("nooffer", "restaurant")],
+    ):
+        assert forget_unknown_names(belief, acts, city) == belief
+
+
+def test_names_are_found_in_the_text_when_the_nlu_understood_nothing_of_the_task() -> None:
+    from tod.domain.database import open_database
+    from tod.pipeline.focus import names_from_the_text
+
+    db = open_database("cityguide")
+    assert names_from_the_text([], "wheres the salt & ancor", db) == (
+        A("inform", "restaurant", "name", "the salt and anchor"),
+    )
+    small_talk = [A("chitchat", "general")]
+    assert names_from_the_text(small_talk, "is il gabbiano expensive?", db) == (
+        small_talk[0], A("inform", "restaurant", "name", "il gabbiano"),
+    )
+    task = [A("inform", "restaurant", "food", "italian")]  # the NLU understood the task: left to it
+    assert names_from_the_text(task, "italian like il gabbiano", db) == tuple(task)
+    for nothing in ("", "hello there", "any museums in the city?", "x " * 1000, "'; DROP TABLE restaurant; --"):
+        assert names_from_the_text([], nothing, db) == ()

@@ -251,15 +251,23 @@ def test_no_match_says_nooffer_and_suggests_a_relaxation_that_matches(policy: Ru
     assert left[suggest.slot] == max(left.values())
 
 
-def test_an_unknown_name_gets_nooffer_and_the_closest_name(policy: RulePolicy) -> None:
+def test_an_unknown_name_gets_nooffer_and_did_you_mean_the_closest_name(policy: RulePolicy) -> None:
     state = make_state(
         {"restaurant": {"constraints": {"name": "trattoria luca"}}},
         [A("inform", "restaurant", "name", "trattoria luca")],
     )
     assert predict(policy, state) == [
         A("nooffer", "restaurant", "name", "trattoria luca"),
-        A("suggest", "restaurant", "name", "trattoria lucca"),
+        A("confirm", "restaurant", "name", "trattoria lucca"),
     ]
+
+
+def test_a_name_nothing_is_close_to_gets_nooffer_alone(policy: RulePolicy) -> None:
+    state = make_state(
+        {"restaurant": {"constraints": {"name": "the quantum zeppelin"}}},
+        [A("inform", "restaurant", "name", "the quantum zeppelin")],
+    )
+    assert predict(policy, state) == [A("nooffer", "restaurant", "name", "the quantum zeppelin")]
 
 
 def test_reqalts_offers_an_entity_not_offered_before(policy: RulePolicy) -> None:

@@ -58,6 +58,19 @@ def wide_raw_formatter(prog: str) -> argparse.HelpFormatter:
 # --- checked values -------------------------------------------------------------------------------
 
 
+def commands_formatter(*names: str) -> Callable[[str], argparse.HelpFormatter]:
+    """A formatter for a group whose sub-commands are ``names``: text kept as written, each sub-command's
+    help on the line of its name (argparse measures sub-command names without their extra indentation,
+    so a long one such as 'conversations' would push its help to the next line)."""
+
+    def build(prog: str) -> argparse.HelpFormatter:
+        formatter = argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
+        formatter._action_max_length = max(map(len, names)) + 4  # the sub-commands' indent
+        return formatter
+
+    return build
+
+
 def checked(parse: Callable[[str], Any], ok: Callable[[Any], bool], expected: str) -> Callable[[str], Any]:
     """An argparse type: parse the text, then check it, naming what was expected."""
 

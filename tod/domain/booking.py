@@ -21,6 +21,7 @@ A policy keeps no state between turns, so it books without a Booker's random dra
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 import string
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from typing import Any, Mapping
 from tod._schema import FrozenMap
 from tod.belief import DONTCARE, DomainBelief
 from tod.domain.database import Database
-from tod.domain.normalise import norm_text
+from tod.domain.normalise import format_time, norm_text
 from tod.domain.ontology import Schema, Slot
 from tod.domain.table import Entity, slot_key
 from tod.errors import QueryError
@@ -126,8 +127,12 @@ def _check_value(domain: str, slot: Slot, value: str) -> None:
     if slot.kind in ("number", "time") and key is None:
         what = "a number" if slot.kind == "number" else "a time like 19:30"
         raise QueryError(f"booking in {domain}: {slot.name} must be {what}, found {value!r}")
-    if slot.kind == "number" and key is not None and (key <= 0 or key != int(key)):
+    if slot.kind == "number" and key is not None and (not math.isfinite(key) or key <= 0 or key != int(key)):
         raise QueryError(f"booking in {domain}: {slot.name} must be a positive whole number, found {value!r}")
+    if slot.range is not None and key is not None and key not in slot.range:
+        low, high = slot.range.low, slot.range.high
+        shown = ["-" if b is None else format_time(int(b)) if slot.kind == "time" else f"{b:g}" for b in (low, high)]
+        raise QueryError(f"booking in {domain}: {slot.name} must be within {shown[0]} to {shown[1]}, found {value!r}")
     if slot.kind == "categorical" and slot.values and key not in slot.values:
         raise QueryError(f"booking in {domain}: {slot.name} must be one of {list(slot.values)}, found {value!r}")
 
@@ -171,7 +176,9 @@ class BookingPlan:
     ``details``: the booking details the belief gives (:func:`booking_details`); ``missing``: the booking
     slots still needed (:func:`missing_details`); ``checked``: the details as :meth:`Booker.check` accepts
     them, ``None`` when something is missing or does not fit; ``invalid``: the first detail whose value
-    does not fit its slot (``(slot, value)``), ``None`` when none; ``generated``: for a ``generated``
+    does not fit its slot (``(slot, value)``: a number or time it cannot read, a value outside the slot's
+    value set or ``range``), ``None`` when none, found whether or not others are missing;
+    ``generated``: for a ``generated``
     sub-domain with nothing missing, the entity drawn for the details (:func:`generated_entity`), else
     ``None``.
     """
@@ -194,8 +201,11 @@ def plan_booking(booker: Booker, schema: Schema, belief: DomainBelief) -> Bookin
     domain = schema.name
     details = booking_details(schema, belief)
     missing = tuple(missing_details(schema, details))
-    checked = invalid = generated = None
-    if schema.booking is not None and not missing:
+    checked = generated = None
+    # a detail that cannot be booked is found at once, not after the others are given: "0 people" is
+    # refused when it is said
+    invalid = booker.invalid(domain, details) if schema.booking is not None else None
+    if schema.booking is not None and not missing and invalid is None:
         try:
             checked = booker.check(domain, details)
         except QueryError:

@@ -13,6 +13,8 @@ The format, in brief (every key is checked; an unknown key is an error, to catch
         booking: {required: [people], optional: [], one_of: [[leaveAt, arriveBy]]}
         slots:
           leaveAt: {kind: time, op: ge, informable: true, requestable: true}
+          people: {kind: number, bookable: true, field: null, range: [1, 20], party: true, units: [people]}
+          time: {kind: time, bookable: true, range: ["10:00", "23:30"], likely: ["11:00", "23:00"]}
           day: {kind: categorical, values: [monday, ...], synonyms: {mon: monday}, informable: true}
           价格: {kind: number, forms: [{pattern: '^(?P<low>\\d+)-(?P<high>\\d+)元$', op: between}]}
           周边酒店: {kind: relation, target: 酒店, op: contains}
@@ -22,6 +24,10 @@ A sub-domain or slot may list ``words``: what people call it ("somewhere to stay
 of town"), which the pipeline reads a turn's words with (:mod:`tod.pipeline.reading`); its name counts too.
 
 A slot's ``field`` defaults to its name; ``field: null`` marks a slot the database does not hold.
+``range`` (number and time slots) bounds the values a booking takes, ``null`` for an open end;
+``likely`` (time slots) is the plausible span a time written without am/pm is read into;
+``units`` (number slots) the words written after the number ("nights"), ``party: true`` a number
+of people (the language's "just me", "me and my wife" fill it).
 Every problem raises :class:`DomainError` naming the file, the key path and what was expected.
 """
 
@@ -33,7 +39,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from tod._schema import FrozenMap
-from tod.domain.normalise import norm_text
+from tod.domain.normalise import norm_text, parse_time
 from tod.domain.ontology import (
     DATABASE_FORMATS,
     OPS,
@@ -45,6 +51,7 @@ from tod.domain.ontology import (
     Schema,
     Slot,
     ValueForm,
+    ValueRange,
 )
 from tod.domain.paths import domain_dir
 from tod.errors import DomainError
@@ -177,7 +184,7 @@ def _schema(r: _Reader, name: str, body: Mapping[str, Any], shared: dict[str, st
 
 def _slot(r: _Reader, name: str, body: Mapping[str, Any], path: str, shared: dict[str, str]) -> Slot:
     allowed = ("kind", "informable", "requestable", "bookable", "field", "op", "values", "synonyms", "forms")
-    r.keys(body, path, (*allowed, "target", "items", "description", "words"))
+    r.keys(body, path, (*allowed, "target", "items", "description", "words", "range", "likely", "units", "party"))
     kind = r.get(body, "kind", path, str, "text")
     if kind not in SLOT_KINDS:
         raise r.fail(f"{path}.kind", f"expected one of {list(SLOT_KINDS)}, found {kind!r}")
@@ -215,7 +222,74 @@ def _slot(r: _Reader, name: str, body: Mapping[str, Any], path: str, shared: dic
         items=items,
         description=r.get(body, "description", path, str, ""),
         words=r.words(body, path),
+        range=_range(r, body, path, kind),
+        likely=_likely(r, body, path, kind),
+        units=_units(r, body, path, kind),
+        party=_party(r, body, path, kind),
     )
+
+
+def _units(r: _Reader, body: Mapping[str, Any], path: str, kind: str) -> tuple[str, ...]:
+    units = r.strings(body, "units", path)
+    if units and kind != "number":
+        raise r.fail(f"{path}.units", f"expected units only on number slots, found them on a {kind} slot")
+    if any(not norm_text(u) for u in units):
+        raise r.fail(f"{path}.units", f"expected non-empty words, found {list(units)!r:.60}")
+    return tuple(norm_text(u) for u in units)
+
+
+def _party(r: _Reader, body: Mapping[str, Any], path: str, kind: str) -> bool:
+    party = r.get(body, "party", path, bool, False)
+    if party and kind != "number":
+        raise r.fail(f"{path}.party", f"expected party only on number slots, found it on a {kind} slot")
+    return bool(party)
+
+
+def _bound(r: _Reader, raw: Any, where: str, kind: str) -> float | None:
+    """One end of a ``range``: a number (number slots) or an ``HH:MM`` time (time slots), or null."""
+    if raw is None:
+        return None
+    if kind == "time":
+        minutes = parse_time(raw) if isinstance(raw, str) else None
+        if minutes is None:
+            raise r.fail(where, f"expected a time like '19:30' (quoted) or null, found {raw!r}")
+        return float(minutes)
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw != raw:
+        raise r.fail(where, f"expected a number or null, found {raw!r}")
+    try:
+        return float(raw)
+    except OverflowError:
+        raise r.fail(where, f"expected a number a float can hold, found {len(str(raw))} digits") from None
+
+
+def _range(r: _Reader, body: Mapping[str, Any], path: str, kind: str) -> ValueRange | None:
+    if "range" not in body:
+        return None
+    where = f"{path}.range"
+    if kind not in ("number", "time"):
+        raise r.fail(where, f"expected a range only on number or time slots, found one on a {kind} slot")
+    raw = body["range"]
+    if not isinstance(raw, list) or len(raw) != 2:
+        raise r.fail(where, f"expected [low, high] (null for an open end), found {raw!r:.60}")
+    low, high = (_bound(r, v, f"{where}[{i}]", kind) for i, v in enumerate(raw))
+    if low is not None and high is not None and low > high:
+        raise r.fail(where, f"expected low <= high, found {raw!r}")
+    return ValueRange(low, high)
+
+
+def _likely(r: _Reader, body: Mapping[str, Any], path: str, kind: str) -> tuple[int, int] | None:
+    if "likely" not in body:
+        return None
+    where = f"{path}.likely"
+    raw = body["likely"]
+    if kind != "time":
+        raise r.fail(where, f"expected likely hours only on time slots, found them on a {kind} slot")
+    if not isinstance(raw, list) or len(raw) != 2 or not all(isinstance(v, str) for v in raw):
+        raise r.fail(where, f"expected two quoted times ['11:00', '23:00'], found {raw!r:.60}")
+    low, high = (parse_time(v) for v in raw)
+    if low is None or high is None or low > high:
+        raise r.fail(where, f"expected two times like '11:00', the first not after the second, found {raw!r}")
+    return low, high
 
 
 def _form(r: _Reader, raw: Any, path: str) -> ValueForm:

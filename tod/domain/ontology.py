@@ -53,6 +53,19 @@ class ValueForm:
 
 
 @dataclass(frozen=True)
+class ValueRange:
+    """The values a booking detail may take: ``low`` to ``high`` inclusive (``None``: unbounded)."""
+
+    low: float | None = None
+    high: float | None = None
+
+    def __contains__(self, value: object) -> bool:
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:  # NaN
+            return False
+        return (self.low is None or value >= self.low) and (self.high is None or value <= self.high)
+
+
+@dataclass(frozen=True)
 class ItemSlots:
     """Slots that stand for one item of a list slot: ``酒店设施-中式餐厅`` = ``是``.
 
@@ -94,6 +107,19 @@ class Slot:
     def called(self) -> tuple[str, ...]:
         """Every word or phrase that names the slot: its own name (lower case), then :attr:`words`."""
         return tuple(dict.fromkeys((self.name.lower(), *self.words)))
+    #: For ``number`` and ``time`` slots: the lowest and highest value a booking may take (minutes after
+    #: midnight for times), either end ``None`` for no bound; ``None`` for the defaults (a number: a
+    #: positive whole number; a time: any clock time). A value outside is refused and asked for again.
+    range: ValueRange | None = None
+    #: For ``time`` slots: the plausible hours (minutes after midnight, low and high) that a time written
+    #: without am/pm is read into ("at 8" for a dinner is 20:00); ``None``: such a time is read as written.
+    likely: tuple[int, int] | None = None
+    #: For ``number`` booking details: the words written after the number ("nights"), by which the
+    #: pipeline finds a detail the NLU missed ("a couple of nights").
+    units: tuple[str, ...] = ()
+    #: For a ``number`` booking detail: it counts people, so the language's party phrases ("just me",
+    #: "me and my wife") fill it.
+    party: bool = False
 
     def item_slot(self, item: str) -> str:
         """The item slot that stands for ``item`` of this list slot (``酒店设施`` + ``中式餐厅`` ->

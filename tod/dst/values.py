@@ -3,10 +3,14 @@
 A value said by the user (``"Center"``, ``"5pm"``, ``"don't care"``) and a value in a gold state
 (``"centre"``, ``"17:00"``, ``"dontcare"``) are compared in one canonical form: stripped, lower case,
 single spaces, mapped by the slot's synonyms (which include the domain-wide ones), the ``dontcare``
-spellings mapped to :data:`~tod.belief.DONTCARE`, times as ``HH:MM``, and categorical values in the
-spelling of the ontology's value set. A value outside a categorical value set is kept as said
-(normalised text): the tracker never drops what the user said because the ontology lacks it.
-Nothing here knows a domain: every variant comes from the ontology.
+spellings mapped to :data:`~tod.belief.DONTCARE`, times as ``HH:MM``, numbers as digits, and
+categorical values in the spelling of the ontology's value set. Values are read as people write them
+(:mod:`tod.domain.value_reading`, with the words of the ontology's language): "half past seven" is a
+time, moved into the slot's ``likely`` hours when no am/pm fixes it ("at 8" for a dinner is 20:00);
+"four of us" is 4; "this saturday" and "saturdy" are saturday. A value outside a categorical value
+set, or one no reader reads ("25 o'clock", "a few"), is kept as said (normalised text): the tracker
+never drops what the user said because the ontology lacks it, and the booking refuses it with a
+question. Nothing here knows a domain: every variant comes from the ontology.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tod.belief import DONTCARE, BeliefState
-from tod.domain.normalise import format_time, name_key, norm_text, parse_time
+from tod.domain.normalise import format_time, name_key, norm_text
 from tod.domain.ontology import Domain, Slot
+from tod.domain.value_reading import likely_time, read_choice, read_number, read_time
+from tod.domain.value_words import ValueWords, value_words
 
 #: Spellings of "any value is fine" understood in every domain, besides the ontology's synonyms
 #: that map to ``dontcare``. They are spellings of the DONTCARE token itself, not domain values.
@@ -32,6 +38,7 @@ class ValueNormaliser:
 
     domain: Domain
     _shared: dict[str, str] = field(init=False, repr=False, compare=False)
+    _words: ValueWords = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Domain-wide synonyms are the ones every slot shares (the loader merges them into each slot).
@@ -41,6 +48,7 @@ class ValueNormaliser:
         for slot in slots[1:]:
             shared = {k: v for k, v in shared.items() if slot.synonyms.get(k) == v}
         object.__setattr__(self, "_shared", shared)
+        object.__setattr__(self, "_words", value_words(self.domain.language))
 
     def slot(self, subdomain: str, slot: str) -> Slot | None:
         """The ontology's slot, or ``None`` when the sub-domain or slot is not declared."""
@@ -59,12 +67,20 @@ class ValueNormaliser:
         if spec is None:
             return text
         if spec.kind == "time":
-            minutes = parse_time(text)
+            minutes = likely_time(read_time(text, self._words), spec.likely)
             return format_time(minutes) if minutes is not None else text
+        if spec.kind == "number":
+            number = read_number(text, self._words).value
+            if number is None:
+                return text
+            return str(int(number)) if number == int(number) else str(number)
         if spec.kind == "categorical" and spec.values:
             for canonical in spec.values:
                 if norm_text(canonical, synonyms) == text:
                     return canonical
+            chosen = read_choice(text, spec.values, dict(synonyms), self._words)
+            if chosen is not None:
+                return chosen
         return text
 
     def comparable(self, subdomain: str, slot: str, value: str) -> str:

@@ -7,7 +7,10 @@ sub-domain in focus: the last sub-domain named in the same turn, else in the sys
 else in the earlier turns; details given together (a booking's people, day and nights) go to the
 sub-domain in focus that has all of them, else to the only sub-domain that has all of them. When
 none of those has the slot, the only sub-domain that has it is taken; when several have it and none is in focus, the act is left as it is (the
-tracker ignores it). An inform of the slot the system just asked for answers the question: it
+tracker ignores it). A misspelt name takes the database name it surely means, and a name the system
+says it does not know is dropped from the belief (:func:`forget_unknown_names`); a turn in which the
+NLU understood nothing of the task gets the names the text writes (:func:`names_from_the_text`). An
+inform of the slot the system just asked for answers the question: it
 takes the asked sub-domain unless the turn itself speaks of another (:func:`answers_in_context`);
 a booking detail scoped to a sub-domain the turn does not otherwise speak of joins the one it
 does (:func:`details_with_the_turn`). A name goes to the sub-domain whose database knows it
@@ -20,11 +23,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Sequence
 
+from tod._schema import FrozenMap
 from tod.acts import SLOT_INTENTS, DialogueAct
-from tod.belief import DONTCARE
+from tod.belief import DONTCARE, BeliefState
 from tod.domain.database import Database
 from tod.domain.memory import remember
-from tod.domain.normalise import norm_text
+from tod.domain.name_match import match_name, names_in_text
+from tod.domain.normalise import name_key, norm_text
 from tod.domain.ontology import Domain, Schema
 from tod.pipeline.reading import Words
 from tod.state import DialogueState
@@ -73,7 +78,10 @@ def resolve_domains(acts: Sequence[DialogueAct], state: DialogueState, domain: D
 def names_from_the_database(acts: Sequence[DialogueAct], database: Database) -> tuple[DialogueAct, ...]:
     """A name the NLU gave another sub-domain, or none, takes the one sub-domain whose database has an
     entity of that name ("tell me about funky fun house": an attraction, whatever the NLU guessed). A
-    name its own sub-domain knows, or that several or none know, is left as it is."""
+    name no database has is matched by its spelling (:func:`tod.domain.name_match.match_name`): when one
+    database name is surely meant ("trattoria luca"), the act takes it and its sub-domain (the NLU's
+    own sub-domain first); otherwise the name is left as it is (the policy asks "did you mean ...?" or
+    says it does not know it). A name its own sub-domain knows, or that several know, is left as it is."""
     out = []
     for act in acts:
         out.append(act)
@@ -85,7 +93,50 @@ def names_from_the_database(acts: Sequence[DialogueAct], database: Database) -> 
         owners = [d for d in named if database.lookup(d, act.value) is not None]
         if len(owners) == 1:
             out[-1] = replace(act, domain=owners[0])
+        elif not owners:
+            out[-1] = _spelt_name(act, named, database)
     return tuple(out)
+
+
+def names_from_the_text(acts: Sequence[DialogueAct], text: str, database: Database) -> tuple[DialogueAct, ...]:
+    """``acts`` and, when none of them speaks of a sub-domain (the NLU understood nothing of the task, or
+    took the turn for small talk: "wheres the salt & ancor", "is il gabbiano expensive?"), an inform of
+    each database name the text writes, exactly or surely misspelt
+    (:func:`tod.domain.name_match.names_in_text`), so the turn stays with the task."""
+    schemas = database.domain.schemas
+    if any(a.domain in schemas for a in acts) or not text:
+        return tuple(acts)
+    named = [d for d in database.subdomains if schemas[d].name_slot]
+    found = names_in_text(database, named, text)
+    return (*acts, *(DialogueAct("inform", m.subdomain, schemas[m.subdomain].name_slot, m.name) for m in found))
+
+
+def _spelt_name(act: DialogueAct, named: Sequence[str], database: Database) -> DialogueAct:
+    """``act`` with the database name its misspelt name surely means (its own sub-domain's first)."""
+    own = [act.domain] if act.domain in named else []
+    for subdomains in (own, named) if own else (named,):
+        found = match_name(database, subdomains, act.value)
+        if found is not None and found.sure:
+            return replace(act, domain=found.subdomain, value=found.name)
+        if found is not None:
+            return act  # a guess in its own sub-domain: the policy asks
+    return act
+
+
+def forget_unknown_names(belief: BeliefState, system_acts: Sequence[DialogueAct], domain: Domain) -> BeliefState:
+    """``belief`` without the name constraints the system has just said it does not know
+    (``nooffer(d, <name slot>, v)`` of the name ``d``'s belief holds): an unknown name is no constraint
+    to search with, and the next turn must not be about it again."""
+    for act in system_acts:
+        schema = domain.schemas.get(act.domain)
+        if act.intent != "nooffer" or schema is None or not act.slot or act.slot not in schema.name_slots:
+            continue
+        current = belief[act.domain]
+        if name_key(current.constraints.get(act.slot, "")) != name_key(act.value):
+            continue
+        constraints = {k: v for k, v in current.constraints.items() if k != act.slot}
+        belief = belief.with_domain(act.domain, replace(current, constraints=FrozenMap(constraints)))
+    return belief
 
 
 def details_with_the_turn(acts: Sequence[DialogueAct], domain: Domain) -> tuple[DialogueAct, ...]:

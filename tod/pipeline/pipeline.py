@@ -34,7 +34,13 @@ from tod.domain.matches import query_belief
 from tod.errors import PipelineError
 from tod.nlu.negation import read_negations
 from tod.pipeline.config import PipelineConfig, RoutingConfig
-from tod.pipeline.focus import corrections_in_focus, names_from_the_database, resolve_domains
+from tod.pipeline.focus import (
+    corrections_in_focus,
+    forget_unknown_names,
+    names_from_the_database,
+    names_from_the_text,
+    resolve_domains,
+)
 from tod.pipeline.questions import entity_questions
 from tod.pipeline.reading import Words, follow_up, indifferent_answer
 from tod.pipeline.references import resolve_references
@@ -177,6 +183,10 @@ class Pipeline:
             raise PipelineError(f"NLU {type(self.nlu).__name__}.parse returned {type(result).__name__}, not NLUResult")
         nlu_time = time.perf_counter() - started
         widened = widen_values(result.acts, clean, self.context.domain)
+        # names as the database writes them ("trattoria luca" is trattoria lucca), also in the history;
+        # and those the text writes when the NLU understood nothing of the task
+        widened = names_from_the_database(widened, self.context.database)
+        widened = names_from_the_text(widened, clean, self.context.database)
         if widened != tuple(result.acts):  # 免费 tagged inside 不免费: the whole known value
             result = replace(result, acts=widened)
         negated = read_negations(clean, result.acts, result.slots, self.context.domain)
@@ -294,6 +304,7 @@ class Pipeline:
             raise PipelineError(f"policy {type(self.policy).__name__}.predict must return a list of DialogueAct")
         t2 = time.perf_counter()
         belief = record_bookings(belief, system_acts, self._name_slots)
+        belief = forget_unknown_names(belief, system_acts, self.context.domain)
         during = replace(during, belief=belief)
         text = self.nlg.generate(system_acts, during) if generate else ""
         if not isinstance(text, str):

@@ -6,15 +6,35 @@ gives an inform the longer of its slot's known forms (the ontology's values and 
 the text spells around it, when every occurrence of the tagged value in the text lies inside one
 of that form; where the text also has the short value on its own, the tagger may be right, and
 the value is kept.
+
+Times and numbers are read from the whole expression the user wrote (:func:`whole_expressions`): a
+tagger that tagged "half" of "half past seven", "8" of "8 pm" or "couple" of "a couple of nights" gives
+the inform the longest stretch of the text around the tag that the slot's reader reads
+(:mod:`tod.domain.value_reading`, the language's words); the tracker then reads the value from it
+(:mod:`tod.dst.values`), and a time no clock shows ("25 o'clock") reaches the booking as written, to be
+refused with a question. A number booking detail the tagger missed is found by the units the
+ontology gives its slot ("a couple of nights", "four of us") or, for a number of people, the
+language's party phrases ("me and my wife"): :func:`missed_details`.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+import re
+from functools import lru_cache
+from typing import Callable, Sequence
 
 from tod.acts import DialogueAct
 from tod.belief import DONTCARE
-from tod.domain.ontology import Domain
+from tod.domain.ontology import Domain, Slot
+from tod.domain.value_reading import (
+    expression_around,
+    find_clock_expressions,
+    is_clock_expression,
+    may_be_in_value,
+    read_number,
+    read_time,
+)
+from tod.domain.value_words import ValueWords, value_words
 
 
 def _occurrences(text: str, part: str) -> list[int]:
@@ -44,9 +64,243 @@ def known_forms(domain: Domain, subdomain: str, slot: str) -> tuple[str, ...]:
     return tuple(sorted(forms, key=lambda f: (-len(f), f)))
 
 
+def _reads(kind: str, words: ValueWords) -> Callable[[str], bool]:
+    """Whether a stretch of text reads as a value of ``kind`` (an impossible time or a vague number counts:
+    the booking refuses it with a question)."""
+
+    def time(text: str) -> bool:
+        reading = read_time(text, words)
+        return reading.minutes is not None or reading.impossible
+
+    def number(text: str) -> bool:
+        reading = read_number(text, words)
+        return reading.value is not None or reading.vague
+
+    return time if kind == "time" else number
+
+
+def trimmed(expression: str, kind: str, words: ValueWords) -> str:
+    """``expression`` without the filler words at its ends that change nothing of what it says ("at 8"
+    is "8", "a table for four" is "four", "me and my wife" stays), so a value refused is shown as said."""
+    read: Callable[[str], object]
+    if kind == "time":
+        read, fillers = (lambda text: read_time(text, words)), (*words.time_fillers, *words.time_suffixes)
+    else:
+        read, fillers = (lambda text: read_number(text, words)), words.count_fillers
+    reading = read(expression)
+    words_of = expression.split(" ")
+    while len(words_of) > 1:
+        for cut in _cuts(words_of, fillers):
+            if read(" ".join(cut)) == reading:
+                words_of = cut
+                break
+        else:
+            break
+    return " ".join(words_of)
+
+
+@lru_cache(maxsize=64)
+def _fillers_by_length(fillers: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    return tuple((f, len(f.split(" "))) for f in sorted(fillers, key=len, reverse=True))
+
+
+def _cuts(parts: list[str], fillers: Sequence[str]) -> list[list[str]]:
+    """``parts`` with one filler (of one or more words) taken off the front or the back."""
+    found = []
+    for filler, n in _fillers_by_length(tuple(fillers)):
+        if n >= len(parts):
+            continue
+        if " ".join(parts[:n]).lower() == filler:
+            found.append(parts[n:])
+        if " ".join(parts[-n:]).lower() == filler:
+            found.append(parts[:-n])
+    return found
+
+
+def whole_expression(text: str, value: str, kind: str, words: ValueWords) -> str | None:
+    """The longest expression of ``text`` around the first occurrence of ``value`` that reads as a value
+    of ``kind`` (``"time"`` or ``"number"``), as written; ``None`` when ``value`` is not in the text or
+    nothing around it reads."""
+    lowered, needle = text.casefold(), value.casefold().strip()
+    if not needle or len(lowered) != len(text):  # casefold changed lengths (ß -> ss): offsets would not fit
+        return None
+    start = lowered.find(needle)
+    if start < 0:
+        return None
+    span = expression_around(
+        text, start, start + len(needle), _reads(kind, words), lambda word: may_be_in_value(word, words)
+    )
+    return None if span is None else trimmed(text[span[0] : span[1]], kind, words)
+
+
+def _kind(domain: Domain, act: DialogueAct) -> Slot | None:
+    """The slot an inform's value is read as: its sub-domain's; for an act without one (a booking detail
+    the focus step places later), the slot of every sub-domain that has it, when they agree on its kind
+    and none reads it with value forms."""
+    schema = domain.schemas.get(act.domain)
+    if schema is not None:
+        return schema.slot(act.slot)
+    specs = [s.slot(act.slot) for s in domain.schemas.values() if s.slot(act.slot) is not None]
+    if not specs or len({spec.kind for spec in specs if spec is not None}) != 1 or any(s and s.forms for s in specs):
+        return None
+    return specs[0]
+
+
+def _time_slot(domain: Domain, act: DialogueAct) -> str | None:
+    """The one booking time slot of the sub-domains a number act may belong to (its own, else every one
+    that has its slot), ``None`` when there is none or several (MultiWOZ: time, leaveAt, arriveBy)."""
+    schema = domain.schemas.get(act.domain)
+    own = [schema] if schema is not None else [s for s in domain.schemas.values() if s.slot(act.slot)]
+    for schemas in (own, list(domain.schemas.values())):
+        found = {
+            name
+            for s in schemas
+            if s.booking is not None
+            for name in s.booking.slots
+            if s.slots[name].kind == "time" and not s.slots[name].informable
+        }
+        if found:
+            return found.pop() if len(found) == 1 else None
+    return None
+
+
+def whole_expressions(acts: Sequence[DialogueAct], text: str, domain: Domain) -> tuple[DialogueAct, ...]:
+    """``acts`` with the value of each inform of a time or number slot replaced by the whole expression
+    the text writes around it (see the module docstring). A number the tagger took out of a clock time
+    ("8" of "quarter to 8" as a number of nights) is that time: an inform of the one booking time slot
+    its sub-domains have, given once."""
+    words = value_words(domain.language)
+    out: list[DialogueAct] = []
+    for act in acts:
+        spec = _kind(domain, act) if act.intent == "inform" and act.slot and act.value else None
+        # value forms (价格 100-150元) are read by the query, not here
+        if spec is None or spec.kind not in ("time", "number") or act.value.casefold() == DONTCARE or spec.forms:
+            out.append(act)
+            continue
+        if spec.kind == "number":
+            clock = whole_expression(text, act.value, "time", words)
+            time_slot = _time_slot(domain, act) if clock and is_clock_expression(clock, words) else None
+            if clock and time_slot is not None:
+                schema = domain.schemas.get(act.domain)
+                # the act's sub-domain has no such time (a hotel's nights): the focus step places it
+                home = act.domain if schema is not None and schema.slot(time_slot) is not None else ""
+                out.append(DialogueAct(act.intent, home, time_slot, clock))
+                continue
+        written = whole_expression(text, act.value, spec.kind, words)
+        out.append(DialogueAct(act.intent, act.domain, act.slot, written) if written else act)
+    # a time tagged in two pieces ("half" and "seven") is one time: said once
+    return tuple(dict.fromkeys(out))
+
+
+def missed_details(acts: Sequence[DialogueAct], text: str, domain: Domain) -> tuple[DialogueAct, ...]:
+    """``acts`` and, for each number booking detail with ``units`` (or ``party``) in the ontology that no
+    act informs, an inform without a sub-domain (the focus step places it) when the text writes a number
+    with one of its units ("a couple of nights", "four of us") or a party phrase of two words or more
+    ("me and my wife"); and when the domain has one booking time slot and no act informs a time, that
+    slot's inform when the text writes one clock time ("a table sunday at noon"; not a bare "at 8");
+    and in a turn that gives a booking detail, a categorical booking detail (a day) whose value or
+    synonym of four letters or more the text writes once ("lemongrass for tues 9pm").
+    Nothing is added when sub-domains disagree on the slot or the text gives it twice, differently."""
+    words = value_words(domain.language)
+    informed = {a.slot for a in acts if a.intent == "inform"}
+    details: dict[str, Slot] = {}
+    for schema in domain.schemas.values():
+        for name in schema.booking.slots if schema.booking is not None else ():
+            spec = schema.slots[name]
+            if spec.kind == "number" and not spec.informable and (spec.units or spec.party):
+                details.setdefault(name, spec)
+    lowered = text.casefold()
+    if len(lowered) != len(text):
+        return tuple(acts)
+    added = []
+    times = _booking_times(domain)
+    any_time = {n for s in domain.schemas.values() for n, t in s.slots.items() if t.kind == "time"}
+    if len(times) == 1 and not informed & any_time:
+        clocks = {_read_clock(c, words): c for c in find_clock_expressions(text, words)}
+        if len(clocks) == 1:  # one time, said once: the one booking time ("a table sunday at noon")
+            (clock,) = clocks.values()
+            added.append(DialogueAct("inform", "", next(iter(times)), trimmed(clock, "time", words)))
+    for name, spec in details.items():
+        if name in informed:
+            continue
+        found = _numbers_with_units(lowered, spec.units, words)
+        if spec.party:
+            found += [p for p in words.counts if " " in p and p in lowered and _whole_words(p).search(lowered)]
+        readings = {read_number(f, words).value for f in found}
+        if len(readings) == 1 and None not in readings:
+            added.append(DialogueAct("inform", "", name, max(found, key=len)))
+    booking_turn = any(a.intent == "inform" and a.slot in _booking_details(domain) for a in (*acts, *added))
+    if booking_turn:  # "for tues 9pm": a day the tagger missed among the details of a booking
+        added += _missed_choices(lowered, informed | {a.slot for a in added}, domain)
+    return (*acts, *added)
+
+
+def _booking_details(domain: Domain) -> set[str]:
+    return {n for s in domain.schemas.values() if s.booking is not None for n in s.booking.slots}
+
+
+def _missed_choices(lowered: str, informed: set[str], domain: Domain) -> list[DialogueAct]:
+    """Informs of the categorical booking details (not informable: a booking's day) that no act informs
+    and whose value (or a synonym of it) the text writes as a whole word, once."""
+    found = []
+    for name in sorted(_booking_details(domain) - informed):
+        specs = [s.slots[name] for s in domain.schemas.values() if name in s.slots]
+        if not specs or any(s.kind != "categorical" or s.informable or not s.values for s in specs):
+            continue
+        spec = specs[0]
+        # short synonyms are words of their own too ("sat", "sun", "wed"): only longer ones count here
+        synonyms = {k: v for k, v in spec.synonyms.items() if v in spec.values and len(k) >= 4}
+        forms = {v: v for v in spec.values} | synonyms
+        said = {forms[f] for f in forms if f and f in lowered and _whole_words(f).search(lowered)}
+        if len(said) == 1:
+            found.append(DialogueAct("inform", "", name, said.pop()))
+    return found
+
+
+@lru_cache(maxsize=1024)
+def _whole_words(phrase: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)")
+
+
+def _booking_times(domain: Domain) -> set[str]:
+    """The names of the booking time slots (bookable, not informable) of every sub-domain."""
+    return {
+        name
+        for s in domain.schemas.values()
+        if s.booking is not None
+        for name in s.booking.slots
+        if s.slots[name].kind == "time" and not s.slots[name].informable
+    }
+
+
+def _read_clock(expression: str, words: ValueWords) -> int | None:
+    return read_time(expression, words).minutes
+
+
+def _numbers_with_units(lowered: str, units: Sequence[str], words: ValueWords) -> list[str]:
+    """The expressions "<number> <unit>" of ``lowered`` (the longest reading one before each unit)."""
+    found = []
+    for unit in units:
+        if unit not in lowered:
+            continue
+        for match in _whole_words(unit).finditer(lowered):
+            before = lowered[: match.start()].split()
+            for n in (4, 3, 2, 1):
+                if len(before) < n:
+                    continue
+                candidate = " ".join([*before[-n:], unit])
+                reading = read_number(candidate, words)
+                if reading.value is not None and " ".join(before[-n:]) not in words.count_fillers:
+                    found.append(trimmed(candidate, "number", words))
+                    break
+    return found
+
+
 def widen_values(acts: Sequence[DialogueAct], text: str, domain: Domain) -> tuple[DialogueAct, ...]:
     """``acts`` with each inform's value widened to the longest known form of its slot that the text
-    writes around every occurrence of it (see the module docstring)."""
+    writes around every occurrence of it, times and numbers to the whole expression, and number booking
+    details the tagger missed added (see the module docstring)."""
+    acts = missed_details(whole_expressions(acts, text, domain), text, domain)
     lowered = text.casefold()
     out = []
     for act in acts:

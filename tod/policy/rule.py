@@ -13,7 +13,10 @@ domain or slot is named in code: the roles of slots come from the ontology
   the system confirms them (``confirm(d, s, v)``, the value as the belief holds it) instead of
   acting on them; not when the turn also requests something (a question is answered), not a name the
   database has exactly, not a value the system asked to confirm the turn before, and only the informs
-  of the first sub-domain (one confirmation per reply). The default, 0.3, is the pipeline's own routing threshold: a parse that certain
+  of the first sub-domain (one confirmation per reply). Nor a booking detail the booking refuses ("25
+  o'clock": it is refused and asked for again), nor a name the database does not have (it is said to
+  be unknown, with "did you mean ...?" when one is close). The default, 0.3, is the pipeline's own
+  routing threshold: a parse that certain
   would be sent to the fallback if it had no sub-domain act. (On MultiWOZ the act NLU reads 55% of
   turns with confidence >= 0.5, 92% of them exactly right, so roughly 60% of the turns below 0.5 are
   right (``benchmarks/results/act_nlu_exploration.md``): confirming below 0.5 would confirm almost
@@ -63,7 +66,9 @@ domain or slot is named in code: the roles of slots come from the ontology
   (so that "the second one" can pick one: :mod:`tod.pipeline.references`), or, where users cannot give
   names (the name slot is not informable), ``select(d, s, v)`` by a slot that tells them apart; when no slot is worth asking, or a time bound orders the matches (earliest train
   after ``leaveAt``), ``inform(d, choice, N)`` + the first one recommended.
-* *An unknown name* → ``nooffer(d, name, v)`` + ``suggest`` of the closest database name.
+* *An unknown name* → ``nooffer(d, name, v)`` ("I don't know a restaurant called v"), + ``confirm(d, name,
+  n)`` ("did you mean n?") when a database name is close enough (:mod:`tod.domain.name_match`); the
+  pipeline drops the unknown name from the belief, and a yes to the confirm names ``n``.
 * *Bookings* (:mod:`tod.policy.rule_booking`): wanted when the belief has booking details, the user
   accepted ``offerbook``, asked for the reference, or informed a sub-domain without search slots
   that takes bookings (taxi). With an entity: every detail → ``book``; missing → ``request``;
@@ -203,7 +208,8 @@ class RulePolicy:
                 continue
             belief = state.belief[act.domain]
             value = belief.constraints.get(act.slot) or belief.booking.get(act.slot) or act.value
-            if value and (act.domain, act.slot, value.casefold()) not in asked:
+            refused = self._unbookable(act.domain, act.slot, value) or self._unknown(act.domain, act.slot, value)
+            if value and not refused and (act.domain, act.slot, value.casefold()) not in asked:
                 out.append(DialogueAct("confirm", act.domain, act.slot, value))
         if out:  # the values ruled out in the same turn are said with the confirmation ("noted: not chinese")
             excluded = [a for a in acts if a.intent in EXCLUDE_INTENTS and a.domain in self.domain.schemas]
@@ -214,6 +220,22 @@ class RulePolicy:
 
     def _known(self, domain: str, name: str) -> bool:
         return domain in self.database.subdomains and bool(name) and self.database.lookup(domain, name) is not None
+
+    def _unbookable(self, domain: str, slot: str, value: str) -> bool:
+        """Whether ``value`` is a booking detail the booking refuses ("25 o'clock"): it is asked for again,
+        never confirmed (:func:`tod.policy.rule_booking.refusal`)."""
+        booking = self.domain.schemas[domain].booking
+        if booking is None or slot not in booking.slots or domain not in self.database.subdomains:
+            return False
+        return self.rules.booker.invalid(domain, {slot: value}) is not None
+
+    def _unknown(self, domain: str, slot: str, value: str) -> bool:
+        """Whether ``value`` is a name the database does not have: the system says it does not know it
+        (and asks "did you mean ...?" when one is close) rather than confirming it."""
+        schema = self.domain.schemas[domain]
+        if slot not in schema.name_slots or domain not in self.database.subdomains:
+            return False
+        return self.database.lookup(domain, value) is None
 
     def _decide(
         self,

@@ -4,7 +4,10 @@
   belief gives, those missing, their check by :meth:`tod.domain.booking.Booker.check`, and the entity
   drawn for a ``generated`` sub-domain (MultiWOZ taxi). Missing details are asked for
   (``request(d, detail, ?)``, one act per missing detail, the first slot of a one-of group); an invalid
-  one becomes ``nobook(d, detail, value)`` plus ``request(d, detail, ?)`` to ask again.
+  one (a time no clock shows, "0 people", a value outside the slot's ``range`` in the ontology, a day
+  the domain cannot name) becomes ``nobook(d, detail, value)`` plus ``request(d, detail, ?)`` to ask
+  again, at once (:func:`refusal`): before the other details are asked for, before an entity is chosen,
+  and never confirmed or booked.
 * **Booking.** ``book(d, ref, REF)``, ``book(d, <name slot>, NAME)`` and ``book(d, detail, value)``
   per detail; the pipeline records the booking from them. ``REF`` is
   :func:`~tod.domain.booking.booking_reference` (the seed, the sub-domain, the entity's name, the
@@ -42,18 +45,26 @@ def existing_booking(
     return None
 
 
+def refusal(plan: BookingPlan) -> list[DialogueAct]:
+    """``nobook(d, detail, value)`` + ``request(d, detail, ?)`` for the detail the plan cannot book ("25
+    o'clock is not a time I can book - what time would you like?"); ``[]`` when every detail fits."""
+    if plan.invalid is None:
+        return []
+    slot, value = plan.invalid
+    return [DialogueAct("nobook", plan.subdomain, slot, value), DialogueAct("request", plan.subdomain, slot, REQUESTED)]
+
+
 def booking_acts(
     plan: BookingPlan, seed: int, roles: SlotRoles, entity: Row, turn_count: int
 ) -> tuple[list[DialogueAct], bool]:
     """The acts that book ``entity`` as ``plan`` says, or ask for what is missing or wrong; and whether it booked."""
     domain = plan.subdomain
+    if plan.invalid is not None:
+        return refusal(plan), False
     if plan.missing:
         return [DialogueAct("request", domain, s, REQUESTED) for s in plan.missing], False
     if plan.checked is None:
-        if plan.invalid is None:
-            return [DialogueAct("nobook", domain)], False
-        slot, value = plan.invalid
-        return [DialogueAct("nobook", domain, slot, value), DialogueAct("request", domain, slot, REQUESTED)], False
+        return [DialogueAct("nobook", domain)], False
     reference = booking_reference(seed, plan, entity.name, turn_count)
     acts = [DialogueAct("book", domain, REFERENCE, reference)]
     if roles.name is not None:

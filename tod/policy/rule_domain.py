@@ -9,8 +9,9 @@ from tod.acts import CHOICE, EXCLUDE, REFERENCE, REQUESTED, DialogueAct
 from tod.belief import DomainBelief
 from tod.domain.booking import Booker, booking_details, plan_booking
 from tod.domain.database import Database
+from tod.domain.name_match import match_name
 from tod.domain.normalise import norm_text
-from tod.policy.rule_booking import booking_acts, existing_booking, restate_booking
+from tod.policy.rule_booking import booking_acts, existing_booking, refusal, restate_booking
 from tod.policy.rule_search import Search
 from tod.policy.rule_slots import Row, SlotRoles, derived_value, most_useful_slot
 from tod.state import DomainResults
@@ -144,6 +145,8 @@ class DomainRules:
         wants = wants or (not roles.search and turn.informed)
         if not wants:
             return []
+        if plan.invalid is not None and dict(turn.mentioned).get(plan.invalid[0]) == turn.turn_count:
+            return Decision(tuple(refusal(plan)))  # refused as soon as it is said, whatever else is missing
         target: Row | None = None
         if roles.generated:
             target = plan.generated
@@ -215,9 +218,10 @@ class DomainRules:
         d = turn.domain
         roles = self.roles[d]
         if source is Source.UNKNOWN_NAME and turn.named and roles.name is not None:
+            # "I don't know a restaurant called X", and "did you mean Y?" when one name is close enough
             acts = [DialogueAct("nooffer", d, roles.name, turn.named)]
-            closest = search.closest_name(turn.named)
-            return acts + ([DialogueAct("suggest", d, roles.name, closest)] if closest else [])
+            guess = match_name(self.database, [d], turn.named)
+            return acts + ([DialogueAct("confirm", d, roles.name, guess.name)] if guess is not None else [])
         if source is Source.NO_ALTERNATIVE:
             return self._nooffer(search, relax=False)
         if requested:

@@ -18,6 +18,7 @@ from tod.cli.options import (
     add_pipeline_options,
     add_policy_corpus,
     checked,
+    commands_formatter,
     fraction,
     non_negative_int,
     positive_int,
@@ -26,7 +27,7 @@ from tod.cli.options import (
 )
 
 NAME = "evaluate"
-HELP = "score nlu, dst, policy or nlg on a corpus; fit PARADISE on ratings"
+HELP = "score components on corpora, bots on conversations; fit PARADISE"
 
 EPILOG = """\
 examples:
@@ -47,10 +48,11 @@ def add(commands: argparse._SubParsersAction) -> None:
         description=(
             "Evaluate a saved or built-in component on a corpus split and print the scores (--json FILE:\n"
             "also as JSON); 'paradise' fits a satisfaction model on rated dialogues and writes a report to\n"
-            "--out DIR."
+            "--out DIR; 'conversations' runs scripted human-written conversations through a pipeline and\n"
+            "scores each against its goal."
         ),
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=commands_formatter("nlu", "dst", "paradise", "nlg", "policy", "conversations"),
     )
     components = evaluate.add_subparsers(dest="component", metavar="COMPONENT")
     _add_nlu(components)
