@@ -14,6 +14,7 @@ Train it with :func:`tod.nlu.act_training.train_act_nlu` or ``tod train nlu --co
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
 
@@ -38,6 +39,17 @@ ACTS_FILE = "acts.json"
 #: A label (an act without a span) is predicted when its probability is above the model's threshold:
 #: this one by default; training tunes it on dev (:func:`tod.nlu.act_training.tune_threshold`).
 THRESHOLD = 0.5
+
+
+def human_sources(human: object) -> tuple[str, ...]:
+    """The ``human`` parameter as source names: a list of names, a comma-separated string, or nothing."""
+    if human is None or human == "":
+        return ()
+    names = human.split(",") if isinstance(human, str) else human
+    if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+        raise ConfigError(f"human must be a list of corpus source names (or a comma-separated string), found {human!r:.80}")
+    cleaned = tuple(dict.fromkeys(n.strip() for n in names))
+    return cleaned
 
 
 class ActRow(NamedTuple):
@@ -154,6 +166,9 @@ class ActNLU(JointBertNLU):
         extend_vocabulary: bool = False,
         threads: int | None = 1,
         read_turns: int | None = None,
+        human: list | str | None = None,
+        human_turns: int = 0,
+        human_data: str = "../shared/data",
     ) -> ActNLU:
         """The pipeline's act NLU: the model directory ``model``, or (without one) a model trained on
         ``dialogues`` dialogues synthesised from the domain's ontology, database and user templates
@@ -164,7 +179,12 @@ class ActNLU(JointBertNLU):
         thread on a small machine: 8.9 ms against 14.3 ms with two on the 2-core machine, measured
         beside other work; ``None`` keeps torch's default). ``read_turns``: read at most this many
         previous turns of the conversation (a model trained with two reads only the system's last
-        turn with 1, as its synthetic training dialogues have; ``None``: as trained)."""
+        turn with 1, as its synthetic training dialogues have; ``None``: as trained). ``human``: human
+        corpora (sources of the domain's ``corpora.yaml``, a list or comma-separated names) whose user
+        turns are carried onto the domain and trained beside the synthesised ones, at most
+        ``human_turns`` of them (0: all), read from the folder ``human_data``; where that folder is
+        absent (a checkout without the corpora) the model is trained on synthesised dialogues only,
+        and said so on standard error (:mod:`tod.nlu.domain_model`)."""
         if threads is not None and threads < 1:
             raise ConfigError(f"threads must be a positive number of CPU threads or null, found {threads}")
         if read_turns is not None and read_turns < 0:
@@ -174,6 +194,17 @@ class ActNLU(JointBertNLU):
         else:
             from tod.nlu.domain_model import SynthRecipe, domain_nlu
 
+            sources = human_sources(human)
+            if isinstance(human_turns, bool) or human_turns < 0:
+                raise ConfigError(f"human_turns must be a number of turns >= 0 (0: all), found {human_turns!r}")
+            if sources and not Path(human_data).expanduser().is_dir():
+                print(
+                    f"nlu: the human corpora folder {human_data!r} is absent: training on synthesised "
+                    f"dialogues only (human: {', '.join(sources)} left out)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                sources = ()
             recipe = SynthRecipe(
                 dialogues=dialogues,
                 epochs=epochs,
@@ -181,6 +212,9 @@ class ActNLU(JointBertNLU):
                 encoder=encoder,
                 lr=lr,
                 extend_vocabulary=extend_vocabulary,
+                human=sources,
+                human_turns=human_turns if sources else 0,
+                human_data=str(Path(human_data).expanduser()) if sources else "",
             )
             nlu = domain_nlu(context, recipe, progress=context.progress)  # training, if any, uses every core
         if threads is not None:
