@@ -14,7 +14,6 @@ Train it with :func:`tod.nlu.act_training.train_act_nlu` or ``tod train nlu --co
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
 
@@ -39,17 +38,6 @@ ACTS_FILE = "acts.json"
 #: A label (an act without a span) is predicted when its probability is above the model's threshold:
 #: this one by default; training tunes it on dev (:func:`tod.nlu.act_training.tune_threshold`).
 THRESHOLD = 0.5
-
-
-def human_sources(human: object) -> tuple[str, ...]:
-    """The ``human`` parameter as source names: a list of names, a comma-separated string, or nothing."""
-    if human is None or human == "":
-        return ()
-    names = human.split(",") if isinstance(human, str) else human
-    if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
-        raise ConfigError(f"human must be a list of corpus source names (or a comma-separated string), found {human!r:.80}")
-    cleaned = tuple(dict.fromkeys(n.strip() for n in names))
-    return cleaned
 
 
 class ActRow(NamedTuple):
@@ -169,6 +157,7 @@ class ActNLU(JointBertNLU):
         human: list | str | None = None,
         human_turns: int = 0,
         human_data: str = "../shared/data",
+        held_apart: bool = False,
     ) -> ActNLU:
         """The pipeline's act NLU: the model directory ``model``, or (without one) a model trained on
         ``dialogues`` dialogues synthesised from the domain's ontology, database and user templates
@@ -184,7 +173,9 @@ class ActNLU(JointBertNLU):
         turns are carried onto the domain and trained beside the synthesised ones, at most
         ``human_turns`` of them (0: all), read from the folder ``human_data``; where that folder is
         absent (a checkout without the corpora) the model is trained on synthesised dialogues only,
-        and said so on standard error (:mod:`tod.nlu.domain_model`)."""
+        and said so on standard error (:mod:`tod.nlu.domain_model`). ``held_apart``: synthesise from one
+        half of the user templates only, the half a held-apart simulated user never speaks
+        (:mod:`tod.nlg.halves`)."""
         if threads is not None and threads < 1:
             raise ConfigError(f"threads must be a positive number of CPU threads or null, found {threads}")
         if read_turns is not None and read_turns < 0:
@@ -194,27 +185,17 @@ class ActNLU(JointBertNLU):
         else:
             from tod.nlu.domain_model import SynthRecipe, domain_nlu
 
-            sources = human_sources(human)
-            if isinstance(human_turns, bool) or human_turns < 0:
-                raise ConfigError(f"human_turns must be a number of turns >= 0 (0: all), found {human_turns!r}")
-            if sources and not Path(human_data).expanduser().is_dir():
-                print(
-                    f"nlu: the human corpora folder {human_data!r} is absent: training on synthesised "
-                    f"dialogues only (human: {', '.join(sources)} left out)",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                sources = ()
-            recipe = SynthRecipe(
+            recipe = SynthRecipe.from_params(
                 dialogues=dialogues,
                 epochs=epochs,
                 context_turns=context_turns,
                 encoder=encoder,
                 lr=lr,
                 extend_vocabulary=extend_vocabulary,
-                human=sources,
-                human_turns=human_turns if sources else 0,
-                human_data=str(Path(human_data).expanduser()) if sources else "",
+                human=human,
+                human_turns=human_turns,
+                human_data=human_data,
+                held_apart=held_apart,
             )
             nlu = domain_nlu(context, recipe, progress=context.progress)  # training, if any, uses every core
         if threads is not None:

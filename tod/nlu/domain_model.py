@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from tod.domain.sources import source_files
+from tod.errors import ConfigError
 from tod.nlu.config import GeneratedDataRecipe
 
 if TYPE_CHECKING:
@@ -59,20 +60,57 @@ class SynthRecipe(GeneratedDataRecipe):
     human_turns: int = 0
     #: the folder the sources' files are under (not part of the key: their contents are)
     human_data: str = ""
+    #: synthesise from the ``nlu`` half of the user templates only (:mod:`tod.nlg.halves`), so that a
+    #: simulated user speaking the other half says what the NLU never trained on
+    held_apart: bool = False
 
     def fields(self) -> dict[str, Any]:
         fields = asdict(self)
         del fields["human_data"]
-        if not self.human:  # a recipe without human turns keeps the key it had before they existed
+        if not self.held_apart:  # recipes made before these fields existed keep their keys
+            del fields["held_apart"]
+        if not self.human:
             del fields["human"], fields["human_turns"]
         else:
             fields["human_data_version"] = HUMAN_DATA_VERSION
         return fields
 
+    @classmethod
+    def from_params(cls, *, human: object = None, human_turns: int = 0, human_data: str = "", **fields: Any) -> SynthRecipe:
+        """The recipe of a pipeline's NLU parameters: ``human`` as a list or comma-separated source names;
+        where the ``human_data`` folder is absent (a checkout without the corpora), the recipe without
+        them, said on standard error, so that such a checkout still builds its NLU."""
+        sources = human_sources(human)
+        if isinstance(human_turns, bool) or not isinstance(human_turns, int) or human_turns < 0:
+            raise ConfigError(f"human_turns must be a number of turns >= 0 (0: all), found {human_turns!r}")
+        if sources and not Path(human_data).expanduser().is_dir():
+            print(
+                f"nlu: the human corpora folder {human_data!r} is absent: training on synthesised dialogues "
+                f"only (human: {', '.join(sources)} left out)",
+                file=sys.stderr,
+                flush=True,
+            )
+            sources = ()
+        if not sources:
+            return cls(**fields)
+        return cls(human=sources, human_turns=human_turns, human_data=str(Path(human_data).expanduser()), **fields)
+
     @property
     def dev_dialogues(self) -> int:
         """Held-out synthetic dialogues for choosing the epoch and the label threshold: a tenth, at most 300."""
         return min(300, max(10, self.dialogues // 10))
+
+
+def human_sources(human: object) -> tuple[str, ...]:
+    """The ``human`` parameter as source names: a list of names, a comma-separated string, or nothing."""
+    if human is None or human == "":
+        return ()
+    names = human.split(",") if isinstance(human, str) else human
+    if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) and n.strip() for n in names):
+        raise ConfigError(
+            f"human must be a list of corpus source names (or a comma-separated string), found {human!r:.80}"
+        )
+    return tuple(dict.fromkeys(n.strip() for n in names))
 
 
 def cache_key(context: BuildContext, recipe: SynthRecipe) -> str:
@@ -87,7 +125,6 @@ def human_files(context: BuildContext, recipe: SynthRecipe) -> list[tuple[str, P
     if not recipe.human:
         return []
     from tod.data.relex import domain_mapping, mapping_path, source_file
-    from tod.errors import ConfigError
 
     mapping = domain_mapping(context.domain)
     if mapping is None:
@@ -134,6 +171,10 @@ def synthetic_dialogues(context: BuildContext, recipe: SynthRecipe) -> list:
     from tod.nlu.synth import synthesise
 
     user = TemplateNLG.from_config(context, side="user")
+    if recipe.held_apart:
+        from tod.nlg.halves import HALVES_SEED, template_half
+
+        user = TemplateNLG(template_half(user.templates, "nlu", HALVES_SEED), seed=user.seed)
     system = TemplateNLG.from_config(context, side="system")
     return synthesise(
         context.database,
