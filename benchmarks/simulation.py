@@ -7,7 +7,9 @@ by hand), one process, seed 0, goals drawn with the corpus's goal statistics (va
 a corpus. The text-level runs need the system's NLU: ``--mwz-nlu`` / ``--cw-nlu`` name act models
 (the README says how they are trained); without ``--cw-nlu`` the CrossWOZ pipeline's own NLU
 (synthesised from the domain) is used; without ``--mwz-nlu`` the MultiWOZ text run is skipped.
-Writes ``benchmarks/results/simulation.{json,md}``.
+``cityguide-text-held-apart`` is the city guide's text run with ``--held-apart``: its user speaks
+wording the NLU never trained on (the closed loop's number stands beside it). Writes
+``benchmarks/results/simulation.{json,md}``.
 """
 
 from __future__ import annotations
@@ -67,6 +69,9 @@ def runs(args: argparse.Namespace) -> list[tuple[str, list[str]]]:
     cw_nlu = ["--set", f"nlu.model={args.cw_nlu}", *no_confirm] if args.cw_nlu else []
     out.append(("crosswoz-text", [*cw, *cw_nlu, "--level", "text", *common]))
     out.append(("cityguide-text", ["--level", "text", *common]))
+    # the same, with the simulated user speaking the half of the user templates that the system's NLU
+    # (its own model, trained on the other half: nlu.held_apart) never trained on (tod.nlg.halves)
+    out.append(("cityguide-text-held-apart", ["--level", "text", "--held-apart", *common]))
     if args.only:
         out = [r for r in out if r[0] in args.only]
     return out
@@ -161,6 +166,13 @@ def markdown(record: dict) -> str:
         lines.append(
             "- multiwoz-act-val-goals: MultiWOZ's own 999 val goals written in ConvLab's goal format "
             "(SCRATCH/multiwoz_val_goals.jsonl, `tod.simulator.goal_files.to_convlab` of the corpus goals) and replayed"
+        )
+    if "cityguide-text-held-apart" in record["runs"]:
+        lines.append(
+            "- cityguide-text is a closed loop: the simulated user speaks the user templates the city guide's NLU was "
+            "synthesised from. cityguide-text-held-apart splits every template pattern in two seeded halves "
+            "(tod.nlg.halves): the NLU is trained on one (with the human turns, where the corpora are present), "
+            "the user speaks the other"
         )
     lines += [
         "",

@@ -70,6 +70,9 @@ def tiny_pipeline_overrides(tiny_encoder_dir: Path) -> dict[str, str]:
         "nlu.encoder": str(tiny_encoder_dir),
         "nlu.dialogues": "200",
         "nlu.epochs": "1",
+        # the human turns' path, cheaply: one small corpus, a few turns (synthesised only without ../shared/data)
+        "nlu.human": "[camrest]",
+        "nlu.human_turns": "100",
         "fallback.encoder": str(tiny_encoder_dir),
     }
 

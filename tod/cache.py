@@ -49,15 +49,20 @@ class Recipe:
     #: to tod makes different data (or a different thing) from the same recipe, so caches build again.
     data_version: ClassVar[int]
 
+    def fields(self) -> dict[str, Any]:
+        """The fields that make the thing, as the key hashes them: all of them, unless a subclass leaves
+        some out (where a file is read from is not what is built from it)."""
+        return asdict(self)
+
     def key(self, files: Iterable[tuple[str, Path]] = (), **context: Any) -> str:
         """The content key of this recipe applied to ``files`` (``(name, path)`` pairs) and ``context``
         (further JSON values the thing depends on, such as a pipeline's components)."""
-        payload = {"recipe": asdict(self), "tod": __version__, "data": self.data_version, **context}
+        payload = {"recipe": self.fields(), "tod": __version__, "data": self.data_version, **context}
         return content_key(payload, files)
 
     def record(self, key: str) -> dict[str, Any]:
         """The recipe and its key, as a model's metadata records them."""
-        return {**asdict(self), "cache_key": key}
+        return {**self.fields(), "cache_key": key}
 
 
 def build_once(

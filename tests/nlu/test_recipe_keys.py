@@ -8,7 +8,8 @@ changes on purpose:
   and pin the new fingerprint and keys;
 - a domain's files, a recipe's defaults or tod's version: pin the new keys (the models retrain once).
 
-The simulated user's reader keys are those tod computed at ddd5c3d (and before). The synthetic NLU keys
+The simulated user's reader keys are those tod computed at ddd5c3d (and before), except the city
+guide's: its domain gained corpora.yaml (its human corpora), a domain file, so both its keys changed. The synthetic NLU keys
 were new at the commit that made its key a recipe key (the recipe, DATA_VERSION 1, tod's version and the
 domain's files, instead of the bytes of tod/nlu/synth.py and domain_model.py, which changed the key at
 every edit of those files); its dialogues are those of ddd5c3d and 1d57707 (the fingerprints).
@@ -41,9 +42,15 @@ from tod.pipeline.pipeline import Pipeline
 from tod.simulator.user_nlu import ReaderRecipe, reader_path, training_dialogues
 from tod.simulator.user_nlu import cache_key as reader_key
 
+#: The city guide's human corpora (its NLU trains on them where ../shared/data is present).
+CITYGUIDE_HUMAN = ("multiwoz-val", "camrest", "woz")
 #: pipeline -> (its synthetic NLU's recipe, that recipe's key, the simulated user's reader key)
 PINNED = {
-    "cityguide": (SynthRecipe(dialogues=3000, epochs=4, context_turns=1), "40d648163f546d6c", "d7c811dfe4cbeefb"),
+    "cityguide": (
+        SynthRecipe(dialogues=3000, epochs=3, context_turns=1, human=CITYGUIDE_HUMAN, human_turns=4000),
+        "f710e83f0422c6ba",
+        "b3811df2585eaea5",
+    ),
     "multiwoz": (SynthRecipe(), "abe754337f5e2334", "338badb630dc20f2"),
     "crosswoz": (SynthRecipe(epochs=6, extend_vocabulary=True), "aa9ee7d4768b383b", "32b5b4c137d9f39b"),
 }
@@ -70,13 +77,17 @@ def the_pipelines_recipe(name: str) -> SynthRecipe:
     """The recipe the pipeline file gives ``ActNLU.from_config`` (its defaults are SynthRecipe's)."""
     params = dict(load_pipeline_config(name).components["nlu"].params)
     assert params.pop("model") is None
-    return SynthRecipe(**params)
+    if params.get("human"):
+        params["human_data"] = str(require_shared())  # the shipped "../shared/data", from any directory
+    return SynthRecipe.from_params(**params)
 
 
 @pytest.mark.parametrize("name", list(PINNED))
 def test_the_shipped_pipelines_keep_their_cache_keys(name: str) -> None:
     recipe, synth, reader = PINNED[name]
-    assert the_pipelines_recipe(name) == recipe
+    found = the_pipelines_recipe(name)
+    assert replace(found, human_data="") == recipe  # where the corpora are is not part of the recipe's key
+    recipe = found
     built = pipeline(name)
     assert cache_key(built.context, recipe) == synth
     assert model_path(built.context, recipe).name == f"{name}-{synth}"
@@ -93,3 +104,59 @@ def test_the_generated_training_data_is_unchanged(name: str) -> None:
     assert fingerprint(synthetic_dialogues(built.context, recipe)) == synth, "bump DATA_VERSION of domain_model.py"
     reading = ReaderRecipe(dialogues=10, extend_vocabulary=built.context.domain.language == "zh")
     assert fingerprint(training_dialogues(built, reading)) == reader, "bump DATA_VERSION of user_nlu.py"
+
+
+def test_a_recipe_without_human_corpora_keys_as_before_and_with_them_by_their_files(tmp_path) -> None:
+    built = pipeline("cityguide")
+    plain = SynthRecipe(dialogues=3000, epochs=3, context_turns=1)
+    data = str(require_shared())
+    human = replace(plain, human=CITYGUIDE_HUMAN, human_data=data)
+    assert plain.fields() == SynthRecipe(dialogues=3000, epochs=3, context_turns=1, human_data=data).fields()
+    assert "human" not in plain.fields() and "held_apart" not in plain.fields()
+    keys = {cache_key(built.context, r) for r in (plain, human, replace(human, human=("camrest",)), replace(human, human_turns=10), replace(plain, held_apart=True))}
+    assert len(keys) == 5
+    # the corpora's location is not in the key, their contents are
+    elsewhere = tmp_path / "corpora"
+    for sub in ("multiwoz", "camrest", "woz"):
+        (elsewhere / sub).mkdir(parents=True)
+    for name, file in (("multiwoz", "val.json.zip"), ("camrest", "data.zip"), ("woz", "data.zip")):
+        (elsewhere / name / file).symlink_to(require_shared(name, file))
+    assert cache_key(built.context, replace(human, human_data=str(elsewhere))) == cache_key(built.context, human)
+    (elsewhere / "camrest" / "data.zip").unlink()
+    (elsewhere / "camrest" / "data.zip").write_bytes(b"not the corpus")
+    assert cache_key(built.context, replace(human, human_data=str(elsewhere))) != cache_key(built.context, human)
+
+
+def test_without_the_corpora_folder_the_city_guide_recipe_is_the_synthesised_one(capsys) -> None:
+    params = dict(load_pipeline_config("cityguide").components["nlu"].params)
+    params.pop("model")
+    recipe = SynthRecipe.from_params(**{**params, "human_data": "/nonexistent/shared/data"})
+    assert recipe == SynthRecipe(dialogues=3000, epochs=3, context_turns=1)
+    assert "absent: training on synthesised dialogues only" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"human": "snips"}, "no source 'snips'"),
+        ({"human": [3]}, "human must be a list of corpus source names"),
+        ({"human": {"a": 1}}, "human must be a list of corpus source names"),
+        ({"human": "camrest", "human_turns": -1}, "human_turns must be a number of turns >= 0"),
+    ],
+)
+def test_bad_human_parameters_are_clear_errors(params, message) -> None:
+    from tod.errors import ConfigError
+
+    built = pipeline("cityguide")
+    with pytest.raises(ConfigError, match=message):
+        recipe = SynthRecipe.from_params(human_data=str(require_shared()), **params)
+        cache_key(built.context, recipe)
+
+
+def test_a_missing_corpus_file_under_the_folder_is_named(tmp_path) -> None:
+    from tod.errors import ConfigError
+
+    built = pipeline("cityguide")
+    recipe = SynthRecipe.from_params(human=["woz"], human_data=str(tmp_path))
+    with pytest.raises(ConfigError, match="woz/data.zip not found"):
+        cache_key(built.context, recipe)

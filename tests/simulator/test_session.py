@@ -140,3 +140,33 @@ def test_bad_specs_are_refused(act_pipeline: Pipeline) -> None:
         simulate(SimulationSpec(dialogues=1), workers=0, progress=False)
     with pytest.raises(SimulationError, match="user-side"):
         Session(act_pipeline, level="text")
+    with pytest.raises(SimulationError, match="held-apart simulation is a text-level one"):
+        SimulationSpec(level="act", held_apart=True)
+    with pytest.raises(SimulationError, match="held-apart simulation is a text-level one"):
+        Session.for_pipeline(act_pipeline, level="act", held_apart=True)
+
+
+def test_a_held_apart_user_speaks_only_the_half_the_nlu_never_trained_on(
+    tiny_pipeline: Pipeline, tiny_encoder_dir: Path
+) -> None:
+    from tod.nlg.halves import HALVES_SEED, template_half
+    from tod.nlg.template import TemplateNLG
+    from tod.simulator.runner import build_pipeline
+
+    recipe = ReaderRecipe(dialogues=30, variants=1, epochs=1, encoder=str(tiny_encoder_dir))
+    session = Session.for_pipeline(tiny_pipeline, level="text", reader=recipe, held_apart=True)
+    whole = TemplateNLG.from_config(tiny_pipeline.context, side="user").templates
+    assert session.user_nlg is not None
+    assert session.user_nlg.templates == template_half(whole, "user", HALVES_SEED)
+    # and the pipeline a held-apart spec builds has its NLU learn the other half
+    from tod.pipeline.pipeline import Pipeline as PipelineClass
+
+    seen = []
+    original = PipelineClass.from_config
+    try:
+        PipelineClass.from_config = classmethod(lambda cls, config, **kw: seen.append(config))  # type: ignore[method-assign]
+        build_pipeline(SimulationSpec(level="text", held_apart=True))
+        build_pipeline(SimulationSpec(level="text"))
+    finally:
+        PipelineClass.from_config = original  # type: ignore[method-assign]
+    assert [c.components["nlu"].params.get("held_apart", False) for c in seen] == [True, False]

@@ -154,6 +154,10 @@ class ActNLU(JointBertNLU):
         extend_vocabulary: bool = False,
         threads: int | None = 1,
         read_turns: int | None = None,
+        human: list | str | None = None,
+        human_turns: int = 0,
+        human_data: str = "../shared/data",
+        held_apart: bool = False,
     ) -> ActNLU:
         """The pipeline's act NLU: the model directory ``model``, or (without one) a model trained on
         ``dialogues`` dialogues synthesised from the domain's ontology, database and user templates
@@ -164,7 +168,14 @@ class ActNLU(JointBertNLU):
         thread on a small machine: 8.9 ms against 14.3 ms with two on the 2-core machine, measured
         beside other work; ``None`` keeps torch's default). ``read_turns``: read at most this many
         previous turns of the conversation (a model trained with two reads only the system's last
-        turn with 1, as its synthetic training dialogues have; ``None``: as trained)."""
+        turn with 1, as its synthetic training dialogues have; ``None``: as trained). ``human``: human
+        corpora (sources of the domain's ``corpora.yaml``, a list or comma-separated names) whose user
+        turns are carried onto the domain and trained beside the synthesised ones, at most
+        ``human_turns`` of them (0: all), read from the folder ``human_data``; where that folder is
+        absent (a checkout without the corpora) the model is trained on synthesised dialogues only,
+        and said so on standard error (:mod:`tod.nlu.domain_model`). ``held_apart``: synthesise from one
+        half of the user templates only, the half a held-apart simulated user never speaks
+        (:mod:`tod.nlg.halves`)."""
         if threads is not None and threads < 1:
             raise ConfigError(f"threads must be a positive number of CPU threads or null, found {threads}")
         if read_turns is not None and read_turns < 0:
@@ -174,13 +185,17 @@ class ActNLU(JointBertNLU):
         else:
             from tod.nlu.domain_model import SynthRecipe, domain_nlu
 
-            recipe = SynthRecipe(
+            recipe = SynthRecipe.from_params(
                 dialogues=dialogues,
                 epochs=epochs,
                 context_turns=context_turns,
                 encoder=encoder,
                 lr=lr,
                 extend_vocabulary=extend_vocabulary,
+                human=human,
+                human_turns=human_turns,
+                human_data=human_data,
+                held_apart=held_apart,
             )
             nlu = domain_nlu(context, recipe, progress=context.progress)  # training, if any, uses every core
         if threads is not None:

@@ -29,7 +29,7 @@ from tod.acts import CHOICE as CHOICE_SLOT
 from tod.belief import DONTCARE
 from tod.dialogue import SYSTEM, USER, ActSpan, Dialogue, Turn
 from tod.domain.database import Database
-from tod.domain.ontology import Schema, Slot
+from tod.domain.ontology import Domain, Schema, Slot
 from tod.domain.roles import is_place, place_slots
 
 #: user acts -> (text, spans); the user-side template NLG's ``generate_with_spans``.
@@ -69,6 +69,26 @@ class SynthOptions:
     dontcare_rate: float = 0.05
 
 
+def unscoped(
+    domain: Domain, acts: Sequence[DialogueAct], spans: Sequence[ActSpan]
+) -> tuple[list[DialogueAct], list[ActSpan]]:
+    """Acts whose words do not say the sub-domain lose it: requests, ``reqalts`` and booking details
+    ("what's the phone number?", "for 4 people"). The pipeline gives them the sub-domain in focus
+    (:mod:`tod.pipeline.focus`); training them with one would teach the NLU to guess it. Synthesised
+    and carried human turns (:mod:`tod.data.relex`) alike are trained this way."""
+
+    def unscope(act: DialogueAct) -> DialogueAct:
+        schema = domain.schemas.get(act.domain)
+        if schema is None:
+            return act
+        booking = schema.booking.slots if schema.booking is not None else ()
+        if act.intent in ("request", "reqalts") or (act.intent == "inform" and act.slot in booking):
+            return DialogueAct(act.intent, "", act.slot, act.value)
+        return act
+
+    return [unscope(a) for a in acts], [ActSpan(unscope(s.act), s.start, s.end) for s in spans]
+
+
 class Synthesiser:
     """Samples user acts for ``database``'s domain and renders them with the given template NLGs."""
 
@@ -96,29 +116,11 @@ class Synthesiser:
             seed = rng.randrange(1 << 30)
             context = self.system(system_acts, seed) if system_acts else ""
             text, spans = self.user(user_acts, seed)
-            user_acts, spans = self._unscoped(user_acts, spans)
+            user_acts, spans = unscoped(self.domain, user_acts, spans)
             turns = [Turn(SYSTEM, context, tuple(system_acts))] if context else []
             turns.append(Turn(USER, text, tuple(user_acts), tuple(spans)))
             out.append(Dialogue(f"synth-{index:05d}", tuple(turns), corpus=f"{self.domain.name}-synthetic"))
         return out
-
-    def _unscoped(
-        self, acts: Sequence[DialogueAct], spans: Sequence[ActSpan]
-    ) -> tuple[list[DialogueAct], list[ActSpan]]:
-        """Acts whose words do not say the sub-domain lose it: requests, ``reqalts`` and booking details
-        ("what's the phone number?", "for 4 people"). The pipeline gives them the sub-domain in focus
-        (:mod:`tod.pipeline.focus`); training them with one would teach the NLU to guess it."""
-
-        def unscoped(act: DialogueAct) -> DialogueAct:
-            schema = self.domain.schemas.get(act.domain)
-            if schema is None:
-                return act
-            booking = schema.booking.slots if schema.booking is not None else ()
-            if act.intent in ("request", "reqalts") or (act.intent == "inform" and act.slot in booking):
-                return DialogueAct(act.intent, "", act.slot, act.value)
-            return act
-
-        return [unscoped(a) for a in acts], [ActSpan(unscoped(s.act), s.start, s.end) for s in spans]
 
     # ------------------------------------------------------------------ values
     def _schema(self, rng: random.Random) -> Schema:

@@ -46,10 +46,15 @@ class SimulationSpec:
     goals: tuple[Goal, ...] = ()
     reader_model: str | None = None
     reader: ReaderRecipe = ReaderRecipe()
+    #: Text level: the system's NLU learns one half of the user templates, the user speaks the other
+    #: (:mod:`tod.nlg.halves`); ``False``: both use all of them (the closed loop).
+    held_apart: bool = False
 
     def __post_init__(self) -> None:
         if self.level not in LEVELS:
             raise SimulationError(f"level must be one of {list(LEVELS)}, found {self.level!r}")
+        if self.held_apart and self.level != "text":
+            raise SimulationError("a held-apart simulation is a text-level one: the user's wording is what is held apart")
         if isinstance(self.dialogues, bool) or not isinstance(self.dialogues, int) or self.dialogues < 1:
             raise SimulationError(f"the number of dialogues must be a positive integer, found {self.dialogues!r}")
 
@@ -126,6 +131,7 @@ class Simulator:
             reader=spec.reader,
             reader_model=spec.reader_model,
             progress=progress,
+            held_apart=spec.held_apart,
         )
 
     def goal(self, index: int) -> Goal:
@@ -145,7 +151,10 @@ def build_pipeline(spec: SimulationSpec, *, progress: bool = False) -> Any:
     from tod.pipeline.config import load_pipeline_config, with_data_dir
     from tod.pipeline.pipeline import Pipeline
 
-    config = with_data_dir(load_pipeline_config(spec.pipeline, dict(spec.overrides)), spec.data_dir)
+    overrides = dict(spec.overrides)
+    if spec.held_apart:  # the system's NLU learns the other half of the templates than the user speaks
+        overrides["nlu.held_apart"] = "true"
+    config = with_data_dir(load_pipeline_config(spec.pipeline, overrides), spec.data_dir)
     return Pipeline.from_config(config, cache_dir=spec.cache_dir, progress=progress, acts_only=spec.level == "act")
 
 

@@ -95,15 +95,23 @@ class Session:
         reader: ReaderRecipe = ReaderRecipe(),
         reader_model: str | None = None,
         progress: bool = False,
+        held_apart: bool = False,
     ) -> Session:
         """A session of ``pipeline``; at text level with the domain's user templates and the simulated
-        user's NLU (``reader_model``, else the one ``reader`` trains, cached)."""
+        user's NLU (``reader_model``, else the one ``reader`` trains, cached). ``held_apart``: the user
+        speaks only the ``user`` half of the templates (:mod:`tod.nlg.halves`), the half a pipeline
+        whose NLU has ``held_apart`` never trained on."""
         user_nlg = user_nlu = None
+        if held_apart and level != "text":
+            raise SimulationError("a held-apart simulation is a text-level one: the user's wording is what is held apart")
         if level == "text":
+            from tod.nlg.halves import HALVES_SEED, template_half
             from tod.nlg.template import TemplateNLG
             from tod.simulator.user_nlu import SystemActReader
 
             user_nlg = TemplateNLG.from_config(pipeline.context, side="user")
+            if held_apart:
+                user_nlg = TemplateNLG(template_half(user_nlg.templates, "user", HALVES_SEED), seed=user_nlg.seed)
             user_nlu = SystemActReader.for_pipeline(pipeline, reader, model=reader_model, progress=progress)
         return cls(pipeline, level=level, user_options=user_options, user_nlg=user_nlg, user_nlu=user_nlu)
 

@@ -58,6 +58,12 @@ def add(commands: argparse._SubParsersAction) -> None:
         default="act",
         help="dialogue acts, or text through NLU and NLG on both sides",
     )
+    p.add_argument(
+        "--held-apart",
+        action="store_true",
+        help="text level: the system's NLU is trained on one half of the user templates and the simulated "
+        "user speaks the other half (wording the NLU never trained on; tod.nlg.halves)",
+    )
     add_out(p, "write simulation.json, report.md and failed.jsonl here")
     goals = p.add_argument_group("goals")
     goals.add_argument(
