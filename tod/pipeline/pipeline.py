@@ -42,7 +42,7 @@ from tod.pipeline.focus import (
     resolve_domains,
 )
 from tod.pipeline.questions import entity_questions
-from tod.pipeline.reading import Words, follow_up, indifferent_answer
+from tod.pipeline.reading import Words, follow_up, indifferent_answer, requests_in_focus
 from tod.pipeline.references import resolve_references
 from tod.pipeline.slot_references import slot_references
 from tod.pipeline.turn_words import turn_words
@@ -319,11 +319,13 @@ class Pipeline:
 
     def _in_context(self, acts: tuple[DialogueAct, ...], text: str, state: DialogueState) -> tuple[DialogueAct, ...]:
         """The user's acts read in the conversation with the turn's words: corrections of the sub-domain under
-        discussion, values that refer back ("same area"), questions about an entity (checks, not constraints)."""
+        discussion, requests of a slot it lacks read by their words ("how much" of an attraction: its
+        entrance fee), values that refer back ("same area"), questions about an entity (checks, not constraints)."""
         assert self._words is not None
         domain, database = self.context.domain, self.context.database
         words = Words.of(text, self._words)
         acts = corrections_in_focus(acts, words, state, domain)
+        acts = requests_in_focus(acts, words, domain)
         acts = slot_references(acts, words, state, domain, database)
         return entity_questions(acts, text, state, domain, database, self._words)
 

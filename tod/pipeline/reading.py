@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from tod.acts import CHITCHAT, GENERAL, REQUESTED, DialogueAct
+from tod.acts import CHITCHAT, GENERAL, REQUEST_INTENTS, REQUESTED, DialogueAct
 from tod.belief import DONTCARE
 from tod.domain.memory import remember
 from tod.domain.ontology import Domain, Schema
@@ -231,3 +231,19 @@ def indifferent_answer(
     kept = [a for a in acts if not (a.intent == "inform" and a.value == DONTCARE) and a.intent != CHITCHAT]
     kept = [a for a in kept if a.domain not in domain.schemas and not a.slot]  # general acts ("thanks") only
     return (DialogueAct("inform", subdomain, slot, DONTCARE), *kept)
+
+
+def requests_in_focus(acts: Sequence[DialogueAct], words: Words, domain: Domain) -> tuple[DialogueAct, ...]:
+    """``acts`` with each request of a slot its sub-domain does not have ("how much is it?" read as the
+    price range of an attraction) replaced by requests of the slots of that sub-domain the turn's words
+    name (its entrance fee, by the ontology's ``words``); kept as it is when the words name none."""
+    out: list[DialogueAct] = []
+    for act in acts:
+        schema = domain.schemas.get(act.domain) if act.intent in REQUEST_INTENTS else None
+        if schema is None or not act.slot or act.slot in schema.slots:
+            out.append(act)
+            continue
+        named = [s for s in words.slots_named(schema, schema.requestable) if s not in schema.name_slots]
+        asked = [DialogueAct("request", act.domain, s, REQUESTED) for s in named]
+        out += [a for a in asked if a not in out and a not in acts] or [act]
+    return tuple(out)

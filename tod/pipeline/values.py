@@ -14,7 +14,10 @@ the inform the longest stretch of the text around the tag that the slot's reader
 (:mod:`tod.dst.values`), and a time no clock shows ("25 o'clock") reaches the booking as written, to be
 refused with a question. A number booking detail the tagger missed is found by the units the
 ontology gives its slot ("a couple of nights", "four of us") or, for a number of people, the
-language's party phrases ("me and my wife"): :func:`missed_details`.
+language's party phrases ("me and my wife"): :func:`missed_details`. A value of a categorical
+search slot that only one slot of the whole domain has ("hotel" and "guesthouse" of a hotel's type,
+"museum" of an attraction's) is added when the text writes it and the tagger informed nothing of
+that slot: :func:`missed_constraints`.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import re
 from functools import lru_cache
 from typing import Callable, Sequence
 
-from tod.acts import DialogueAct
+from tod.acts import EXCLUDE, DialogueAct
 from tod.belief import DONTCARE
 from tod.domain.ontology import Domain, Slot
 from tod.domain.value_reading import (
@@ -235,6 +238,72 @@ def missed_details(acts: Sequence[DialogueAct], text: str, domain: Domain) -> tu
     return (*acts, *added)
 
 
+#: The shortest written form a missed constraint is read from (shorter forms are words of their own too).
+MIN_FORM = 4
+
+
+@lru_cache(maxsize=16)
+def _unique_values(domain: Domain) -> dict[str, tuple[str, str, str]]:
+    """Written form (a value or a synonym, lower case, :data:`MIN_FORM` letters or more) -> (sub-domain,
+    slot, value) for the categorical search slots held by the database whose value is that of no other
+    slot of the domain: a form two slots share ("north") says nothing of which one is meant."""
+    seen: dict[str, set[tuple[str, str, str]]] = {}
+    for name, schema in domain.schemas.items():
+        for slot_name, spec in schema.slots.items():
+            if spec.kind != "categorical" or not spec.values:
+                continue
+            forms = {v.casefold(): v for v in spec.values}
+            forms.update({k.casefold(): v for k, v in spec.synonyms.items() if v in spec.values})
+            for form, value in forms.items():
+                owner = (name, slot_name, value) if spec.informable and spec.field is not None else ("", "", "")
+                seen.setdefault(form, set()).add(owner)
+    by_value: dict[str, set[tuple[str, str]]] = {}
+    for form, owners in seen.items():
+        for owner in owners:
+            by_value.setdefault(owner[2].casefold(), set()).add(owner[:2])
+    return {
+        form: next(iter(owners))
+        for form, owners in seen.items()
+        if len(owners) == 1 and len(form) >= MIN_FORM and next(iter(owners))[0]
+        and len(by_value[next(iter(owners))[2].casefold()]) == 1
+    }
+
+
+def missed_constraints(acts: Sequence[DialogueAct], text: str, domain: Domain) -> tuple[DialogueAct, ...]:
+    """``acts`` and ``inform(d, s, v)`` for each categorical search slot ``s`` that no act of the turn
+    speaks of, when the text writes, as whole words, exactly one value of ``s`` that no other slot of the
+    domain has ("a 5 star hotel in the south": the hotel's type ``hotel``). Languages written without
+    spaces between words are left as they are (a value inside a longer word is no value); so is a turn
+    whose acts speak of another sub-domain ("a taxi to the museum"), and a value written inside another
+    act's value ("the harbour view hotel")."""
+    if domain.language == "zh" or not text:
+        return tuple(acts)
+    lowered = text.casefold()
+    if len(lowered) != len(text):
+        return tuple(acts)
+    others = {a.domain for a in acts if a.domain in domain.schemas}
+    for act in acts:  # a value inside another's words ("the harbour view hotel") is not said on its own
+        value = act.value.casefold()
+        if len(value) >= MIN_FORM and len(value) == len(act.value):
+            lowered = _whole_words(value).sub(" " * len(value), lowered)
+    informed = {(a.domain, a.slot) for a in acts if a.slot and a.intent != EXCLUDE}
+    carried = {(a.slot, a.value.casefold()) for a in acts if a.slot}
+    found: dict[tuple[str, str], dict[str, str]] = {}
+    for form, (subdomain, slot, value) in _unique_values(domain).items():
+        if (slot, value.casefold()) in carried or (slot, form) in carried:
+            continue  # read already (ruled out, say: "a hotel, not a guesthouse")
+        if form in lowered and _whole_words(form).search(lowered):
+            start = lowered.find(form)
+            found.setdefault((subdomain, slot), {})[value] = text[start : start + len(form)]
+    added = [
+        DialogueAct("inform", subdomain, slot, next(iter(values.values())))  # as written: negation reads it
+        for (subdomain, slot), values in sorted(found.items())
+        if len(values) == 1 and (subdomain, slot) not in informed and ("", slot) not in informed
+        and others <= {subdomain}  # a turn about another sub-domain ("a taxi to the museum") is left alone
+    ]
+    return (*acts, *added)
+
+
 def _booking_details(domain: Domain) -> set[str]:
     return {n for s in domain.schemas.values() if s.booking is not None for n in s.booking.slots}
 
@@ -301,6 +370,7 @@ def widen_values(acts: Sequence[DialogueAct], text: str, domain: Domain) -> tupl
     writes around every occurrence of it, times and numbers to the whole expression, and number booking
     details the tagger missed added (see the module docstring)."""
     acts = missed_details(whole_expressions(acts, text, domain), text, domain)
+    acts = missed_constraints(acts, text, domain)
     lowered = text.casefold()
     out = []
     for act in acts:
