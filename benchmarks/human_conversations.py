@@ -12,8 +12,10 @@ the pipeline turn by turn and scored against its goal by :mod:`tod.evaluation.co
 the database's values, the booking made with the goal's details).
 
 - city guide: ``pipelines/cityguide.yaml`` as shipped (its NLU from the cache, trained when missing);
-- MultiWOZ, with ``--multiwoz-model DIR``: ``pipelines/multiwoz.yaml`` with that act NLU (the one
-  ``benchmarks/act_nlu.py --corpus multiwoz --keep DIR`` trains on 80% of val);
+- MultiWOZ, with ``--multiwoz-model DIR``: ``pipelines/multiwoz.yaml`` with that act NLU (such as the
+  one ``tod train nlu --corpus multiwoz --train-split val --dev-fraction 0.2 --split-seed 13
+  --context-turns 2`` trains on 80% of val, as ``benchmarks/act_nlu.py`` does; ``python -m benchmarks``
+  passes simulation's MultiWOZ NLU, which adds synthesised dialogues);
 - MultiWOZ, with ``--multiwoz-synthesised``: its default NLU synthesised from the user templates
   (trained on first use: long).
 
@@ -84,7 +86,7 @@ def main() -> int:
     if args.multiwoz_model:
         model = str(Path(args.multiwoz_model).resolve())
         runs.append(
-            run("MultiWOZ, act NLU trained on 80% of val", "multiwoz", conversations / "multiwoz.txt",
+            run(f"MultiWOZ, act NLU {Path(model).name} (--multiwoz-model)", "multiwoz", conversations / "multiwoz.txt",
                 {"nlu.model": model}, mwz_data, args.cache_dir)
         )
     if args.multiwoz_synthesised:
