@@ -128,5 +128,8 @@ def test_invalid_configuration_is_a_config_error(cityguide, params, message):
     ],
 )
 def test_minilm_answers(minilm_knowledge, text, start):
+    """The right answer or entity: its text in the first sentence (an entity's fact sentence may open
+    with "I have ...", one of the system templates' wordings)."""
     state = DialogueState()
-    assert RetrievalFallback(minilm_knowledge).respond(text, state).startswith(start)
+    answer = RetrievalFallback(minilm_knowledge).respond(text, state)
+    assert start in answer.split(". ")[0] + ".", answer
