@@ -49,8 +49,8 @@ CITYGUIDE_HUMAN = ("multiwoz-val", "camrest", "woz")
 #: pipeline -> (its synthetic NLU's recipe, that recipe's key, the simulated user's reader key)
 PINNED = {
     "cityguide": (
-        SynthRecipe(dialogues=3000, epochs=3, context_turns=1, human=CITYGUIDE_HUMAN, human_turns=4000),
-        "f710e83f0422c6ba",
+        SynthRecipe(dialogues=3000, epochs=3, context_turns=1, human=CITYGUIDE_HUMAN, human_turns=2000),
+        "77e2bc96c3c1938f",
         "b3811df2585eaea5",
     ),
     "multiwoz": (SynthRecipe(), "0bacb5ee60165887", "bb08101e9fadd8fc"),
