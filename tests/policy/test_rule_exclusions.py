@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tod.acts import EXCLUDE, GENERAL, DialogueAct
 from tod.belief import BeliefState, DomainBelief
 from tod.domain.act_space import system_act_space
@@ -13,22 +11,8 @@ from tod.nlg.template import TemplateNLG
 from tod.policy.rule import RulePolicy
 from tod.state import DialogueState
 
-from .test_rule import in_space, make_state, predict
-
-
-@pytest.fixture(scope="module")
-def context() -> BuildContext:
-    return BuildContext.open("cityguide", seed=7)
-
-
-@pytest.fixture(scope="module")
-def policy(context: BuildContext) -> RulePolicy:
-    return RulePolicy.from_config(context)
-
-
-@pytest.fixture(scope="module")
-def db(context: BuildContext) -> Database:
-    return context.database
+# the city guide's context, rule policy and database, as the rule policy's own tests build them
+from .test_rule import context, db, in_space, make_state, policy, predict  # noqa: F401
 
 
 def X(domain: str, slot: str, value: str) -> DialogueAct:
