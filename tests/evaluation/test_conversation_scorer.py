@@ -160,7 +160,9 @@ def test_a_goal_sub_domain_the_domain_lacks_is_an_error(scorer, tmp_path):
 @pytest.mark.parametrize(
     "left, right, same",
     [("8pm", "20:00", True), ("19:30", "7:30 pm", True), ("4", "4.0", True), ("Centre", " centre ", True),
-     ("8", "20:00", False), ("friday", "saturday", False), ("", "", False), (None, "x", False), ("?", "?", True)],
+     ("8", "20:00", False), ("friday", "saturday", False), ("", "", False), (None, "x", False), ("?", "?", True),
+     ("the cambridge belfry", "Cambridge Belfry", True), ("the", "", False), ("the place", "place", True),
+     ("the lensfield hotel", "lensfield", False)],
 )
 def test_same_value(left, right, same):
     assert same_value(left, right) is same
@@ -242,3 +244,26 @@ def test_a_list_of_names_settles_none_and_facts_after_it_need_a_name(scorer, tmp
     picked = [A("select", "restaurant", "name", "trattoria lucca"), *unnamed]  # one name offered alone settles it
     (verdict,) = scorer.score(conversation(tmp_path, ITALIAN), state({"food": "italian", "area": "centre"}, [picked]))
     assert verdict.success, verdict.problems
+
+
+def test_a_name_two_rows_share_is_scored_as_the_row_the_goal_wants(tmp_path):
+    """MultiWOZ's train database gives 336 IDs to two trains each (other days): the entity is the one that
+    meets the goal, and its facts are that row's."""
+    from tests.conftest import require_shared
+
+    database = open_database("multiwoz", data_dir=require_shared("multiwoz"))
+    rows = [e for e in database.entities("train") if e.name == "TR4765"]
+    assert len(rows) == 2 and database.lookup("train", "TR4765").get("day") == "monday"
+    goal = {"train": {"info": {"departure": "cambridge", "destination": "stevenage", "day": "thursday"},
+                      "reqt": ["leaveAt"]}}
+    told = [A("inform", "train", "trainID", "TR4765"), A("inform", "train", "leaveAt", "17:21")]
+    belief = BeliefState().with_domain(
+        "train", DomainBelief(FrozenMap({"departure": "cambridge", "destination": "stevenage", "day": "thursday"}))
+    )
+    history = (Turn(USER, "u", ()), Turn(SYSTEM, "s", tuple(told)))
+    scorer = ConversationScorer(database.domain, database)
+    (verdict,) = scorer.score(conversation(tmp_path, goal), DialogueState(belief=belief, history=history))
+    assert verdict.success, verdict.problems
+    wrong = (Turn(USER, "u", ()), Turn(SYSTEM, "s", (told[0], A("inform", "train", "leaveAt", "15:06"))))
+    (verdict,) = scorer.score(conversation(tmp_path, goal), DialogueState(belief=belief, history=wrong))
+    assert verdict.requested is False  # monday's train's time is not the thursday train's

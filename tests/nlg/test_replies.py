@@ -154,3 +154,10 @@ def test_malformed_case_options_are_refused(extra: dict, message: str) -> None:
 def test_chinese_templates_are_unchanged_by_the_case_options() -> None:
     zh = TemplateNLG.for_domain("crosswoz", side="system")
     assert zh.templates.names == "as-is" and not zh.templates.capitalise
+
+
+def test_a_value_that_ends_a_sentence_gets_one_full_stop() -> None:
+    from tod.nlg.english import one_full_stop
+
+    assert one_full_stop("It opens from 9 a.m. to 5 p.m..") == "It opens from 9 a.m. to 5 p.m."
+    assert one_full_stop("Wait...") == "Wait..." and one_full_stop("Done.") == "Done." and one_full_stop("") == ""

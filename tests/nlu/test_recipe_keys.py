@@ -50,10 +50,10 @@ CITYGUIDE_HUMAN = ("multiwoz-val", "camrest", "woz")
 PINNED = {
     "cityguide": (
         SynthRecipe(dialogues=3000, epochs=3, context_turns=1, human=CITYGUIDE_HUMAN, human_turns=2000),
-        "77e2bc96c3c1938f",
-        "b3811df2585eaea5",
+        "f069050a0c8b95f5",
+        "fa8851204d7ac800",
     ),
-    "multiwoz": (SynthRecipe(), "0bacb5ee60165887", "bb08101e9fadd8fc"),
+    "multiwoz": (SynthRecipe(), "8f82ef52517f57ab", "e1138addd118c7b1"),
     "crosswoz": (SynthRecipe(epochs=6, extend_vocabulary=True), "aa9ee7d4768b383b", "32b5b4c137d9f39b"),
 }
 #: pipeline -> fingerprints of the first generated training data: SynthRecipe(dialogues=40), ReaderRecipe(dialogues=10)

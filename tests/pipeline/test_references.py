@@ -104,7 +104,8 @@ def test_a_description_picks_the_one_listed_entity_that_fits(context: BuildConte
     said = NLUResult(text=f"the one in the {areas[unique[0]]}",
                      acts=(DialogueAct("inform", "restaurant", "area", areas[unique[0]]),))  # fmt: skip
     result = resolve_references(said, state, context.database)
-    assert result.acts == (DialogueAct("inform", "restaurant", "name", unique[0]),)
+    # the description's value stays, as a wish the item picked meets
+    assert result.acts == (said.acts[0], DialogueAct("inform", "restaurant", "name", unique[0]))
 
 
 def test_a_fourth_of_three_names_names_nothing_and_is_no_number(context: BuildContext) -> None:

@@ -27,7 +27,9 @@ A slot's ``field`` defaults to its name; ``field: null`` marks a slot the databa
 ``range`` (number and time slots) bounds the values a booking takes, ``null`` for an open end;
 ``likely`` (time slots) is the plausible span a time written without am/pm is read into;
 ``units`` (number slots) the words written after the number ("nights"), ``party: true`` a number
-of people (the language's "just me", "me and my wife" fill it).
+of people (the language's "just me", "me and my wife" fill it); ``marked_by`` the words written right
+before a value of the slot ("from" of a departure, "to" of a destination), which tell two values of one
+turn apart.
 Every problem raises :class:`DomainError` naming the file, the key path and what was expected.
 """
 
@@ -90,13 +92,14 @@ class _Reader(FileChecker):
                 raise self.fail(f"{path}.{key}[{i}]", f"expected a string, found {type(item).__name__} {item!r}{hint}")
         return tuple(str(item) for item in items)
 
-    def words(self, data: Mapping[str, Any], path: str) -> tuple[str, ...]:
-        """The ``words`` people use for a sub-domain or slot, normalised, each once; none may be empty."""
+    def words(self, data: Mapping[str, Any], path: str, key: str = "words") -> tuple[str, ...]:
+        """The ``words`` people use for a sub-domain or slot (or another list of words, ``key``),
+        normalised, each once; none may be empty."""
         out = []
-        for i, item in enumerate(self.strings(data, "words", path)):
+        for i, item in enumerate(self.strings(data, key, path)):
             word = norm_text(item)
             if not word:
-                raise self.fail(f"{path}.words[{i}]", f"expected a word or phrase, found {item!r}")
+                raise self.fail(f"{path}.{key}[{i}]", f"expected a word or phrase, found {item!r}")
             out.append(word)
         return tuple(dict.fromkeys(out))
 
@@ -184,7 +187,8 @@ def _schema(r: _Reader, name: str, body: Mapping[str, Any], shared: dict[str, st
 
 def _slot(r: _Reader, name: str, body: Mapping[str, Any], path: str, shared: dict[str, str]) -> Slot:
     allowed = ("kind", "informable", "requestable", "bookable", "field", "op", "values", "synonyms", "forms")
-    r.keys(body, path, (*allowed, "target", "items", "description", "words", "range", "likely", "units", "party"))
+    more = ("target", "items", "description", "words", "marked_by", "range", "likely", "units", "party")
+    r.keys(body, path, (*allowed, *more))
     kind = r.get(body, "kind", path, str, "text")
     if kind not in SLOT_KINDS:
         raise r.fail(f"{path}.kind", f"expected one of {list(SLOT_KINDS)}, found {kind!r}")
@@ -222,6 +226,7 @@ def _slot(r: _Reader, name: str, body: Mapping[str, Any], path: str, shared: dic
         items=items,
         description=r.get(body, "description", path, str, ""),
         words=r.words(body, path),
+        marked_by=r.words(body, path, "marked_by"),
         range=_range(r, body, path, kind),
         likely=_likely(r, body, path, kind),
         units=_units(r, body, path, kind),

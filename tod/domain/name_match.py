@@ -177,3 +177,27 @@ def match_name(
     runner_up = next((s for s, _, n in scored[1:] if _key(n, ampersand) != _key(name, ampersand)), 0.0)
     sure = best >= SURE_SCORE and best - runner_up >= SURE_MARGIN
     return NameMatch(subdomain, name, round(best, 4), sure)
+
+
+def exact_names_in_text(database: Database, subdomains: Sequence[str], text: str) -> list[NameMatch]:
+    """The database names ``text`` writes exactly (by :func:`~tod.domain.normalise.name_key`: case, spacing
+    and a leading "the" aside), longest stretches first, each name once, stretches not overlapping; a
+    cheap look-up of every stretch of 1 to :data:`MAX_NAME_WORDS` words, for turns whose acts the NLU did read."""
+    tokens = [t.strip(".'") for t in re.split(r"[\s,;!?\"()]+", text.lower()) if t]
+    tokens = [t for t in tokens if t]
+    if not tokens or len(tokens) > 200:
+        return []
+    found: list[tuple[int, NameMatch]] = []
+    used: set[int] = set()
+    for n in range(min(MAX_NAME_WORDS, len(tokens)), 0, -1):
+        for i in range(len(tokens) - n + 1):
+            stretch = " ".join(tokens[i : i + n])
+            if set(range(i, i + n)) & used or len(name_key(stretch)) < 4:
+                continue
+            for subdomain in subdomains:
+                entity = database.lookup(subdomain, stretch) if subdomain in database.subdomains else None
+                if entity is not None and all(m.name != entity.name for _, m in found):
+                    found.append((i, NameMatch(subdomain, entity.name, 1.0, True)))
+                    used |= set(range(i, i + n))
+                    break
+    return [m for _, m in sorted(found, key=lambda f: f[0])]

@@ -102,6 +102,9 @@ class Slot:
     #: What people call the slot when they ask for it or refer to it ("phone number", "part of town"),
     #: normalised; the slot's own name counts too (:attr:`called`).
     words: tuple[str, ...] = ()
+    #: Words written right before a value of the slot ("from" cambridge, "to" ely), normalised: they tell
+    #: two values the NLU gave one slot apart (:mod:`tod.pipeline.twin_values`).
+    marked_by: tuple[str, ...] = ()
 
     @property
     def called(self) -> tuple[str, ...]:
@@ -191,6 +194,9 @@ class Schema:
     #: What people call the sub-domain ("somewhere to stay"), normalised; its own name counts too
     #: (:attr:`called`).
     words: tuple[str, ...] = ()
+    #: Words written right before a value of the slot ("from" cambridge, "to" ely), normalised: they tell
+    #: two values the NLU gave one slot apart (:mod:`tod.pipeline.twin_values`).
+    marked_by: tuple[str, ...] = ()
 
     @property
     def called(self) -> tuple[str, ...]:

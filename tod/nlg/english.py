@@ -46,3 +46,9 @@ def title_case(name: str) -> str:
 def capitalise_first(text: str) -> str:
     """``text`` with its first letter raised when it starts with a lower-case letter (same length)."""
     return text[:1].upper() + text[1:] if text[:1].islower() else text
+
+
+def one_full_stop(text: str) -> str:
+    """``text`` without the second of two full stops at its end (a value that ends a sentence itself, put
+    before a template's own full stop: "... tuesday to sunday.."); an ellipsis is kept."""
+    return text[:-1] if text.endswith("..") and not text.endswith("...") else text

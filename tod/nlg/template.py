@@ -27,7 +27,7 @@ from tod.dialogue import SYSTEM, ActSpan
 from tod.domain.context import BuildContext
 from tod.domain.ontology import Domain
 from tod.errors import ConfigError
-from tod.nlg.english import capitalise_first
+from tod.nlg.english import capitalise_first, one_full_stop
 from tod.nlg.plan import Item, Step, plan
 from tod.nlg.render import Piece, domain_fields, fill, join, sanitise, slot_name, value_piece
 from tod.nlg.templates import SIDES, TemplateSet, default_template_path, load_templates, ontology_only
@@ -150,6 +150,9 @@ class TemplateNLG:
                 continue
             if self.templates.capitalise:
                 piece = Piece(capitalise_first(piece.text), piece.spans)
+            if one_full_stop(piece.text) != piece.text:  # "... to sunday." + ".": one full stop
+                end = len(piece.text) - 1
+                piece = Piece(piece.text[:end], tuple((a, b, min(e, end)) for a, b, e in piece.spans))
             if text:
                 text += separator
             spans.extend(ActSpan(act, start, end) for act, start, end in piece.shifted(len(text)))

@@ -15,7 +15,10 @@ takes the asked sub-domain unless the turn itself speaks of another (:func:`answ
 a booking detail scoped to a sub-domain the turn does not otherwise speak of joins the one it
 does (:func:`details_with_the_turn`). A name goes to the sub-domain whose database knows it
 (:func:`names_from_the_database`). An inform the NLU gave a sub-domain the turn does not speak of, of a
-slot the sub-domain under discussion has, is a correction of that one (:func:`corrections_in_focus`).
+slot the sub-domain under discussion has, is a correction of that one (:func:`corrections_in_focus`);
+a request the NLU gave such a sub-domain asks about the entity under discussion (:func:`requests_in_discussion`).
+A transport's place the turn gives without speaking of the transport is the name it writes
+(:func:`places_as_names`: "when is kettles yard open" is no taxi to Kettle's Yard).
 """
 
 from __future__ import annotations
@@ -24,14 +27,16 @@ from dataclasses import replace
 from typing import Sequence
 
 from tod._schema import FrozenMap
-from tod.acts import SLOT_INTENTS, DialogueAct
+from tod.acts import REQUEST_INTENTS, SLOT_INTENTS, DialogueAct
 from tod.belief import DONTCARE, BeliefState
 from tod.domain.database import Database
 from tod.domain.memory import remember
-from tod.domain.name_match import match_name, names_in_text
+from tod.domain.name_match import exact_names_in_text, match_name, names_in_text
 from tod.domain.normalise import name_key, norm_text
 from tod.domain.ontology import Domain, Schema
+from tod.domain.roles import is_place, place_slots
 from tod.pipeline.reading import Words
+from tod.pipeline.twin_values import marked
 from tod.state import DialogueState
 
 
@@ -55,6 +60,7 @@ def resolve_domains(acts: Sequence[DialogueAct], state: DialogueState, domain: D
     if not loose:
         return tuple(acts)
     order = focus_order(acts, state, domain)
+    loose, acts = _numbers_refitted(loose, list(acts), order, domain)
     # details given together belong together: "for 7 people, 5 nights from tuesday" is one booking,
     # of the sub-domain in focus that has every one of those slots (only a hotel has nights)
     together = next((d for d in order if all(_has(domain, d, a.slot) for a in loose)), None)
@@ -73,6 +79,34 @@ def resolve_domains(acts: Sequence[DialogueAct], state: DialogueState, domain: D
             target = having[0] if len(having) == 1 else None
         out.append(replace(act, domain=target) if target else act)
     return tuple(out)
+
+
+def _numbers_refitted(
+    loose: list[DialogueAct], acts: list[DialogueAct], order: Sequence[str], domain: Domain
+) -> tuple[list[DialogueAct], list[DialogueAct]]:
+    """A number detail the sub-domain in focus lacks, given with details it has, is its one number booking
+    detail the turn leaves out: "table for 2 friday 1pm" read as 2 nights is 2 people for the restaurant."""
+    if not order or len(loose) < 2:
+        return loose, acts
+    schema = domain.schemas[order[0]]
+    missing = [a for a in loose if schema.slot(a.slot) is None]
+    if len(missing) != 1 or (spec := _number_slot(domain, missing[0].slot)) is None or spec.kind != "number":
+        return loose, acts
+    given = {a.slot for a in loose}
+    free = [
+        n for n in (schema.booking.slots if schema.booking is not None else ())
+        if schema.slots[n].kind == "number" and n not in given
+    ]
+    if len(free) != 1:
+        return loose, acts
+    refitted = replace(missing[0], slot=free[0])
+    return [refitted if a is missing[0] else a for a in loose], [refitted if a is missing[0] else a for a in acts]
+
+
+def _number_slot(domain: Domain, slot: str):
+    """The slot ``slot`` of the sub-domains that have it, when they agree on its kind; else ``None``."""
+    specs = [s.slots[slot] for s in domain.schemas.values() if slot in s.slots]
+    return specs[0] if specs and len({x.kind for x in specs}) == 1 else None
 
 
 def names_from_the_database(acts: Sequence[DialogueAct], database: Database) -> tuple[DialogueAct, ...]:
@@ -98,17 +132,36 @@ def names_from_the_database(acts: Sequence[DialogueAct], database: Database) -> 
     return tuple(out)
 
 
-def names_from_the_text(acts: Sequence[DialogueAct], text: str, database: Database) -> tuple[DialogueAct, ...]:
-    """``acts`` and, when none of them speaks of a sub-domain (the NLU understood nothing of the task, or
-    took the turn for small talk: "wheres the salt & ancor", "is il gabbiano expensive?"), an inform of
-    each database name the text writes, exactly or surely misspelt
-    (:func:`tod.domain.name_match.names_in_text`), so the turn stays with the task."""
+def names_from_the_text(
+    acts: Sequence[DialogueAct], text: str, database: Database, *, tagged: Sequence[DialogueAct] | None = None
+) -> tuple[DialogueAct, ...]:
+    """``acts`` and an inform of each database name the text writes that no act gives.
+
+    When no act speaks of a sub-domain's slots (the NLU understood nothing of the task, took the turn for
+    small talk or read only a bare sub-domain: "wheres the salt & ancor", "can i get a room at the
+    saltmarsh b&b"), names written exactly or surely misspelt count
+    (:func:`tod.domain.name_match.names_in_text`), so the turn stays with the task; otherwise only names
+    written exactly (:func:`~tod.domain.name_match.exact_names_in_text`: "is the cellar club any good"),
+    and an inform the tagger took from inside such a name ("club" as a type) is dropped. ``tagged``: the
+    acts the NLU itself gave, when ``acts`` also hold values read from the words (by default ``acts``)."""
     schemas = database.domain.schemas
-    if any(a.domain in schemas for a in acts) or not text:
+    if not text:
         return tuple(acts)
     named = [d for d in database.subdomains if schemas[d].name_slot]
-    found = names_in_text(database, named, text)
-    return (*acts, *(DialogueAct("inform", m.subdomain, schemas[m.subdomain].name_slot, m.name) for m in found))
+    read = any(a.domain in schemas and a.slot for a in (acts if tagged is None else tagged))
+    found = exact_names_in_text(database, named, text) if read else names_in_text(database, named, text)
+    # a name any act gives already (as a name, or as a taxi's place: "from the cambridge belfry") is read
+    given = [name_key(a.value) for a in acts if a.slot and a.value]
+    found = [m for m in found if not any(name_key(m.name) in g for g in given)]
+    if not found:
+        return tuple(acts)
+    inside = {(m.subdomain, norm_text(m.name)) for m in found}
+    kept = [
+        a for a in acts
+        if not (a.intent == "inform" and a.slot and a.value
+                and any(d == a.domain and f" {norm_text(a.value)} " in f" {n} " for d, n in inside))
+    ]
+    return (*kept, *(DialogueAct("inform", m.subdomain, schemas[m.subdomain].name_slot, m.name) for m in found))
 
 
 def _spelt_name(act: DialogueAct, named: Sequence[str], database: Database) -> DialogueAct:
@@ -225,3 +278,55 @@ def _fits(schema: Schema, slot: str, value: str) -> bool:
     if not spec.values or value == DONTCARE:
         return True
     return norm_text(value, spec.synonyms) in spec.values
+
+
+def requests_in_discussion(
+    acts: Sequence[DialogueAct], words: Words, state: DialogueState, domain: Domain
+) -> tuple[DialogueAct, ...]:
+    """A request the NLU gave a sub-domain the turn does not speak of asks about the sub-domain under discussion.
+
+    "Phone?" after a restaurant was offered asks for the restaurant's phone, whatever sub-domain the NLU
+    guessed (an attraction's): the request takes the sub-domain the conversation is discussing (read on
+    ``state``, the state before the turn) when that one can tell the slot. A sub-domain the turn speaks
+    of keeps its requests: one named by its words ("the hotel's phone") or by another act of the turn
+    (a name, an inform).
+    """
+    current = remember(state, domain).discussing
+    if current is None:
+        return tuple(acts)
+    target = domain.schemas[current]
+    spoken = {d for d, schema in domain.schemas.items() if words.names_subdomain(schema)}
+    spoken |= {a.domain for a in acts if a.domain in domain.schemas and a.intent not in REQUEST_INTENTS}
+    out = []
+    for act in acts:
+        moved = act.intent in REQUEST_INTENTS and act.domain in domain.schemas and act.domain != current
+        spec = target.slot(act.slot) if moved and act.slot else None
+        if moved and act.domain not in spoken and spec is not None and spec.requestable:
+            act = replace(act, domain=current)
+        out.append(act)
+    return tuple(dict.fromkeys(out))
+
+
+def places_as_names(
+    acts: Sequence[DialogueAct], words: Words, state: DialogueState, database: Database
+) -> tuple[DialogueAct, ...]:
+    """An inform of a transport's place (a taxi's destination) in a turn that does not speak of the transport
+    (neither its words, nor the place's markers before it: "to", "from"; nor any earlier turn of the
+    conversation: "when is kettels yard open") is an inform of
+    the name of the place it surely names (:func:`tod.domain.name_match.match_name` over the sub-domains
+    that are places), when one does; anything else is left as it is."""
+    domain = database.domain
+    recent = set(remember(state, domain).recency)
+    places = [d for d in database.subdomains if is_place(domain.schemas[d]) and domain.schemas[d].name_slot]
+    out = []
+    for act in acts:
+        schema = domain.schemas.get(act.domain)
+        transport = schema is not None and act.intent == "inform" and act.slot in place_slots(schema)
+        # "to kettles yard", "from the museum": a place of the transport all the same
+        said = transport and marked(" ".join(words.words), act.value, schema.slots[act.slot].marked_by)
+        if transport and act.value and not said and act.domain not in recent and not words.names_subdomain(schema):
+            found = match_name(database, places, act.value)
+            if found is not None and found.sure:
+                act = DialogueAct("inform", found.subdomain, domain.schemas[found.subdomain].name_slot, found.name)
+        out.append(act)
+    return tuple(out)

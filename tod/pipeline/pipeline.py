@@ -31,22 +31,35 @@ from tod.belief import BeliefState
 from tod.dialogue import SYSTEM, USER, Turn
 from tod.domain.context import BuildContext
 from tod.domain.matches import query_belief
+from tod.domain.memory import remember
 from tod.errors import PipelineError
 from tod.nlu.negation import read_negations
+from tod.pipeline.column_values import column_values
 from tod.pipeline.config import PipelineConfig, RoutingConfig
 from tod.pipeline.focus import (
     corrections_in_focus,
     forget_unknown_names,
     names_from_the_database,
     names_from_the_text,
+    places_as_names,
+    requests_in_discussion,
     resolve_domains,
 )
 from tod.pipeline.questions import entity_questions
-from tod.pipeline.reading import Words, follow_up, indifferent_answer, requests_in_focus
+from tod.pipeline.reading import (
+    FOLLOW_UP_WORDS,
+    Words,
+    follow_up,
+    indifferent_answer,
+    indifferent_values,
+    requests_by_words,
+    requests_in_focus,
+)
 from tod.pipeline.references import resolve_references
 from tod.pipeline.slot_references import slot_references
 from tod.pipeline.turn_words import turn_words
-from tod.pipeline.values import widen_values
+from tod.pipeline.twin_values import changed_values, transport_places, twin_values
+from tod.pipeline.values import missed_constraints, widen_values
 from tod.state import ROUTE_FALLBACK, ROUTE_TASK, DBResults, DialogueState
 from tod.text import clean_text as safe_text
 from tod.types import NLUResult
@@ -182,16 +195,21 @@ class Pipeline:
         if not isinstance(result, NLUResult):
             raise PipelineError(f"NLU {type(self.nlu).__name__}.parse returned {type(result).__name__}, not NLUResult")
         nlu_time = time.perf_counter() - started
-        widened = widen_values(result.acts, clean, self.context.domain)
+        widened = twin_values(widen_values(result.acts, clean, self.context.domain), clean, self.context.domain)
+        widened = column_values(widened, clean, self.context.database)  # "stansted": "stansted airport"
+        widened = transport_places(widened, clean, self.context.database)  # "taxi ... to the lensfield hotel"
         # names as the database writes them ("trattoria luca" is trattoria lucca), also in the history;
         # and those the text writes when the NLU understood nothing of the task
         widened = names_from_the_database(widened, self.context.database)
-        widened = names_from_the_text(widened, clean, self.context.database)
+        widened = names_from_the_text(widened, clean, self.context.database, tagged=result.acts)
         if widened != tuple(result.acts):  # 免费 tagged inside 不免费: the whole known value
             result = replace(result, acts=widened)
         negated = read_negations(clean, result.acts, result.slots, self.context.domain)
-        if negated != tuple(result.acts):  # "not in the north": the tagged value is ruled out
-            result = replace(result, acts=negated)
+        if negated != tuple(result.acts):  # "not in the north": the tagged value is ruled out, and a value
+            # of the slot said besides ("a hotel, not a guesthouse") is read again
+            result = replace(result, acts=missed_constraints(negated, clean, self.context.domain))
+        if self._words is not None:  # "price doesnt matter" tagged as a price range: no preference
+            result = replace(result, acts=indifferent_values(result.acts, self._words))
         result = resolve_references(result, state, self.context.database)  # "the second one": a listed name
         read = self._read_short_turn(result.acts, clean, state)
         if read is not None:  # read from the words themselves, exactly: as sure as the words are
@@ -211,7 +229,23 @@ class Pipeline:
             return None
         domain = self.context.domain
         read = indifferent_answer(acts, text, state, domain, self._words)
-        return read if read is not None else follow_up(acts, text, state, domain, self._words)
+        read = read if read is not None else follow_up(acts, text, state, domain, self._words)
+        return read if read is not None else self._values_in_focus(acts, text, state)
+
+    def _values_in_focus(
+        self, acts: Sequence[DialogueAct], text: str, state: DialogueState
+    ) -> tuple[DialogueAct, ...] | None:
+        """For a short turn the NLU found no task act in, the values of the sub-domain under discussion its
+        words write ("is it cheap?": a question about the restaurant discussed; "cheap then"); ``None``
+        when it writes none or there is no such sub-domain."""
+        domain = self.context.domain
+        if any(a.domain in domain.schemas or a.slot for a in acts if a.intent != CHITCHAT):
+            return None
+        current = remember(state, domain).discussing
+        if current is None or len(text.split()) > FOLLOW_UP_WORDS:
+            return None
+        found = missed_constraints((), text, domain, within=current)
+        return found or None
 
     def step_acts(
         self, state: DialogueState, user_acts: Sequence[DialogueAct], *, text: str = "", generate: bool = True
@@ -284,6 +318,7 @@ class Pipeline:
         user_acts = resolve_domains(said, state, self.context.domain)
         if read_words and self._words is not None and user_turn.text:
             user_acts = self._in_context(user_acts, user_turn.text, state)
+        user_turn = replace(user_turn, acts=tuple(user_acts))  # the history keeps what the turn was read as
         t0 = time.perf_counter()
         belief = self.dst.update(state.belief, user_acts, state.system_acts)
         if not isinstance(belief, BeliefState):
@@ -324,8 +359,11 @@ class Pipeline:
         assert self._words is not None
         domain, database = self.context.domain, self.context.database
         words = Words.of(text, self._words)
+        acts = changed_values(places_as_names(acts, words, state, database), state.belief)
         acts = corrections_in_focus(acts, words, state, domain)
-        acts = requests_in_focus(acts, words, domain)
+        acts = requests_in_discussion(acts, words, state, domain)
+        discussing = remember(state, domain).discussing
+        acts = requests_by_words(requests_in_focus(acts, words, domain, discussing), words, domain)
         acts = slot_references(acts, words, state, domain, database)
         return entity_questions(acts, text, state, domain, database, self._words)
 

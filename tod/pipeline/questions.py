@@ -66,7 +66,7 @@ def entity_questions(
         entity = memory.of(subdomain).entity
         if entity is None or database.lookup(subdomain, entity) is None:
             continue
-        if _asks_for_a_search(words, acts, schema) or not _refers(words, entity, schema):
+        if _asks_for_a_search(words, acts, schema) or not _refers(words, entity, schema, acts):
             continue
         out = _checks(out, schema, words)
     return tuple(out)
@@ -115,9 +115,13 @@ def _at(tokens: Sequence[str], start: int, stop: int, phrase: str) -> bool:
     return any(tuple(tokens[i : i + len(parts)]) == tuple(parts) for i in range(start, min(stop, len(tokens))))
 
 
-def _refers(words: Words, entity: str, schema: Schema) -> bool:
-    """Whether the question is about ``entity``: it names it, refers to it, says "the <sub-domain>", or is a
-    few words that name no sub-domain at all."""
+def _refers(words: Words, entity: str, schema: Schema, acts: Sequence[DialogueAct]) -> bool:
+    """Whether the question is about ``entity``: it names it (as written, or as the NLU and the name matching
+    read it: "does the acorn guesthose have parking"), refers to it, says "the <sub-domain>", or is a few
+    words that name no sub-domain at all."""
+    named = [a.value for a in acts if a.domain == schema.name and a.slot in schema.name_slots]
+    if any(name_key(value) == name_key(entity) for value in named):
+        return True
     key = name_key(entity).split()
     tokens = words.words
     if key and any(tuple(tokens[i : i + len(key)]) == tuple(key) for i in range(len(tokens))):

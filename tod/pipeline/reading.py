@@ -14,7 +14,7 @@ NLU found nothing in (or only small talk) the acts its words plainly say, so tha
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
 from tod.acts import CHITCHAT, GENERAL, REQUEST_INTENTS, REQUESTED, DialogueAct
@@ -24,8 +24,8 @@ from tod.domain.ontology import Domain, Schema
 from tod.pipeline.turn_words import TurnWords, tokens
 from tod.state import DialogueState
 
-#: The most words a follow-up read from its words alone may have ("could i have their phone number please").
-FOLLOW_UP_WORDS = 7
+#: The most words a follow-up read from its words alone may have ("what car is it and the contact number").
+FOLLOW_UP_WORDS = 9
 #: Words at least this long match a misspelling one edit away.
 FUZZY_LENGTH = 5
 
@@ -53,11 +53,13 @@ class Words:
 
     def find(self, phrase: str, *, fuzzy: bool = False, start: int = 0) -> int:
         """The index of the first word of ``phrase`` in the turn's words at or after ``start``, or -1;
-        with ``fuzzy``, a long word also matches a misspelling one edit away."""
+        with ``fuzzy``, a long word also matches a misspelling one edit away (a function word never:
+        "where" is not "there")."""
         wanted = tuple(phrase.split())
         words = self.words
+        exact = self.language.exact_words
         for i in range(start, len(words) - len(wanted) + 1):
-            if all(_same(w, x, fuzzy) for w, x in zip(words[i : i + len(wanted)], wanted)):
+            if all(_same(w, x, fuzzy and x not in exact) for w, x in zip(words[i : i + len(wanted)], wanted)):
                 return i
         return -1
 
@@ -101,10 +103,10 @@ class Words:
 def _same(word: str, wanted: str, fuzzy: bool) -> bool:
     if word == wanted:
         return True
-    return fuzzy and len(wanted) >= FUZZY_LENGTH and len(word) >= FUZZY_LENGTH - 1 and _one_edit(word, wanted)
+    return fuzzy and len(wanted) >= FUZZY_LENGTH and len(word) >= FUZZY_LENGTH - 1 and one_edit(word, wanted)
 
 
-def _one_edit(a: str, b: str) -> bool:
+def one_edit(a: str, b: str) -> bool:
     """Whether ``a`` and ``b`` differ by one insertion, deletion, substitution or swap of neighbours."""
     if abs(len(a) - len(b)) > 1:
         return False
@@ -233,12 +235,32 @@ def indifferent_answer(
     return (DialogueAct("inform", subdomain, slot, DONTCARE), *kept)
 
 
-def requests_in_focus(acts: Sequence[DialogueAct], words: Words, domain: Domain) -> tuple[DialogueAct, ...]:
+def indifferent_values(acts: Sequence[DialogueAct], language: TurnWords) -> tuple[DialogueAct, ...]:
+    """``acts`` with each inform whose value is, word for word, one of the language's ways of saying "I do
+    not mind" ("doesnt matter" tagged as a price range) given the value ``dontcare``."""
+    out = []
+    for act in acts:
+        if act.intent == "inform" and act.slot and act.value and act.value != DONTCARE:
+            value = tokens(act.value)
+            if value and _starts(value, language.indifference) == len(value):
+                act = DialogueAct(act.intent, act.domain, act.slot, DONTCARE)
+        out.append(act)
+    return tuple(out)
+
+
+def requests_in_focus(
+    acts: Sequence[DialogueAct], words: Words, domain: Domain, discussing: str | None = None
+) -> tuple[DialogueAct, ...]:
     """``acts`` with each request of a slot its sub-domain does not have ("how much is it?" read as the
     price range of an attraction) replaced by requests of the slots of that sub-domain the turn's words
-    name (its entrance fee, by the ontology's ``words``); kept as it is when the words name none."""
+    name (its entrance fee, by the ontology's ``words``); kept as it is when the words name none. A request
+    no sub-domain was given for (the focus step found several with the slot and none in focus) is read so
+    for the sub-domain under discussion, ``discussing``."""
     out: list[DialogueAct] = []
     for act in acts:
+        home = act.domain if act.domain in domain.schemas else discussing if act.slot else None
+        if home is not None and act.domain != home and act.intent in REQUEST_INTENTS:
+            act = replace(act, domain=home)
         schema = domain.schemas.get(act.domain) if act.intent in REQUEST_INTENTS else None
         if schema is None or not act.slot or act.slot in schema.slots:
             out.append(act)
@@ -246,4 +268,19 @@ def requests_in_focus(acts: Sequence[DialogueAct], words: Words, domain: Domain)
         named = [s for s in words.slots_named(schema, schema.requestable) if s not in schema.name_slots]
         asked = [DialogueAct("request", act.domain, s, REQUESTED) for s in named]
         out += [a for a in asked if a not in out and a not in acts] or [act]
+    return tuple(out)
+
+
+def requests_by_words(acts: Sequence[DialogueAct], words: Words, domain: Domain) -> tuple[DialogueAct, ...]:
+    """``acts`` and, for each sub-domain the turn requests something of, requests of the other slots of it
+    the turn's words name ("what time does it leave and how much": the NLU read the time, the words the
+    price; "whereabouts is it": the address and the area)."""
+    out = list(acts)
+    requested = [a.domain for a in acts if a.intent in REQUEST_INTENTS and a.domain in domain.schemas]
+    for subdomain in dict.fromkeys(requested):
+        schema = domain.schemas[subdomain]
+        asked = {a.slot for a in out if a.domain == subdomain and a.intent in REQUEST_INTENTS}
+        named = [s for s in words.slots_named(schema, schema.requestable) if s not in schema.name_slots]
+        named = [s for s in _without_nested(schema, named, words) if s not in asked]
+        out += [DialogueAct("request", subdomain, s, REQUESTED) for s in named]
     return tuple(out)

@@ -15,7 +15,8 @@ hands the NLU's reading to :func:`resolve_references`, which
 3. picks the name: by position (``-1`` the last), the one name of a one-name list for "that one", or the
    one listed entity whose database values match what the turn describes ("the one in the north");
 4. drops the acts the NLU read from the reference words themselves (acts of a slot span inside the
-   reference, unless a span outside it gives the same slot) and adds ``inform(d, name, NAME)``.
+   reference, unless a span outside it gives the same slot) and adds ``inform(d, name, NAME)``; the
+   values of a description stay, as wishes the name picked meets ("the one in the north" keeps the north).
 
 A reference that points nowhere (the fourth of three names, "the second one" with no list) adds no name
 and still drops the misread acts: it is never taken as a number of people. Everything else is left as the
@@ -139,8 +140,8 @@ def resolve_references(result: NLUResult, state: DialogueState, database: Databa
         slot = domain.schemas[subdomain].name_slot
         assert slot is not None  # chosen above for having one
         pick = DialogueAct("inform", subdomain, slot, name)
-        if found.kind == DESCRIBED:  # the description picked the item: it is not a new constraint
-            acts = [a for a in acts if not _describes(a, subdomain)]
+        # a description's values stay: the user said them, and the item picked meets them ("the one in the
+        # east" keeps the east among what the user wants)
         acts = [a for a in acts if not (a.domain == subdomain and a.slot == slot and a.intent == "inform")]
         acts.append(pick)
     if tuple(acts) == tuple(result.acts):

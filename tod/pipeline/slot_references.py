@@ -1,7 +1,8 @@
 """Values that refer back: "the same area", "near it", "same day as the hotel", "the same group".
 
 A reference names a slot by its words (the domain's ``words`` of the slot: "area", "part of town", "day",
-"group") after a word for "same" (:attr:`~tod.pipeline.turn_words.TurnWords.same`), or is a relational
+"group") after a word for "same" (:attr:`~tod.pipeline.turn_words.TurnWords.same`) or right after a
+demonstrative ("from that day"), or is a relational
 word that is itself one of a slot's words ("near", "close to": the cityguide's and MultiWOZ's ``area``)
 followed by what it is near ("it", "there", "the restaurant", a name) or ending the turn ("nearby"). Its
 value is that slot's value in another sub-domain of the conversation: the sub-domain the turn names after
@@ -70,9 +71,11 @@ def _referred_slots(words: Words, domain: Domain) -> list[tuple[str, int]]:
                 slot_words[name] += [w for w in spec.words if w not in slot_words[name]]
     found: dict[str, int] = {}
     for i, _ in enumerate(tokens):
-        if any(_at(tokens, i, p) for p in language.same):
-            # the nearest slot word after "same" is the one it refers to ("same area, moderate price": the area)
-            for j in range(i + 1, min(i + 1 + REACH, len(tokens))):
+        same = any(_at(tokens, i, p) for p in language.same)
+        if same or any(_at(tokens, i, p) for p in language.demonstratives):
+            # the nearest slot word after "same" is the one it refers to ("same area, moderate price": the area);
+            # after "that", only the next word ("from that day")
+            for j in range(i + 1, min(i + 1 + (REACH if same else 1), len(tokens))):
                 hits = [
                     (name, j + len(w.split()))
                     for name, called in slot_words.items()

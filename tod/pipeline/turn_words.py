@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?|\?")
 
@@ -42,6 +43,8 @@ class TurnWords:
     corrections: tuple[str, ...]
     #: Words that refer to a value said earlier ("same").
     same: tuple[str, ...]
+    #: Words that refer to a value said earlier when a slot's word follows them at once ("from that day").
+    demonstratives: tuple[str, ...]
     #: Words that relate a place to another ("near", "close to"); a slot whose ``words`` include one of
     #: them is the slot they refer to ("near it": the same area).
     relational: tuple[str, ...]
@@ -55,6 +58,12 @@ class TurnWords:
     acknowledgements: tuple[str, ...]
     #: Words that ask for the sub-domain's slot without naming it ("please", "what about").
     asking: tuple[str, ...]
+
+    @cached_property
+    def exact_words(self) -> frozenset[str]:
+        """The function words a misspelling never stands for ("there" is not "where"): question words,
+        auxiliaries and referents."""
+        return frozenset(w for p in (*self.question_words, *self.auxiliaries, *self.referents) for w in p.split())
 
 
 ENGLISH = TurnWords(
@@ -89,6 +98,7 @@ ENGLISH = TurnWords(
         "lets say", "better", "prefer",
     ),
     same=("same", "the same"),
+    demonstratives=("that", "this"),
     relational=("near", "nearby", "close to", "close by", "around"),
     indifference=(
         "anywhere", "any", "anything", "whatever", "either", "either is fine", "any is fine", "anywhere is fine",
@@ -100,7 +110,7 @@ ENGLISH = TurnWords(
     ),
     thanks=(
         "thanks", "thank you", "thank u", "thankyou", "thx", "thnx", "thanx", "tnx", "ty", "tyvm", "ta",
-        "cheers", "many thanks", "thanks a lot",
+        "cheers", "many thanks", "thanks a lot", "much appreciated", "appreciated", "appreciate it",
     ),
     goodbyes=(
         "bye", "goodbye", "bye bye", "good bye", "see you", "see ya", "cya", "that's all", "thats all",

@@ -28,6 +28,7 @@ from typing import Callable, Sequence
 
 from tod.acts import EXCLUDE, DialogueAct
 from tod.belief import DONTCARE
+from tod.domain.normalise import norm_text
 from tod.domain.ontology import Domain, Slot
 from tod.domain.value_reading import (
     expression_around,
@@ -38,6 +39,7 @@ from tod.domain.value_reading import (
     read_time,
 )
 from tod.domain.value_words import ValueWords, value_words
+from tod.pipeline.reading import one_edit
 
 
 def _occurrences(text: str, part: str) -> list[int]:
@@ -127,13 +129,26 @@ def whole_expression(text: str, value: str, kind: str, words: ValueWords) -> str
     lowered, needle = text.casefold(), value.casefold().strip()
     if not needle or len(lowered) != len(text):  # casefold changed lengths (ß -> ss): offsets would not fit
         return None
-    start = lowered.find(needle)
+    start, end = _find_value(lowered, needle, words)
     if start < 0:
         return None
     span = expression_around(
-        text, start, start + len(needle), _reads(kind, words), lambda word: may_be_in_value(word, words)
+        text, start, end, _reads(kind, words), lambda word: may_be_in_value(word, words)
     )
     return None if span is None else trimmed(text[span[0] : span[1]], kind, words)
+
+
+def _find_value(lowered: str, needle: str, words: ValueWords) -> tuple[int, int]:
+    """Where ``needle`` is written in ``lowered`` (start, end; -1 when nowhere): a number the tagger's
+    value map wrote in digits ("7" of "quarter to seven") is found by its word too, as a whole word."""
+    start = lowered.find(needle)
+    if start >= 0 or not needle.isdigit():
+        return start, start + len(needle)
+    for word in sorted((w for w, n in words.numbers.items() if str(n) == needle), key=len, reverse=True):
+        match = _whole_words(word).search(lowered)
+        if match:
+            return match.start(), match.end()
+    return -1, -1
 
 
 def _kind(domain: Domain, act: DialogueAct) -> Slot | None:
@@ -149,24 +164,6 @@ def _kind(domain: Domain, act: DialogueAct) -> Slot | None:
     return specs[0]
 
 
-def _time_slot(domain: Domain, act: DialogueAct) -> str | None:
-    """The one booking time slot of the sub-domains a number act may belong to (its own, else every one
-    that has its slot), ``None`` when there is none or several (MultiWOZ: time, leaveAt, arriveBy)."""
-    schema = domain.schemas.get(act.domain)
-    own = [schema] if schema is not None else [s for s in domain.schemas.values() if s.slot(act.slot)]
-    for schemas in (own, list(domain.schemas.values())):
-        found = {
-            name
-            for s in schemas
-            if s.booking is not None
-            for name in s.booking.slots
-            if s.slots[name].kind == "time" and not s.slots[name].informable
-        }
-        if found:
-            return found.pop() if len(found) == 1 else None
-    return None
-
-
 def whole_expressions(acts: Sequence[DialogueAct], text: str, domain: Domain) -> tuple[DialogueAct, ...]:
     """``acts`` with the value of each inform of a time or number slot replaced by the whole expression
     the text writes around it (see the module docstring). A number the tagger took out of a clock time
@@ -174,20 +171,26 @@ def whole_expressions(acts: Sequence[DialogueAct], text: str, domain: Domain) ->
     its sub-domains have, given once."""
     words = value_words(domain.language)
     out: list[DialogueAct] = []
+    clocks: list[str] | None = None
     for act in acts:
         spec = _kind(domain, act) if act.intent == "inform" and act.slot and act.value else None
+        if spec is not None and spec.kind == "categorical" and spec.values and act.value.casefold() != DONTCARE:
+            if norm_text(act.value, spec.synonyms) not in spec.values:
+                clocks = find_clock_expressions(text, words) if clocks is None else clocks
+                if any(act.value.casefold() in c.casefold().split() for c in clocks):
+                    continue  # "quarter" of "quarter past seven" tagged as a day: no value of it
         # value forms (价格 100-150元) are read by the query, not here
         if spec is None or spec.kind not in ("time", "number") or act.value.casefold() == DONTCARE or spec.forms:
             out.append(act)
             continue
         if spec.kind == "number":
             clock = whole_expression(text, act.value, "time", words)
-            time_slot = _time_slot(domain, act) if clock and is_clock_expression(clock, words) else None
-            if clock and time_slot is not None:
-                schema = domain.schemas.get(act.domain)
-                # the act's sub-domain has no such time (a hotel's nights): the focus step places it
-                home = act.domain if schema is not None and schema.slot(time_slot) is not None else ""
-                out.append(DialogueAct(act.intent, home, time_slot, clock))
+            # the time slot the turn's words and sub-domains say; a sub-domain without one (a hotel's
+            # nights) leaves it to the focus step
+            clocked = clock is not None and is_clock_expression(clock, words)
+            home = _missed_time_slot(acts, text.casefold(), domain) if clocked else None
+            if clock and home is not None:
+                out.append(DialogueAct(act.intent, home[0], home[1], clock))
                 continue
         written = whole_expression(text, act.value, spec.kind, words)
         out.append(DialogueAct(act.intent, act.domain, act.slot, written) if written else act)
@@ -201,8 +204,9 @@ def missed_details(acts: Sequence[DialogueAct], text: str, domain: Domain) -> tu
     with one of its units ("a couple of nights", "four of us") or a party phrase of two words or more
     ("me and my wife"); and when the domain has one booking time slot and no act informs a time, that
     slot's inform when the text writes one clock time ("a table sunday at noon"; not a bare "at 8");
-    and in a turn that gives a booking detail, a categorical booking detail (a day) whose value or
-    synonym of four letters or more the text writes once ("lemongrass for tues 9pm").
+    and a categorical booking detail (a day) whose value or synonym of four letters or more the text writes
+    once, in a turn that gives a booking detail ("lemongrass for tues 9pm") or speaks of a sub-domain that
+    books with it ("thai food on saturday").
     Nothing is added when sub-domains disagree on the slot or the text gives it twice, differently."""
     words = value_words(domain.language)
     informed = {a.slot for a in acts if a.intent == "inform"}
@@ -216,13 +220,13 @@ def missed_details(acts: Sequence[DialogueAct], text: str, domain: Domain) -> tu
     if len(lowered) != len(text):
         return tuple(acts)
     added = []
-    times = _booking_times(domain)
     any_time = {n for s in domain.schemas.values() for n, t in s.slots.items() if t.kind == "time"}
-    if len(times) == 1 and not informed & any_time:
+    if not informed & any_time:
         clocks = {_read_clock(c, words): c for c in find_clock_expressions(text, words)}
-        if len(clocks) == 1:  # one time, said once: the one booking time ("a table sunday at noon")
+        home = _missed_time_slot(acts, lowered, domain) if len(clocks) == 1 else None
+        if home is not None:  # one time, said once ("a table sunday at noon", "leaving after 9")
             (clock,) = clocks.values()
-            added.append(DialogueAct("inform", "", next(iter(times)), trimmed(clock, "time", words)))
+            added.append(DialogueAct("inform", home[0], home[1], trimmed(clock, "time", words)))
     for name, spec in details.items():
         if name in informed:
             continue
@@ -233,8 +237,10 @@ def missed_details(acts: Sequence[DialogueAct], text: str, domain: Domain) -> tu
         if len(readings) == 1 and None not in readings:
             added.append(DialogueAct("inform", "", name, max(found, key=len)))
     booking_turn = any(a.intent == "inform" and a.slot in _booking_details(domain) for a in (*acts, *added))
-    if booking_turn:  # "for tues 9pm": a day the tagger missed among the details of a booking
-        added += _missed_choices(lowered, informed | {a.slot for a in added}, domain)
+    # "for tues 9pm": a day the tagger missed among the details of a booking; "thai food on saturday": of
+    # a search whose sub-domain books with a day
+    spoken = {a.domain for a in acts if a.domain in domain.schemas}
+    added += _missed_choices(lowered, informed | {a.slot for a in added}, domain, None if booking_turn else spoken)
     return (*acts, *added)
 
 
@@ -242,18 +248,24 @@ def missed_details(acts: Sequence[DialogueAct], text: str, domain: Domain) -> tu
 MIN_FORM = 4
 
 
-@lru_cache(maxsize=16)
-def _unique_values(domain: Domain) -> dict[str, tuple[str, str, str]]:
+@lru_cache(maxsize=64)
+def _unique_values(domain: Domain, within: str | None = None) -> dict[str, tuple[str, str, str]]:
     """Written form (a value or a synonym, lower case, :data:`MIN_FORM` letters or more) -> (sub-domain,
     slot, value) for the categorical search slots held by the database whose value is that of no other
-    slot of the domain: a form two slots share ("north") says nothing of which one is meant."""
+    slot of the domain (of the sub-domain ``within``, when given): a form two slots share ("north") says
+    nothing of which one is meant."""
     seen: dict[str, set[tuple[str, str, str]]] = {}
     for name, schema in domain.schemas.items():
+        if within is not None and name != within:
+            continue
         for slot_name, spec in schema.slots.items():
             if spec.kind != "categorical" or not spec.values:
                 continue
             forms = {v.casefold(): v for v in spec.values}
             forms.update({k.casefold(): v for k, v in spec.synonyms.items() if v in spec.values})
+            endings = value_words(domain.language).plural_endings[-1:]  # the plain plural: "clubs", "museums"
+            plurals = {f + e: v for f, v in forms.items() for e in endings if " " not in f and not f.endswith(e)}
+            forms.update(plurals)
             for form, value in forms.items():
                 owner = (name, slot_name, value) if spec.informable and spec.field is not None else ("", "", "")
                 seen.setdefault(form, set()).add(owner)
@@ -269,15 +281,33 @@ def _unique_values(domain: Domain) -> dict[str, tuple[str, str, str]]:
     }
 
 
-def missed_constraints(acts: Sequence[DialogueAct], text: str, domain: Domain) -> tuple[DialogueAct, ...]:
+def missed_constraints(
+    acts: Sequence[DialogueAct], text: str, domain: Domain, within: str | None = None
+) -> tuple[DialogueAct, ...]:
     """``acts`` and ``inform(d, s, v)`` for each categorical search slot ``s`` that no act of the turn
     speaks of, when the text writes, as whole words, exactly one value of ``s`` that no other slot of the
-    domain has ("a 5 star hotel in the south": the hotel's type ``hotel``). Languages written without
-    spaces between words are left as they are (a value inside a longer word is no value); so is a turn
-    whose acts speak of another sub-domain ("a taxi to the museum"), and a value written inside another
-    act's value ("the harbour view hotel")."""
+    domain has ("a 5 star hotel in the south": the hotel's type ``hotel``); in a turn whose acts speak of
+    one sub-domain (or about the sub-domain ``within``), a value no other slot of that sub-domain has
+    counts too ("a museum in the south": the attraction's area). A word of :data:`FUZZY_FORM` letters or
+    more also matches a misspelling one edit away ("architechture"). Languages written without spaces
+    between words are left as they are (a value inside a longer word is no value); so is a turn whose
+    acts speak of another sub-domain ("a taxi to the museum"), and a value written inside another act's
+    value ("the harbour view hotel")."""
     if domain.language == "zh" or not text:
         return tuple(acts)
+    acts = _missed_in(acts, text, domain, None) if within is None else tuple(acts)
+    spoken = {a.domain for a in acts if a.domain in domain.schemas}
+    if within is not None or len(spoken) == 1:
+        acts = _missed_in(acts, text, domain, within or spoken.pop())
+    return tuple(acts)
+
+
+#: The shortest value form matched with a misspelling (shorter forms are other words one edit away:
+#: "north" and "worth").
+FUZZY_FORM = 6
+
+
+def _missed_in(acts: Sequence[DialogueAct], text: str, domain: Domain, within: str | None) -> tuple[DialogueAct, ...]:
     lowered = text.casefold()
     if len(lowered) != len(text):
         return tuple(acts)
@@ -289,12 +319,17 @@ def missed_constraints(acts: Sequence[DialogueAct], text: str, domain: Domain) -
     informed = {(a.domain, a.slot) for a in acts if a.slot and a.intent != EXCLUDE}
     carried = {(a.slot, a.value.casefold()) for a in acts if a.slot}
     found: dict[tuple[str, str], dict[str, str]] = {}
-    for form, (subdomain, slot, value) in _unique_values(domain).items():
+    words = re.findall(r"[\w']+", lowered)
+    for form, (subdomain, slot, value) in _unique_values(domain, within).items():
         if (slot, value.casefold()) in carried or (slot, form) in carried:
             continue  # read already (ruled out, say: "a hotel, not a guesthouse")
         if form in lowered and _whole_words(form).search(lowered):
             start = lowered.find(form)
             found.setdefault((subdomain, slot), {})[value] = text[start : start + len(form)]
+        elif len(form) >= FUZZY_FORM and " " not in form:
+            near = next((w for w in words if len(w) >= FUZZY_FORM - 1 and one_edit(w, form)), None)
+            if near is not None and _unique_values(domain).get(near) is None:
+                found.setdefault((subdomain, slot), {})[value] = value  # misspelt: the value itself
     added = [
         DialogueAct("inform", subdomain, slot, next(iter(values.values())))  # as written: negation reads it
         for (subdomain, slot), values in sorted(found.items())
@@ -304,23 +339,68 @@ def missed_constraints(acts: Sequence[DialogueAct], text: str, domain: Domain) -
     return (*acts, *added)
 
 
+def _missed_time_slot(acts: Sequence[DialogueAct], lowered: str, domain: Domain) -> tuple[str, str] | None:
+    """(sub-domain, slot) for a clock time the tagger missed: among the time slots (informable, or a
+    booking's) of the sub-domains the turn's acts speak of (of every sub-domain when they speak of none),
+    the one whose ontology ``words`` the text writes ("leaving after 9": a train's leaveAt), else the only
+    one. The sub-domain is given when one the turn speaks of has the slot, else left to the focus step.
+    Where the turn's sub-domains have several and the words name none, ``None``; where they have none,
+    or the turn speaks of no sub-domain and the words name none, the domain's one booking time, if any."""
+    spoken = sorted({a.domain for a in acts if a.domain in domain.schemas})
+    owners: dict[str, list[str]] = {}
+    for name in spoken or domain.schemas:
+        schema = domain.schemas[name]
+        booking = schema.booking.slots if schema.booking is not None else ()
+        for slot, spec in schema.slots.items():
+            if spec.kind == "time" and (spec.informable or slot in booking):
+                owners.setdefault(slot, []).append(name)
+    named = {
+        slot
+        for slot, subdomains in owners.items()
+        for name in subdomains
+        if any(_whole_words(w).search(lowered) for w in domain.schemas[name].slots[slot].called)
+    }
+    choice = named or set(owners)
+    if len(choice) == 1:
+        (slot,) = choice
+        return (owners[slot][0] if spoken and len(owners[slot]) == 1 else "", slot)
+    if spoken and owners:
+        return None  # "on friday at 9" of a train: leaving or arriving? the tagger's to say
+    times = _booking_times(domain)
+    return ("", next(iter(times))) if len(times) == 1 else None
+
+
 def _booking_details(domain: Domain) -> set[str]:
     return {n for s in domain.schemas.values() if s.booking is not None for n in s.booking.slots}
 
 
-def _missed_choices(lowered: str, informed: set[str], domain: Domain) -> list[DialogueAct]:
+def _missed_choices(
+    lowered: str, informed: set[str], domain: Domain, subdomains: set[str] | None = None
+) -> list[DialogueAct]:
     """Informs of the categorical booking details (not informable: a booking's day) that no act informs
-    and whose value (or a synonym of it) the text writes as a whole word, once."""
+    and whose value (or a synonym of it) the text writes as a whole word, once; with ``subdomains``, only
+    the details those sub-domains book with."""
     found = []
-    for name in sorted(_booking_details(domain) - informed):
-        specs = [s.slots[name] for s in domain.schemas.values() if name in s.slots]
+    details = _booking_details(domain)
+    if subdomains is not None:
+        booking = [domain.schemas[d].booking for d in subdomains]
+        details &= {n for b in booking if b is not None for n in b.slots}
+    for name in sorted(details - informed):
+        schemas = [domain.schemas[d] for d in sorted(subdomains)] if subdomains is not None else domain.schemas.values()
+        specs = [s.slots[name] for s in schemas if name in s.slots]
         if not specs or any(s.kind != "categorical" or s.informable or not s.values for s in specs):
             continue
         spec = specs[0]
-        # short synonyms are words of their own too ("sat", "sun", "wed"): only longer ones count here
+        # short synonyms are words of their own too ("sat", "sun", "wed"): they count only after a word that
+        # introduces a day ("on fri", "this sat")
         synonyms = {k: v for k, v in spec.synonyms.items() if v in spec.values and len(k) >= 4}
         forms = {v: v for v in spec.values} | synonyms
         said = {forms[f] for f in forms if f and f in lowered and _whole_words(f).search(lowered)}
+        day_words = sorted(value_words(domain.language).day_fillers, key=len, reverse=True)
+        fillers = "|".join(re.escape(f) for f in day_words)
+        short = {k: v for k, v in spec.synonyms.items() if v in spec.values and len(k) < 4 and k}
+        if fillers:
+            said |= {v for k, v in short.items() if re.search(rf"(?<!\w)(?:{fillers})\s+{re.escape(k)}(?!\w)", lowered)}
         if len(said) == 1:
             found.append(DialogueAct("inform", "", name, said.pop()))
     return found

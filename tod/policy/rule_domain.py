@@ -114,7 +114,7 @@ class DomainRules:
     # -- the entity under discussion ----------------------------------------------------------------
 
     def _entity(self, turn: DomainTurn, search: Search) -> tuple[Row | None, Source]:
-        found = self.database.lookup(turn.domain, turn.named) if turn.named else None
+        found = self._named(turn, search) if turn.named else None
         if found is not None:
             return found, Source.NAMED
         if turn.named and turn.named_now:
@@ -130,6 +130,15 @@ class DomainRules:
         if turn.named:
             return None, Source.UNKNOWN_NAME
         return None, Source.NONE
+
+    def _named(self, turn: DomainTurn, search: Search) -> Row | None:
+        """The entity ``turn.named`` names: of the rows so called (a MultiWOZ train ID names two trains, on
+        different days), the first that meets the search's constraints, else the database's first."""
+        if search.roles.name is not None:
+            meeting = search.query({**search.active, search.roles.name: turn.named}, top_k=1)
+            if meeting:
+                return meeting[0]
+        return self.database.lookup(turn.domain, turn.named)
 
     # -- bookings -----------------------------------------------------------------------------------
 
