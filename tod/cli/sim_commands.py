@@ -45,6 +45,7 @@ def simulate_command(args: argparse.Namespace) -> int:
         cache_dir=args.cache_dir,
         level=args.level,
         held_apart=args.held_apart,
+        metric_mode=args.metrics,
         dialogues=args.dialogues,
         seed=args.seed,
         user=UserOptions(max_turns=args.max_turns, patience=args.patience, noise=args.noise),

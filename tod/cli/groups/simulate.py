@@ -25,10 +25,13 @@ examples:
   tod simulate --pipeline multiwoz --data ../shared/data/multiwoz --corpus multiwoz \\
       --dialogues 1000 --level act --out runs/mwz-act
   tod simulate --pipeline multiwoz --set nlu.model=models/mwz-acts --level text --workers 2 --out runs/mwz-text
-  tod simulate --pipeline multiwoz --goals convlab_goals.jsonl --level act
+  tod simulate --pipeline multiwoz --data ../shared/data/multiwoz --level act \
+      --goals ../shared/data/convlab-eval/convlab2_dialogues.jsonl --user-style convlab --out runs/mwz-convlab
 
 Goals are drawn from the domain's ontology and database (--corpus also follows a corpus's goal
-statistics) or read from a file (--goals: JSON lines in ConvLab's goal format or tod's). At text
+statistics) or read from a file (--goals: JSON lines in ConvLab's goal format or tod's, or dialogue
+records with a "goal", such as ConvLab's 1,000 dialogues in ../shared/data/convlab-eval).
+MultiWOZ's numbers are reported in the 'convlab' metric mode (ConvLab-2's evaluator) beside tod's own. At text
 level the simulated user reads the system with its own NLU, trained once on the system's
 utterances and cached (a few minutes on the first run). K workers give the same numbers as one.
 Writes OUT/simulation.json, OUT/report.md and OUT/failed.jsonl.
@@ -63,6 +66,14 @@ def add(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="text level: the system's NLU is trained on one half of the user templates and the simulated "
         "user speaks the other half (wording the NLU never trained on; tod.nlg.halves)",
+    )
+    p.add_argument(
+        "--metrics",
+        choices=("convlab", "tod"),
+        default=None,
+        help="the metric mode of the headline numbers: 'convlab' (ConvLab-2's evaluator, verdict for verdict; "
+        "the default for MultiWOZ, the numbers to compare with ConvLab and MultiWOZ papers) or 'tod' (tod's "
+        "stricter definitions; the default elsewhere). Every mode the domain has is reported",
     )
     add_out(p, "write simulation.json, report.md and failed.jsonl here")
     goals = p.add_argument_group("goals")

@@ -36,6 +36,11 @@ _TIME_OPS = ("ge", "le")
 _SPECIAL = ("any", "all")
 
 
+def has_tables(domain: Domain) -> bool:
+    """Whether ``domain`` has ConvLab's evaluator tables (and so a ``convlab`` metric mode)."""
+    return (Path(domain.directory) / TABLES_FILE).is_file()
+
+
 @dataclass(frozen=True)
 class FormatCheck:
     """The format test of one goal slot's informed values (``_check_value``); passes when any test passes."""
