@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from tod.errors import EvaluationError
-from tod.files import decode, parse_json
+from tod.files import parse_json
 
 SPEAKERS = ("system", "user")
 #: The most records a file may hold (a guard against a wrong file, not a real limit).
@@ -122,7 +122,10 @@ def read_records(path: str | os.PathLike[str]) -> Iterator[ConvLabRecord]:
     count = 0
     with open(path, "rb") as handle:
         for number, raw in enumerate(handle, 1):
-            line = decode(raw, error=EvaluationError, what="a dialogue file", where=f"{path}:{number}")
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise EvaluationError.at(f"expected UTF-8 text, found byte {raw[exc.start]:#04x}", str(path), number) from None
             if not line.strip():
                 continue
             count += 1
