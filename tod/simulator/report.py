@@ -142,8 +142,11 @@ def markdown(data: dict[str, Any]) -> str:
 def user_line(user: dict[str, Any]) -> str:
     """The simulated user's settings in words (which closing, patience and turn limit a number used)."""
     style = user.get("style", "tod")
+    closing = "bye alone, no patience limit (ConvLab-2's agenda user)" if style == "convlab" else (
+        f"thanks and bye, patience {user['patience']}"
+    )
     return (
-        f"`{style}` style, at most {user['max_turns']} user turns, patience {user['patience']}"
+        f"`{style}` style: {closing}, at most {user['max_turns']} user turns and {user['max_acts']} acts a turn"
         + (f", noise {user['noise']}" if user.get("noise") else "")
     )
 

@@ -105,9 +105,20 @@ def add(commands: argparse._SubParsersAction) -> None:
         help="share of bookable sub-goals that book (without --corpus)",
     )
     user = p.add_argument_group("simulated user")
-    user.add_argument("--max-turns", type=positive_int, default=20, help="user turns before the user gives up")
     user.add_argument(
-        "--patience", type=positive_int, default=3, help="system turns without anything new before the user leaves"
+        "--user-style",
+        choices=("tod", "convlab"),
+        default="tod",
+        help="'tod': closes with thanks and bye, leaves after --patience turns without news; 'convlab': closes, "
+        "waits and stops as ConvLab-2's agenda user (bye alone, no patience limit, 20 user turns, 4 acts a turn), "
+        "for turn counts comparable with ConvLab's",
+    )
+    user.add_argument(
+        "--max-turns", type=positive_int, default=None, help="user turns before the user gives up (default 20)"
+    )
+    user.add_argument(
+        "--patience", type=positive_int, default=None,
+        help="system turns without anything new before the user leaves (default 3; the 'convlab' style has none)",
     )
     user.add_argument(
         "--noise", type=fraction, default=0.0, help="probability that an act is held back to a later turn"
