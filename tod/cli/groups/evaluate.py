@@ -134,9 +134,19 @@ def _add_dst(commands: argparse._SubParsersAction) -> None:
         "--split-seed", type=non_negative_int, default=SPLIT_SEED, help="seed of that split (with --dev-fraction)"
     )
     p.add_argument(
+        "--pipeline", metavar="NAME_OR_PATH", default=None,
+        help="take the tracker's options from this pipeline (default: the corpus's own, pipelines/<corpus>.yaml, "
+        "so the tracker is evaluated as it ships; 'none': the tracker's defaults)",
+    )
+    p.add_argument(
         "--option", action="append", default=[], metavar="NAME=BOOL",
-        help="set a rule tracker option (accept_offered_names, adopt_offered_name, request_name_starts_search); "
-        "unset options are fitted on the non-dev part with --dev-fraction, else take their defaults",
+        help="set a rule tracker option (accept_offered_names, adopt_offered_name, request_name_starts_search, ...) "
+        "over the pipeline's or the fitted ones",
+    )
+    p.add_argument(
+        "--fit-options", action="store_true",
+        help="fit the options --option leaves unset on the non-dev part (needs --dev-fraction) instead of taking "
+        "the pipeline's",
     )
     add_json(p)
     p.set_defaults(handler="tod.cli.dst_commands:evaluate_dst")
