@@ -21,7 +21,9 @@ def test_help_explains_the_format_and_the_modes(capsys: pytest.CaptureFixture[st
 
 
 @pytest.mark.corpus
-def test_a_file_is_rescored_and_checked_against_its_verdicts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_file_is_rescored_and_checked_against_its_verdicts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = require_shared("multiwoz")
     lines = (require_shared("convlab-eval") / "tod_dialogues_rescored.jsonl").read_text().splitlines()[:5]
     rows = [json.loads(line) for line in lines]
@@ -43,13 +45,31 @@ def test_a_file_is_rescored_and_checked_against_its_verdicts(tmp_path: Path, cap
 
 
 @pytest.mark.corpus
-def test_a_malformed_file_is_refused_and_no_verdicts_are_left(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_malformed_file_is_refused_and_no_verdicts_are_left(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = require_shared("multiwoz")
     source = tmp_path / "bad.jsonl"
-    source.write_text(json.dumps({"goal": {"hotel": {"info": {"area": "north"}}}, "turns": []}) + "\n" + json.dumps({"goal": {}}) + "\n")
+    source.write_text(
+        json.dumps({"goal": {"hotel": {"info": {"area": "north"}}}, "turns": []})
+        + "\n"
+        + json.dumps({"goal": {}})
+        + "\n"
+    )
     verdicts = tmp_path / "v.jsonl"
-    code = main(["evaluate", "dialogues", "--dialogues", str(source), "--data", str(data), "--no-progress",
-                 "--verdicts", str(verdicts)])
+    code = main(
+        [
+            "evaluate",
+            "dialogues",
+            "--dialogues",
+            str(source),
+            "--data",
+            str(data),
+            "--no-progress",
+            "--verdicts",
+            str(verdicts),
+        ]
+    )
     assert code != 0
     assert "bad.jsonl:2: missing 'turns'" in capsys.readouterr().err
     assert not verdicts.exists()

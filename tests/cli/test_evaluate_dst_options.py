@@ -29,8 +29,18 @@ def test_a_pipeline_without_the_rule_tracker_is_refused(tmp_path: Path) -> None:
 @pytest.mark.corpus
 def test_the_corpus_pipeline_gives_the_options_unless_told(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = require_shared("crosswoz")
-    base = ["evaluate", "dst", "--corpus", "crosswoz", "--data", str(data), "--protocol", "single-turn",
-            "--dev-fraction", "0.1"]
+    base = [
+        "evaluate",
+        "dst",
+        "--corpus",
+        "crosswoz",
+        "--data",
+        str(data),
+        "--protocol",
+        "single-turn",
+        "--dev-fraction",
+        "0.1",
+    ]
     shipped, defaults = tmp_path / "a.json", tmp_path / "b.json"
     assert main([*base, "--json", str(shipped)]) == 0
     assert "options from: pipeline" in capsys.readouterr().out

@@ -15,8 +15,9 @@ from tod.errors import DomainError
 
 
 def _spec(**generate: str) -> DatabaseSpec:
-    return DatabaseSpec(file="taxi.json", root="domain", format="generated", name_field="name",
-                        generate=FrozenMap(generate))
+    return DatabaseSpec(
+        file="taxi.json", root="domain", format="generated", name_field="name", generate=FrozenMap(generate)
+    )
 
 
 def _file(tmp_path: Path) -> Path:

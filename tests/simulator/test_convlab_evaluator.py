@@ -25,10 +25,22 @@ ROWS = {
     "hotel": [{"name": "acorn", "area": "north", "stars": "4", "phone": "01223353888", "postcode": "cb41da"}],
     "attraction": [{"name": "abbey pool", "area": "east", "entrance fee": "?", "phone": "01223902088"}],
     "train": [
-        {"trainID": "TR1000", "day": "monday", "departure": "ely", "destination": "cambridge", "leaveAt": "05:35",
-         "arriveBy": "05:52"},
-        {"trainID": "TR1000", "day": "friday", "departure": "ely", "destination": "cambridge", "leaveAt": "05:35",
-         "arriveBy": "05:52"},
+        {
+            "trainID": "TR1000",
+            "day": "monday",
+            "departure": "ely",
+            "destination": "cambridge",
+            "leaveAt": "05:35",
+            "arriveBy": "05:52",
+        },
+        {
+            "trainID": "TR1000",
+            "day": "friday",
+            "departure": "ely",
+            "destination": "cambridge",
+            "leaveAt": "05:35",
+            "arriveBy": "05:52",
+        },
     ],
     "hospital": [{"department": "neurology", "phone": "01223274680"}],
     "police": [{"name": "parkside police station", "phone": "01223358966"}],
@@ -68,14 +80,22 @@ def test_a_restaurant_phone_passes_whatever_its_form(evaluator: ConvLabEvaluator
 
 
 def test_a_goal_without_request_or_booking_never_succeeds(evaluator: ConvLabEvaluator) -> None:
-    verdict = evaluator.score(record({"hotel": {"info": {"area": "north"}}}, ("system", [["inform", "hotel", "name", "acorn"]])))
-    assert verdict.book_rate is None and verdict.recall is None and verdict.final_score == 1 and not verdict.task_success
+    verdict = evaluator.score(
+        record({"hotel": {"info": {"area": "north"}}}, ("system", [["inform", "hotel", "name", "acorn"]]))
+    )
+    assert (
+        verdict.book_rate is None and verdict.recall is None and verdict.final_score == 1 and not verdict.task_success
+    )
 
 
 def test_only_some_unrequested_slots_are_false_positives(evaluator: ConvLabEvaluator) -> None:
     goal = {"hotel": {"info": {"area": "north"}, "reqt": {"phone": "?"}}}
-    acts = [["inform", "hotel", "phone", "01223353888"], ["inform", "hotel", "stars", "4"],
-            ["inform", "hotel", "post", "cb41da"], ["inform", "hotel", "price", "cheap"]]
+    acts = [
+        ["inform", "hotel", "phone", "01223353888"],
+        ["inform", "hotel", "stars", "4"],
+        ["inform", "hotel", "post", "cb41da"],
+        ["inform", "hotel", "price", "cheap"],
+    ]
     verdict = evaluator.score(record(goal, ("system", acts)))
     # stars is in ConvLab's requestable list as written; postcode and pricerange are spelt "post" and "price" there
     assert verdict.informed_not_requested == (("inform", "hotel", "stars"),) and verdict.fp == 1
@@ -91,7 +111,9 @@ def test_a_reference_books_the_row_it_numbers_in_the_current_domain(evaluator: C
 
 
 def test_a_booking_act_naming_the_entity_books_it_the_train_by_the_goals_day(evaluator: ConvLabEvaluator) -> None:
-    goal = {"train": {"info": {"day": "friday", "departure": "ely", "destination": "cambridge"}, "book": {"people": "1"}}}
+    goal = {
+        "train": {"info": {"day": "friday", "departure": "ely", "destination": "cambridge"}, "book": {"people": "1"}}
+    }
     verdict = evaluator.score(record(goal, ("system", [["offerbooked", "train", "id", "TR1000"]])))
     assert verdict.booked == {"train": 1} and verdict.book_rate == 1.0
 
@@ -145,8 +167,12 @@ def test_a_dialogue_file_names_the_line_of_what_is_wrong(tmp_path: Path) -> None
         "broken.jsonl": good + "\n{not json\n",
         "latin1.jsonl": good.encode() + b"\n\xff\n",
     }
-    expected = {"missing.jsonl": "does not exist", "empty.jsonl": "no dialogues", "broken.jsonl": ":2: not valid JSON",
-                "latin1.jsonl": ":2: expected UTF-8"}
+    expected = {
+        "missing.jsonl": "does not exist",
+        "empty.jsonl": "no dialogues",
+        "broken.jsonl": ":2: not valid JSON",
+        "latin1.jsonl": ":2: expected UTF-8",
+    }
     for name, content in cases.items():
         path = tmp_path / name
         if isinstance(content, bytes):

@@ -25,7 +25,15 @@ from tod.simulator.convlab.evaluator import ConvLabEvaluator, ConvLabVerdict
 from tod.simulator.convlab.records import parse_record
 
 FILES = ("convlab2_dialogues.jsonl", "tod_dialogues_rescored.jsonl")
-INFORM_COUNTS = ("tp", "fp", "fn", "counts_per_domain", "bad_format", "requested_not_informed", "informed_not_requested")
+INFORM_COUNTS = (
+    "tp",
+    "fp",
+    "fn",
+    "counts_per_domain",
+    "bad_format",
+    "requested_not_informed",
+    "informed_not_requested",
+)
 
 
 def _close(mine: float | None, theirs: float | None) -> bool:
@@ -37,7 +45,11 @@ def _close(mine: float | None, theirs: float | None) -> bool:
 def disagreements(verdict: ConvLabVerdict, row: dict[str, Any]) -> list[str]:
     """The numbers of ``verdict`` that differ from the fixture line's ConvLab verdict."""
     mine, want = verdict.to_dict(), row["verdict"]
-    out = [k for k in ("task_success", "book_rate_per_domain", "final_goal", "domain_success", "turns") if mine[k] != want[k]]
+    out = [
+        k
+        for k in ("task_success", "book_rate_per_domain", "final_goal", "domain_success", "turns")
+        if mine[k] != want[k]
+    ]
     if not _close(mine["book_rate"], want["book_rate"]):
         out.append("book_rate")
     if want["complete"] is not None and mine["complete"] != want["complete"]:

@@ -17,7 +17,9 @@ SHOWN = 10
 def _agrees(mine: dict[str, Any], theirs: Any) -> bool:
     """Whether a ConvLab verdict agrees with a file's: success, book rate and inform TP/FP/FN."""
     if not isinstance(theirs, dict) or not isinstance(theirs.get("inform"), dict):
-        raise EvaluationError(f"a 'verdict' must be an object with task_success, book_rate, inform; found {theirs!r:.60}")
+        raise EvaluationError(
+            f"a 'verdict' must be an object with task_success, book_rate, inform; found {theirs!r:.60}"
+        )
     rate, other = mine["book_rate"], theirs.get("book_rate")
     same_rate = (rate is None and other is None) or (
         rate is not None and isinstance(other, (int, float)) and abs(rate - other) <= 1e-12
@@ -30,15 +32,15 @@ def evaluate_dialogues(args: argparse.Namespace) -> int:
     from rich.console import Console
     from tqdm.auto import tqdm
 
-    from tod.domain.database import open_database
+    from tod.cli.options import write_json
     from tod.data.multiwoz import MultiWOZInventory
+    from tod.domain.database import open_database
     from tod.files import atomic_file
     from tod.simulator.convlab.adapter import ConvLabScorer, from_record, to_metrics
     from tod.simulator.convlab.records import read_records
     from tod.simulator.metrics import Evaluator, summarise_metrics
     from tod.simulator.modes import resolve_mode
     from tod.simulator.report import _mode_rows
-    from tod.cli.options import write_json
 
     database = open_database(args.domain, args.data)
     modes = ["convlab", "tod"] if args.metrics == "both" else [args.metrics]

@@ -11,7 +11,8 @@ pointless (a request already answered) are dropped when they reach the top.
 Patience: the user leaves (``bye``) after ``patience`` system turns in a row that bring nothing new,
 and after ``max_turns`` turns in all. The ``convlab`` style (:meth:`UserOptions.for_style`) closes,
 waits and stops as ConvLab-2's agenda user does (``policy_agenda_multiwoz.py``): ``bye`` alone, no
-patience limit, at most 20 user turns (its 40 half-turns) and 4 acts a turn. Noise: each act is, with probability ``noise``, held back to
+patience limit, at most 20 user turns (its 40 half-turns) and 4 acts a turn. Noise: each act is, with
+probability ``noise``, held back to
 a later turn. Everything is seeded.
 """
 

@@ -3,7 +3,8 @@
 ``simulation.json`` holds the aggregates of the headline metric mode (``metric_mode``: ``convlab``
 for MultiWOZ, else ``tod``) at the top level (``success_rate``, ``complete_rate``, ``book_rate``,
 ``inform_precision``, ``inform_recall``, ``inform_f1``, ``avg_turns``, ...), every mode's under
-``by_mode``, then the run's settings (the simulated user's among them); ``failed.jsonl`` holds every dialogue that did not succeed (its turns, goal,
+``by_mode``, then the run's settings (the simulated user's among them); ``failed.jsonl`` holds every
+dialogue that did not succeed in the headline mode (its turns, goal,
 metrics and why the user stopped), one JSON object per line, for inspection. Files are written
 to a temporary name and renamed, so an interrupted run leaves no half-written report.
 """

@@ -144,7 +144,11 @@ class ConvLabEvaluator:
                     booked.setdefault(t.flag_acts[act], FLAG)
                     continue
                 if target:
-                    if target not in booked and t.reference.match(value) and int(value) < len(self.database.table(target)):
+                    if (
+                        target not in booked
+                        and t.reference.match(value)
+                        and int(value) < len(self.database.table(target))
+                    ):
                         booked[target] = int(value)
                     continue
                 self._named_booking(name, intent.lower(), slot.lower(), value, goal, booked)
@@ -210,7 +214,9 @@ class ConvLabEvaluator:
                     counts[domain][1] += 1
         return counts, bad, missed, extra
 
-    def _book_rates(self, goal: Mapping[str, Any], booked: Mapping[str, int | str], domains: Sequence[str]) -> dict[str, float]:
+    def _book_rates(
+        self, goal: Mapping[str, Any], booked: Mapping[str, int | str], domains: Sequence[str]
+    ) -> dict[str, float]:
         t = self.tables
         scores: dict[str, float] = {}
         for domain in domains:

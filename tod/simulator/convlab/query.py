@@ -79,7 +79,9 @@ class ConvLabDatabase:
                 continue
             path = domain.database_path(name) if name in domain.schemas else None
             if path is None:
-                raise EvaluationError(f"the ConvLab evaluator needs the {name} database of {domain.name}: no file for it")
+                raise EvaluationError(
+                    f"the ConvLab evaluator needs the {name} database of {domain.name}: no file for it"
+                )
             data = read_json(path, error=EvaluationError, what=f"the {name} database", top=list)
             if not all(isinstance(row, Mapping) for row in data):
                 raise EvaluationError.at(f"expected a list of objects (rows) in the {name} database", str(path))

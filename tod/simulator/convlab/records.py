@@ -58,7 +58,9 @@ class ConvLabRecord:
 
 def _goal(data: Any, where: str, key: str) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
-        raise EvaluationError(f"{where}: {key!r} must be an object of domain -> {{info, reqt, book}}, found {data!r:.60}")
+        raise EvaluationError(
+            f"{where}: {key!r} must be an object of domain -> {{info, reqt, book}}, found {data!r:.60}"
+        )
     for domain, part in data.items():
         if not isinstance(part, Mapping):
             raise EvaluationError(f"{where}: {key}.{domain} must be an object with info/reqt/book, found {part!r:.60}")
@@ -72,7 +74,8 @@ def _goal(data: Any, where: str, key: str) -> Mapping[str, Any]:
                 raise EvaluationError(f"{where}: {key}.{domain}.reqt must list slot names, found {reqt!r:.60}")
         elif not isinstance(reqt, Mapping) or not all(isinstance(v, str) for v in reqt.values()):
             raise EvaluationError(
-                f"{where}: {key}.{domain}.reqt must be a list of slots or an object of slot -> value, found {reqt!r:.60}"
+                f"{where}: {key}.{domain}.reqt must be a list of slots or an object of slot -> value, "
+                f"found {reqt!r:.60}"
             )
     return data
 
@@ -97,8 +100,14 @@ def parse_record(data: Any, where: str = "record") -> ConvLabRecord:
     turns = []
     for number, turn in enumerate(raw_turns):
         here = f"{where}: turns[{number}]"
-        if not isinstance(turn, Mapping) or turn.get("speaker") not in SPEAKERS or not isinstance(turn.get("acts"), list):
-            raise EvaluationError(f"{here}: expected {{'speaker': 'system' or 'user', 'acts': [...]}}, found {turn!r:.80}")
+        if (
+            not isinstance(turn, Mapping)
+            or turn.get("speaker") not in SPEAKERS
+            or not isinstance(turn.get("acts"), list)
+        ):
+            raise EvaluationError(
+                f"{here}: expected {{'speaker': 'system' or 'user', 'acts': [...]}}, found {turn!r:.80}"
+            )
         acts = []
         for act in turn["acts"]:
             if (
@@ -107,7 +116,9 @@ def parse_record(data: Any, where: str = "record") -> ConvLabRecord:
                 or not all(isinstance(a, str) for a in act[:3])
                 or isinstance(act[3], (list, dict))
             ):
-                raise EvaluationError(f"{here}: an act must be [intent, domain, slot, value] strings, found {act!r:.80}")
+                raise EvaluationError(
+                    f"{here}: an act must be [intent, domain, slot, value] strings, found {act!r:.80}"
+                )
             acts.append((act[0], act[1], act[2], str(act[3])))
         turns.append(ConvLabTurn(turn["speaker"], tuple(acts)))
     extra = {k: v for k, v in data.items() if k not in ("id", "goal", "turns", "goal_at_scoring")}
@@ -125,7 +136,9 @@ def read_records(path: str | os.PathLike[str]) -> Iterator[ConvLabRecord]:
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise EvaluationError.at(f"expected UTF-8 text, found byte {raw[exc.start]:#04x}", str(path), number) from None
+                raise EvaluationError.at(
+                    f"expected UTF-8 text, found byte {raw[exc.start]:#04x}", str(path), number
+                ) from None
             if not line.strip():
                 continue
             count += 1

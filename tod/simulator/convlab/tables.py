@@ -154,7 +154,9 @@ class _Reader:
         missing = [d for d in domains if d not in table]
         unknown = [d for d in table if d not in domains]
         if missing or unknown:
-            raise self.fail(where, f"expected exactly the domains {list(domains)} (missing {missing}, unknown {unknown})")
+            raise self.fail(
+                where, f"expected exactly the domains {list(domains)} (missing {missing}, unknown {unknown})"
+            )
         return table
 
     def format_check(self, data: Any, where: str) -> FormatCheck:
@@ -178,7 +180,8 @@ class _Reader:
             raise self.fail("top level", f"expected the keys {list(_KEYS)} (missing {missing}, unknown {unknown})")
         domains = self.strings(data["domains"], "domains")
         informs = {
-            d: self.string_map(v, f"informs.{d}") for d, v in self.per_domain(data["informs"], "informs", domains).items()
+            d: self.string_map(v, f"informs.{d}")
+            for d, v in self.per_domain(data["informs"], "informs", domains).items()
         }
         requestable = {
             d: frozenset(self.strings(v, f"requestable.{d}"))
@@ -204,7 +207,9 @@ class _Reader:
                 null_values=frozenset(self.strings(data["null_values"], "null_values")),
                 formats=formats,
                 reference=self.pattern(booking["reference"], "booking.reference"),
-                current_domain_acts=frozenset(self.strings(booking["current_domain_acts"], "booking.current_domain_acts")),
+                current_domain_acts=frozenset(
+                    self.strings(booking["current_domain_acts"], "booking.current_domain_acts")
+                ),
                 current_domains=frozenset(self.strings(booking["current_domains"], "booking.current_domains")),
                 fixed_acts=self.string_map(booking["fixed_acts"], "booking.fixed_acts"),
                 flag_acts=self.string_map(booking["flag_acts"], "booking.flag_acts"),
