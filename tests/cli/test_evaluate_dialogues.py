@@ -16,7 +16,7 @@ def test_help_explains_the_format_and_the_modes(capsys: pytest.CaptureFixture[st
         main(["evaluate", "dialogues", "--help"])
     assert done.value.code == 0
     text = capsys.readouterr().out
-    for words in ("--dialogues", "--metrics", "--verdicts", "goal_at_scoring", "convlab-eval"):
+    for words in ("--file", "--metrics", "--verdicts", "goal_at_scoring", "convlab-eval"):
         assert words in text
 
 
@@ -31,7 +31,7 @@ def test_a_file_is_rescored_and_checked_against_its_verdicts(
     source = tmp_path / "dialogues.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in rows))
     verdicts, summary = tmp_path / "v.jsonl", tmp_path / "s.json"
-    args = ["evaluate", "dialogues", "--dialogues", str(source), "--data", str(data), "--no-progress"]
+    args = ["evaluate", "dialogues", "--file", str(source), "--data", str(data), "--no-progress"]
     assert main([*args, "--verdicts", str(verdicts), "--json", str(summary)]) == 0
     out = capsys.readouterr().out
     assert "`convlab` mode" in out and "`tod` mode" in out
@@ -61,7 +61,7 @@ def test_a_malformed_file_is_refused_and_no_verdicts_are_left(
         [
             "evaluate",
             "dialogues",
-            "--dialogues",
+            "--file",
             str(source),
             "--data",
             str(data),

@@ -54,7 +54,7 @@ def evaluate_dialogues(args: argparse.Namespace) -> int:
     wrong: list[str] = []
     target = atomic_file(args.verdicts) if args.verdicts else nullcontext(None)
     with target as handle:  # written whole or not at all
-        for record in tqdm(read_records(args.dialogues), desc="scoring", unit="dialogue", disable=args.no_progress):
+        for record in tqdm(read_records(args.file), desc="scoring", unit="dialogue", disable=args.no_progress):
             line: dict[str, Any] = {"id": record.id}
             if convlab is not None:
                 verdict = convlab.evaluator.score(record)
@@ -74,9 +74,9 @@ def evaluate_dialogues(args: argparse.Namespace) -> int:
             if handle is not None:
                 handle.write(json.dumps(line, ensure_ascii=False) + "\n")
     summary = {mode: summarise_metrics(values) for mode, values in per_mode.items()}
-    sys.stdout.write(f"# {args.dialogues}: {len(next(iter(per_mode.values())))} dialogues\n\n")
+    sys.stdout.write(f"# {args.file}: {len(next(iter(per_mode.values())))} dialogues\n\n")
     sys.stdout.write("\n".join(_mode_rows(summary)) + "\n")
-    payload: dict[str, Any] = {"dialogues": args.dialogues, "by_mode": summary}
+    payload: dict[str, Any] = {"dialogues": args.file, "by_mode": summary}
     if checked:
         payload["convlab_verdicts_in_file"] = {"checked": checked, "agree": agreed, "first_disagreeing": wrong}
         sys.stdout.write(f"\nConvLab-2's own verdicts in the file: {agreed} / {checked} agree")

@@ -37,7 +37,7 @@ examples:
   tod evaluate nlg --corpus multiwoz --data ../shared/data/multiwoz --split val --json nlg.json
   tod evaluate paradise --ratings ../shared/data/uss/MWOZ.txt --out reports/paradise
   tod evaluate conversations --conversations data/conversations/cityguide.txt --report report.md
-  tod evaluate dialogues --dialogues ../shared/data/convlab-eval/convlab2_dialogues.jsonl --data ../shared/data/multiwoz
+  tod evaluate dialogues --file ../shared/data/convlab-eval/convlab2_dialogues.jsonl --data ../shared/data/multiwoz
 """
 
 
@@ -353,14 +353,14 @@ def _add_dialogues(commands: argparse._SubParsersAction) -> None:
         ),
         epilog=(
             "examples:\n"
-            "  tod evaluate dialogues --dialogues ../shared/data/convlab-eval/convlab2_dialogues.jsonl \\\n"
+            "  tod evaluate dialogues --file ../shared/data/convlab-eval/convlab2_dialogues.jsonl \\\n"
             "      --data ../shared/data/multiwoz\n"
-            "  tod evaluate dialogues --dialogues mine.jsonl --data ../shared/data/multiwoz --metrics both \\\n"
+            "  tod evaluate dialogues --file mine.jsonl --data ../shared/data/multiwoz --metrics both \\\n"
             "      --verdicts verdicts.jsonl --json summary.json"
         ),
         formatter_class=wide_raw_formatter,
     )
-    p.add_argument("--dialogues", required=True, metavar="FILE", help="the dialogues, one JSON object a line")
+    p.add_argument("--file", required=True, metavar="FILE", help="the dialogues, one JSON object a line")
     add_data(p, "the MultiWOZ folder whose db/ the evaluator queries (ConvLab-2's databases)", required=True)
     p.add_argument("--domain", default="multiwoz", metavar="NAME_OR_PATH", help="the domain (needs convlab.yaml)")
     p.add_argument(
