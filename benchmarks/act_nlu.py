@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
                    "--part", "dev", *split, "--json", str(nlu_json)]
         nlu_wall, _ = run(nlu_cmd)
         dst_cmd = [*TOD, "evaluate", "dst", "--corpus", args.corpus, "--data", str(data), "--split", args.split,
-                   "--nlu", str(model), "--protocol", "both", *split, "--json", str(dst_json)]
+                   "--nlu", str(model), "--protocol", "both", *split, "--fit-options", "--json", str(dst_json)]
         dst_wall, _ = run(dst_cmd)
         nlu_scores = json.loads(nlu_json.read_text())
         dst_scores = json.loads(dst_json.read_text())

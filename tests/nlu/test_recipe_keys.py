@@ -53,7 +53,7 @@ PINNED = {
         "f069050a0c8b95f5",
         "fa8851204d7ac800",
     ),
-    "multiwoz": (SynthRecipe(), "8f82ef52517f57ab", "e1138addd118c7b1"),
+    "multiwoz": (SynthRecipe(), "6cd9c2e2a6de1520", "5d4dc659765dedc9"),
     "crosswoz": (SynthRecipe(epochs=6, extend_vocabulary=True), "aa9ee7d4768b383b", "32b5b4c137d9f39b"),
 }
 #: pipeline -> fingerprints of the first generated training data: SynthRecipe(dialogues=40), ReaderRecipe(dialogues=10)

@@ -285,3 +285,27 @@ def test_a_read_nooffer_that_misheard_the_constraints_is_corrected_once(city_db:
     exact.start()
     exact.respond(misheard)
     assert exact.tasks[0].given_up  # act level: the system's acts are its own, nothing was misheard
+
+
+def test_the_convlab_style_user_has_no_patience_and_closes_with_bye_alone(city_db: Database) -> None:
+    options = UserOptions.for_style("convlab")
+    assert (options.max_turns, options.max_acts, options.style) == (20, 4, "convlab")
+    sub = SubGoal("restaurant", 1, {"food": "italian"}, ("phone",))
+    u = AgendaUser(city_db, Goal((sub,)), options, seed=1)
+    u.start()
+    same = [A("request", "restaurant", "area", REQUESTED)]
+    for _ in range(6):  # the tod style would have left after 3 of these
+        assert u.respond(same) != [A("bye", G)]
+    name = restaurant(city_db, food="italian")
+    told = [A("inform", "restaurant", "name", name), A("inform", "restaurant", "phone", "01223 000000")]
+    assert u.respond(told) == [A("bye", G)]  # no "thank" first
+    tod_style = user(city_db, sub)
+    tod_style.start()
+    assert A("thank", G) in tod_style.respond(told)
+
+
+def test_a_user_style_it_does_not_know_is_refused() -> None:
+    with pytest.raises(SimulationError, match="style must be one of"):
+        UserOptions.for_style("rasa")
+    with pytest.raises(SimulationError, match="style must be one of"):
+        UserOptions(style="patient")

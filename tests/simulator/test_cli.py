@@ -91,3 +91,19 @@ def test_bad_inputs_get_a_clear_error(
 ) -> None:
     assert main([*base, *extra]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_the_convlab_user_style_refuses_a_patience(base: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*base, "--dialogues", "2", "--user-style", "convlab", "--patience", "3"]) != 0
+    assert "ConvLab-2's agenda user has no patience" in capsys.readouterr().err
+
+
+def test_the_convlab_metric_mode_needs_convlabs_tables(base: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*base, "--dialogues", "2", "--metrics", "convlab"]) != 0
+    assert "needs ConvLab's evaluator tables" in capsys.readouterr().err
+
+
+def test_the_report_says_which_user_and_which_metric_mode(base: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*base, "--dialogues", "3", "--user-style", "convlab"]) == 0
+    out = capsys.readouterr().out
+    assert "`convlab` style: bye alone, no patience limit" in out and "headline metric mode: `tod`" in out

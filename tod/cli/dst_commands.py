@@ -68,14 +68,42 @@ def _print(scores: dict[str, DSTScores]) -> None:
         print(f"{'  ' + domain:<22}" + "".join(f"{100 * c:>14.2f}" if c is not None else f"{'-':>14}" for c in cells))
 
 
+def pipeline_options(name_or_path: str) -> tuple[str, dict[str, bool]]:
+    """The rule tracker's options as the pipeline ``name_or_path`` configures them, and its file."""
+    from tod.pipeline.config import find_pipeline, load_pipeline_config
+
+    config = load_pipeline_config(name_or_path)
+    dst = config.components.get("dst")
+    if dst is None or dst.name != "rule":
+        found = "none" if dst is None else repr(dst.name)
+        raise ConfigError(f"pipeline {name_or_path}: expected the 'rule' tracker, found {found}; give --pipeline")
+    known = {f.name for f in fields(RuleOptions)}
+    return str(find_pipeline(name_or_path)), {k: bool(v) for k, v in dst.params.items() if k in known}
+
+
+def _options(args: argparse.Namespace, domain: Any, rest: tuple[Dialogue, ...]) -> tuple[RuleOptions, str]:
+    """The tracker's options and where they came from: ``--option`` over, with ``--fit-options``, the
+    options fitted on the part not evaluated, else over the pipeline's (``--pipeline``, default the
+    corpus's own, ``pipelines/<corpus>.yaml``), else over the defaults (``--pipeline none``)."""
+    fixed = parse_options(args.option)
+    if args.fit_options:
+        if not rest:
+            raise ConfigError("--fit-options fits on the part not evaluated: give --dev-fraction")
+        return fit_rule_options(domain, rest, fixed), "fitted on the non-dev part"
+    if args.pipeline == "none":
+        return RuleOptions(**fixed), "defaults"
+    name = args.pipeline or args.corpus
+    path, configured = pipeline_options(name)
+    return RuleOptions(**{**configured, **fixed}), f"pipeline {path}"
+
+
 def evaluate_dst(args: argparse.Namespace) -> int:
     """``tod evaluate dst``: print the table, write ``--json``; 0 on success."""
-    fixed = parse_options(args.option)
     domain_data = args.domain_data or str(Path(args.data).parent if Path(args.data).is_file() else Path(args.data))
     domain = load_domain(args.domain or args.corpus, data_dir=domain_data)
     started = time.perf_counter()
     dialogues, rest = _dialogues(args)
-    options = fit_rule_options(domain, rest, fixed) if rest else RuleOptions(**fixed)
+    options, source = _options(args, domain, rest)
     nlu = load_nlu(args.nlu) if args.nlu else None
     protocols = PROTOCOLS if args.protocol == "both" else (args.protocol,)
     tracker = RuleDST(domain, options)
@@ -85,6 +113,7 @@ def evaluate_dst(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     acts = f"NLU {args.nlu}" if args.nlu else "gold acts"
     print(f"DST rule tracker on {args.corpus} {args.split} ({len(dialogues)} dialogues, {acts}), options {options}")
+    print(f"options from: {source}")
     _print(scores)
     if args.json:
         first = scores[protocols[0]].to_dict()
@@ -97,6 +126,7 @@ def evaluate_dst(args: argparse.Namespace) -> int:
             "dev_fraction": args.dev_fraction,
             "split_seed": args.split_seed if args.dev_fraction is not None else None,
             "options": options.to_dict(),
+            "options_from": source,
             "seconds": round(elapsed, 2),
             "protocols": {name: s.to_dict() for name, s in scores.items()},
         }

@@ -23,11 +23,23 @@ def _goal_stats(args: argparse.Namespace, domain_schemas: dict, data_dir: str | 
     return GoalStats.from_goals(goals, domain_schemas)
 
 
+def _user_options(args: argparse.Namespace):
+    from tod.simulator.agenda import UserOptions
+
+    if args.user_style == "convlab" and args.patience is not None:
+        raise ConfigError("--patience does not apply to --user-style convlab: ConvLab-2's agenda user has no patience")
+    changes = {"noise": args.noise}
+    if args.max_turns is not None:
+        changes["max_turns"] = args.max_turns
+    if args.patience is not None:
+        changes["patience"] = args.patience
+    return UserOptions.for_style(args.user_style, **changes)
+
+
 def simulate_command(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from tod.pipeline.config import load_pipeline_config, parse_overrides, with_data_dir
-    from tod.simulator.agenda import UserOptions
     from tod.simulator.goal_files import read_goals
     from tod.simulator.goals import GoalOptions
     from tod.simulator.report import markdown, result_json, write_report
@@ -45,9 +57,10 @@ def simulate_command(args: argparse.Namespace) -> int:
         cache_dir=args.cache_dir,
         level=args.level,
         held_apart=args.held_apart,
+        metric_mode=args.metrics,
         dialogues=args.dialogues,
         seed=args.seed,
-        user=UserOptions(max_turns=args.max_turns, patience=args.patience, noise=args.noise),
+        user=_user_options(args),
         goal_options=GoalOptions(
             min_domains=args.min_domains,
             max_domains=args.max_domains,

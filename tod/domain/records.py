@@ -2,7 +2,9 @@
 
 The layouts are declared in the ontology (:class:`~tod.domain.ontology.DatabaseSpec`): ``records``
 (a JSON list of objects), ``pairs`` (a list of ``[name, {fields}]``) and ``generated`` (a JSON
-object of choice lists; the entities are every combination of choices, in file order).
+object of choice lists; the entities are every combination of choices, in file order). A generated
+field takes its values from the file's list under the ontology's key, or, where the ontology gives
+a pattern itself (``phone: "^07[0-9]{9}$"``), follows that pattern instead of the file's.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from tod.errors import DomainError
 from tod.files import read_json
 
 Record = tuple[str, dict[str, Any]]
-# The regular expressions generated values may follow: one character class with a fixed count.
-_GENERABLE = re.compile(r"^\^?\[(?P<cls>[^\]]+)\]\{(?P<n>\d{1,3})\}\$?$")  # at most 999 characters
+# The regular expressions generated values may follow: literal letters and digits, then one
+# character class with a fixed count.
+_GENERABLE = re.compile(r"^\^?(?P<prefix>[0-9A-Za-z]{0,20})\[(?P<cls>[^\]]+)\]\{(?P<n>\d{1,3})\}\$?$")  # at most 999
 
 
 def read_records(path: Path, spec: DatabaseSpec) -> list[Record]:
@@ -56,6 +59,11 @@ def _generated(data: Any, path: Path, spec: DatabaseSpec) -> list[Record]:
     choices: dict[str, list[Any]] = {}
     patterns: dict[str, str] = {}
     for field, key in spec.generate.items():
+        if key.startswith("^"):  # the ontology's own pattern, in place of the file's
+            if not _GENERABLE.match(key):
+                raise DomainError(f"{path}: generate.{field}: expected a pattern like ^07[0-9]{{9}}$, found {key!r}")
+            patterns[field] = key
+            continue
         values = data.get(key)
         if not isinstance(values, list) or not values:
             raise DomainError(
@@ -81,7 +89,8 @@ def _generated(data: Any, path: Path, spec: DatabaseSpec) -> list[Record]:
 
 
 def generate_from(pattern: str, rng: random.Random) -> str:
-    """A string matching ``pattern`` of the form ``^[class]{n}$`` (``[0-9]``, ``[A-Z0-9]``)."""
+    """A string matching ``pattern`` of the form ``^prefix[class]{n}$`` (``^[0-9]{10}$``, ``^07[0-9]{9}$``,
+    ``^[A-Z0-9]{8}$``)."""
     match = _GENERABLE.match(pattern)
     if match is None:
         raise DomainError(f"cannot generate a value for pattern {pattern!r}: expected ^[class]{{n}}$")
@@ -90,7 +99,7 @@ def generate_from(pattern: str, rng: random.Random) -> str:
         raise DomainError(
             f"cannot generate a value for pattern {pattern!r}: expected a class of characters, found none"
         )
-    return "".join(rng.choice(alphabet) for _ in range(int(match["n"])))
+    return match["prefix"] + "".join(rng.choice(alphabet) for _ in range(int(match["n"])))
 
 
 def _expand(cls: str) -> str:

@@ -9,7 +9,10 @@ confirmation), then pops the top acts of one sub-domain and says them. Acts that
 pointless (a request already answered) are dropped when they reach the top.
 
 Patience: the user leaves (``bye``) after ``patience`` system turns in a row that bring nothing new,
-and after ``max_turns`` turns in all. Noise: each act is, with probability ``noise``, held back to
+and after ``max_turns`` turns in all. The ``convlab`` style (:meth:`UserOptions.for_style`) closes,
+waits and stops as ConvLab-2's agenda user does (``policy_agenda_multiwoz.py``): ``bye`` alone, no
+patience limit, at most 20 user turns (its 40 half-turns) and 4 acts a turn. Noise: each act is, with
+probability ``noise``, held back to
 a later turn. Everything is seeded.
 """
 
@@ -37,6 +40,10 @@ BOOKING, SEARCH = "\x00booking", "\x00search"
 TELLING = ("inform", "recommend", "book")
 
 
+#: How a simulated user closes and loses patience (:class:`UserOptions`).
+USER_STYLES = ("tod", "convlab")
+
+
 @dataclass(frozen=True)
 class UserOptions:
     """How the simulated user behaves."""
@@ -51,8 +58,22 @@ class UserOptions:
     noise: float = 0.0
     #: How often the user asks again for a slot the system did not tell.
     max_repeats: int = 2
+    #: ``tod``: closes with ``thank`` and ``bye``, leaves after ``patience`` turns without news;
+    #: ``convlab``: closes with ``bye`` alone and has no patience limit, as ConvLab-2's agenda user.
+    style: str = "tod"
+
+    @classmethod
+    def for_style(cls, style: str, **changes: object) -> UserOptions:
+        """The options of a user ``style`` (``tod``: these defaults; ``convlab``: ConvLab-2's agenda user,
+        at most 20 user turns and 4 acts a turn, no patience limit), with ``changes`` on top."""
+        if style not in USER_STYLES:
+            raise SimulationError(f"the simulated user's style must be one of {list(USER_STYLES)}, found {style!r}")
+        base = {"max_turns": 20, "max_acts": 4} if style == "convlab" else {}
+        return cls(**{**base, **changes, "style": style})  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
+        if self.style not in USER_STYLES:
+            raise SimulationError(f"UserOptions.style must be one of {list(USER_STYLES)}, found {self.style!r}")
         for name in ("max_turns", "patience", "max_acts"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -137,7 +158,9 @@ class AgendaUser:
             for s in ordered_subgoals(with_implicit_places(goal, database.domain))
         ]
         self._by_id = {t.sub.id: t for t in self.tasks}
-        self.agenda: list[Item] = [Item(-1, DialogueAct("bye", GENERAL)), Item(-1, DialogueAct("thank", GENERAL))]
+        self.agenda: list[Item] = [Item(-1, DialogueAct("bye", GENERAL))]
+        if options.style == "tod":  # ConvLab's user says bye alone
+            self.agenda.append(Item(-1, DialogueAct("thank", GENERAL)))
         for index in reversed(range(len(self.tasks))):
             self.agenda += [Item(index, a) for a in self._task_acts(self.tasks[index], self.tasks[:index])]
         self.turns = 0
@@ -192,7 +215,7 @@ class AgendaUser:
         reactions = self._react(acts)
         self._bored = 0 if news or acts != self._previous else self._bored + 1
         self._previous = acts
-        if self._bored >= self.options.patience:
+        if self._bored >= self.options.patience and self.options.style == "tod":
             return self._leave("the system repeated itself")
         if self.turns >= self.options.max_turns:
             return self._leave(f"{self.options.max_turns} turns without finishing")

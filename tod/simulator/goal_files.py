@@ -4,7 +4,9 @@ A goal file is JSON lines (``.jsonl``) or one JSON list (``.json``); each goal i
 
 - ConvLab's format, ``{"restaurant": {"info": {...}, "reqt": [...] or {...}, "book": {...},
   "fail_info": {...}, "fail_book": {...}}, ...}`` (domain order is sub-goal order), or
-- tod's own :class:`~tod.dialogue.Goal` (``{"subgoals": [...]}``, as ``Goal.to_dict`` writes it).
+- tod's own :class:`~tod.dialogue.Goal` (``{"subgoals": [...]}``, as ``Goal.to_dict`` writes it), or
+- a dialogue record with its goal under ``"goal"`` (the lines of ``../shared/data/convlab-eval``, or
+  of ``tod evaluate dialogues``), so that ConvLab's 1,000 goals replay straight from that file.
 
 ConvLab goals are read against a domain: sub-domains and slots the domain does not have are left
 out and counted (MultiWOZ's ``car type`` has no slot in tod's MultiWOZ ontology, for example);
@@ -63,6 +65,8 @@ def read_goals(path: str | os.PathLike[str], domain: Domain) -> GoalFile:
     out = GoalFile([])
     for number, item in entries:
         where = f"{path}:{number}" if number else f"{path} (goal {len(out.goals) + 1})"
+        if isinstance(item, Mapping) and "goal" in item and "turns" in item:
+            item = item["goal"]  # a dialogue record: its goal
         out.goals.append(parse_goal(item, domain, where, out.skipped))
     if not out.goals:
         raise SimulationError(f"{path}: no goals")

@@ -31,7 +31,7 @@ its constraints.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from tod._schema import FrozenMap
 from tod.acts import REQUESTED
@@ -94,8 +94,35 @@ def effective_goal(goal: Goal, refused: set[str]) -> Goal:
     return replace(goal, subgoals=subgoals)
 
 
+def summarise_metrics(metrics: Sequence[DialogueMetrics]) -> dict[str, Any]:
+    """The aggregates of per-dialogue ``metrics``: success and complete over all dialogues, book rate
+    over those that book, inform precision / recall / F1 each over the dialogues where it is defined,
+    turns over all and over successes. In the ``convlab`` mode precision is defined exactly where
+    recall is (the goal requests something), so this is ConvLab-2's averaging; tod's own mode also
+    has a precision (0) for a dialogue that requests nothing but was told requestable slots."""
+
+    def mean(values: Sequence[float | None]) -> float | None:
+        kept = [v for v in values if v is not None]
+        return sum(kept) / len(kept) if kept else None
+
+    successful = [m.turns for m in metrics if m.success]
+    return {
+        "dialogues": len(metrics),
+        "success_rate": mean([float(m.success) for m in metrics]),
+        "complete_rate": mean([float(m.complete) for m in metrics]),
+        "book_rate": mean([m.book_rate for m in metrics]),
+        "inform_precision": mean([m.inform_precision for m in metrics]),
+        "inform_recall": mean([m.inform_recall for m in metrics]),
+        "inform_f1": mean([m.inform_f1 for m in metrics]),
+        "avg_turns": mean([float(m.turns) for m in metrics]),
+        "avg_turns_success": mean([float(t) for t in successful]),
+        "dialogues_with_booking": sum(1 for m in metrics if m.book_rate is not None),
+        "dialogues_with_requests": sum(1 for m in metrics if m.inform_recall is not None),
+    }
+
+
 class Evaluator:
-    """Scores dialogues against their goals with one database."""
+    """Scores dialogues against their goals with one database (tod's own, stricter ``tod`` mode)."""
 
     def __init__(self, database: Database) -> None:
         self.database = database

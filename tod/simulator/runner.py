@@ -5,9 +5,10 @@ are :func:`~tod.simulator.goals.goal_seed` of them, and the pipeline is pure), s
 processes give exactly the numbers of one: each builds its own pipeline and runs a share of the
 indices, and the results are put back in index order before anything is averaged.
 
-The aggregates follow ConvLab-2's ``evaluate.py``: rates over all dialogues, book rate averaged over
-dialogues with a booking goal, inform precision / recall / F1 averaged over dialogues whose goal
-requests something, average turns over all dialogues and over successful ones.
+The aggregates follow ConvLab-2's analyzer: rates over all dialogues, book rate averaged over
+dialogues with a booking goal, inform precision / recall / F1 averaged over dialogues where they are
+defined (in the ``convlab`` mode: whose goal requests something), average turns over all dialogues
+and over successful ones. They are given for every metric mode (:mod:`tod.simulator.modes`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tod.dialogue import Goal
 from tod.errors import SimulationError
 from tod.simulator.agenda import UserOptions
 from tod.simulator.goals import GoalGenerator, GoalOptions, GoalStats, goal_seed
+from tod.simulator.metrics import summarise_metrics
 from tod.simulator.session import LEVELS, Session, SimulatedDialogue
 from tod.simulator.user_nlu import ReaderRecipe
 
@@ -49,6 +51,9 @@ class SimulationSpec:
     #: Text level: the system's NLU learns one half of the user templates, the user speaks the other
     #: (:mod:`tod.nlg.halves`); ``False``: both use all of them (the closed loop).
     held_apart: bool = False
+    #: The metric mode of the headline numbers (:mod:`tod.simulator.modes`); ``None``: the domain's
+    #: default (``convlab`` for MultiWOZ, ``tod`` elsewhere). Every mode the domain has is reported.
+    metric_mode: str | None = None
 
     def __post_init__(self) -> None:
         if self.level not in LEVELS:
@@ -75,27 +80,14 @@ class SimulationResult:
 
 
 def summarise(dialogues: Sequence[SimulatedDialogue]) -> dict[str, Any]:
-    """The aggregate metrics of ``dialogues`` (ConvLab-2's averaging; see the module docstring)."""
-
-    def mean(values: Sequence[float | None]) -> float | None:
-        kept = [v for v in values if v is not None]
-        return sum(kept) / len(kept) if kept else None
-
-    metrics = [d.metrics for d in dialogues]
-    successful = [m.turns for m in metrics if m.success]
+    """The aggregate metrics of ``dialogues`` (ConvLab-2's averaging; see the module docstring): at the
+    top level those of the dialogues' metric mode (``metric_mode``), under ``by_mode`` every mode's."""
     system = sorted(t for d in dialogues for t in d.system_seconds)
+    modes = list(dialogues[0].by_mode) if dialogues and dialogues[0].by_mode else []
     return {
-        "dialogues": len(metrics),
-        "success_rate": mean([float(m.success) for m in metrics]),
-        "complete_rate": mean([float(m.complete) for m in metrics]),
-        "book_rate": mean([m.book_rate for m in metrics]),
-        "inform_precision": mean([m.inform_precision for m in metrics]),
-        "inform_recall": mean([m.inform_recall for m in metrics]),
-        "inform_f1": mean([m.inform_f1 for m in metrics]),
-        "avg_turns": mean([float(m.turns) for m in metrics]),
-        "avg_turns_success": mean([float(t) for t in successful]),
-        "dialogues_with_booking": sum(1 for m in metrics if m.book_rate is not None),
-        "dialogues_with_requests": sum(1 for m in metrics if m.inform_recall is not None),
+        **summarise_metrics([d.metrics for d in dialogues]),
+        "metric_mode": dialogues[0].metric_mode if dialogues else None,
+        "by_mode": {mode: summarise_metrics([d.by_mode[mode] for d in dialogues]) for mode in modes},
         "quit_reasons": _counts(d.quit_reason for d in dialogues if d.quit_reason),
         "system_turn_ms_p50": _percentile(system, 50) * 1000 if system else None,
         "system_turn_ms_p95": _percentile(system, 95) * 1000 if system else None,
@@ -132,6 +124,7 @@ class Simulator:
             reader_model=spec.reader_model,
             progress=progress,
             held_apart=spec.held_apart,
+            metric_mode=spec.metric_mode,
         )
 
     def goal(self, index: int) -> Goal:

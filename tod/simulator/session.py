@@ -16,14 +16,15 @@ meant, system turns with the acts the policy chose (what the evaluator scores, a
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from typing import Any, Protocol, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Protocol, Sequence
 
 from tod.acts import DialogueAct
 from tod.dialogue import USER, Dialogue, Goal, Turn
 from tod.errors import SimulationError
 from tod.simulator.agenda import AgendaUser, UserOptions
-from tod.simulator.metrics import DialogueMetrics, Evaluator
+from tod.simulator.metrics import DialogueMetrics
+from tod.simulator.modes import resolve_mode, scorers
 from tod.simulator.user_nlu import ReaderRecipe
 from tod.state import DialogueState
 
@@ -44,18 +45,25 @@ class UserWriter(Protocol):
 
 @dataclass(frozen=True)
 class SimulatedDialogue:
-    """A finished simulated dialogue: what was said, its goal, its metrics and how it ended."""
+    """A finished simulated dialogue: what was said, its goal, its metrics and how it ended.
+
+    ``metrics`` are those of the session's metric mode (``metric_mode``); ``by_mode`` holds every
+    mode's (:mod:`tod.simulator.modes`), that one included."""
 
     dialogue: Dialogue
     metrics: DialogueMetrics
     quit_reason: str
     seconds: float
     system_seconds: tuple[float, ...]
+    metric_mode: str = "tod"
+    by_mode: Mapping[str, DialogueMetrics] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "dialogue": self.dialogue.to_dict(),
             "metrics": self.metrics.to_dict(),
+            "metric_mode": self.metric_mode,
+            "metrics_by_mode": {mode: m.to_dict() for mode, m in self.by_mode.items()},
             "quit_reason": self.quit_reason,
             "seconds": round(self.seconds, 6),
         }
@@ -72,7 +80,10 @@ class Session:
         user_options: UserOptions = UserOptions(),
         user_nlg: UserWriter | None = None,
         user_nlu: SystemReader | None = None,
+        metric_mode: str | None = None,
     ) -> None:
+        """``metric_mode``: the mode whose numbers are a dialogue's ``metrics`` (default: the domain's,
+        ``convlab`` for MultiWOZ, else ``tod``); every mode the domain has is computed."""
         if level not in LEVELS:
             raise SimulationError(f"simulation level must be one of {list(LEVELS)}, found {level!r}")
         if level == "text" and (user_nlg is None or user_nlu is None):
@@ -83,7 +94,8 @@ class Session:
         self.user_options = user_options
         self.user_nlg = user_nlg
         self.user_nlu = user_nlu
-        self.evaluator = Evaluator(self.database)
+        self.metric_mode = resolve_mode(self.database.domain, metric_mode)
+        self.scorers = scorers(self.database)
 
     @classmethod
     def for_pipeline(
@@ -96,6 +108,7 @@ class Session:
         reader_model: str | None = None,
         progress: bool = False,
         held_apart: bool = False,
+        metric_mode: str | None = None,
     ) -> Session:
         """A session of ``pipeline``; at text level with the domain's user templates and the simulated
         user's NLU (``reader_model``, else the one ``reader`` trains, cached). ``held_apart``: the user
@@ -113,7 +126,14 @@ class Session:
             if held_apart:
                 user_nlg = TemplateNLG(template_half(user_nlg.templates, "user", HALVES_SEED), seed=user_nlg.seed)
             user_nlu = SystemActReader.for_pipeline(pipeline, reader, model=reader_model, progress=progress)
-        return cls(pipeline, level=level, user_options=user_options, user_nlg=user_nlg, user_nlu=user_nlu)
+        return cls(
+            pipeline,
+            level=level,
+            user_options=user_options,
+            user_nlg=user_nlg,
+            user_nlu=user_nlu,
+            metric_mode=metric_mode,
+        )
 
     def run(self, goal: Goal, *, seed: int = 0, dialogue_id: str = "sim-0") -> SimulatedDialogue:
         started = time.perf_counter()
@@ -147,7 +167,13 @@ class Session:
             if state.over and not user_acts:
                 break
         dialogue = Dialogue(dialogue_id, tuple(turns), goal=goal, corpus="simulation", split=self.level)
-        metrics = self.evaluator.evaluate(dialogue, goal)
+        by_mode = {mode: scorer.evaluate(dialogue, goal) for mode, scorer in self.scorers.items()}
         return SimulatedDialogue(
-            dialogue, metrics, user.quit_reason, time.perf_counter() - started, tuple(system_times)
+            dialogue,
+            by_mode[self.metric_mode],
+            user.quit_reason,
+            time.perf_counter() - started,
+            tuple(system_times),
+            self.metric_mode,
+            by_mode,
         )

@@ -37,6 +37,7 @@ examples:
   tod evaluate nlg --corpus multiwoz --data ../shared/data/multiwoz --split val --json nlg.json
   tod evaluate paradise --ratings ../shared/data/uss/MWOZ.txt --out reports/paradise
   tod evaluate conversations --conversations data/conversations/cityguide.txt --report report.md
+  tod evaluate dialogues --file ../shared/data/convlab-eval/convlab2_dialogues.jsonl --data ../shared/data/multiwoz
 """
 
 
@@ -52,7 +53,7 @@ def add(commands: argparse._SubParsersAction) -> None:
             "scores each against its goal."
         ),
         epilog=EPILOG,
-        formatter_class=commands_formatter("nlu", "dst", "paradise", "nlg", "policy", "conversations"),
+        formatter_class=commands_formatter("nlu", "dst", "paradise", "nlg", "policy", "conversations", "dialogues"),
     )
     components = evaluate.add_subparsers(dest="component", metavar="COMPONENT")
     _add_nlu(components)
@@ -61,6 +62,7 @@ def add(commands: argparse._SubParsersAction) -> None:
     _add_nlg(components)
     _add_policy(components)
     _add_conversations(components)
+    _add_dialogues(components)
 
 
 def _add_nlu(commands: argparse._SubParsersAction) -> None:
@@ -132,9 +134,19 @@ def _add_dst(commands: argparse._SubParsersAction) -> None:
         "--split-seed", type=non_negative_int, default=SPLIT_SEED, help="seed of that split (with --dev-fraction)"
     )
     p.add_argument(
+        "--pipeline", metavar="NAME_OR_PATH", default=None,
+        help="take the tracker's options from this pipeline (default: the corpus's own, pipelines/<corpus>.yaml, "
+        "so the tracker is evaluated as it ships; 'none': the tracker's defaults)",
+    )
+    p.add_argument(
         "--option", action="append", default=[], metavar="NAME=BOOL",
-        help="set a rule tracker option (accept_offered_names, adopt_offered_name, request_name_starts_search); "
-        "unset options are fitted on the non-dev part with --dev-fraction, else take their defaults",
+        help="set a rule tracker option (accept_offered_names, adopt_offered_name, request_name_starts_search, ...) "
+        "over the pipeline's or the fitted ones",
+    )
+    p.add_argument(
+        "--fit-options", action="store_true",
+        help="fit the options --option leaves unset on the non-dev part (needs --dev-fraction) instead of taking "
+        "the pipeline's",
     )
     add_json(p)
     p.set_defaults(handler="tod.cli.dst_commands:evaluate_dst")
@@ -325,3 +337,37 @@ def _add_conversations(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--transcripts", action="store_true", help="show every exchange of every conversation")
     p.add_argument("--no-progress", action="store_true", help="no progress bars (training, conversations)")
     p.set_defaults(handler="tod.cli.conversation_commands:evaluate_conversations")
+
+
+def _add_dialogues(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "dialogues",
+        help="re-score act-level MultiWOZ dialogues (JSON lines) ConvLab-2's way and tod's",
+        description=(
+            "Score every dialogue of a JSON-lines file of act-level dialogues, each a goal and the acts as an\n"
+            "evaluator receives them (the format of ../shared/data/convlab-eval: 'goal' in ConvLab's format,\n"
+            "'turns' of {speaker, acts: [[intent, domain, slot, value], ...]}, optionally 'goal_at_scoring'),\n"
+            "in the 'convlab' metric mode (ConvLab-2's MultiWozEvaluator, verdict for verdict) and/or tod's own\n"
+            "stricter 'tod' mode, and print the aggregates averaged ConvLab's way. Where a line carries\n"
+            "ConvLab-2's own 'verdict', says how many verdicts agree and lists the first that do not."
+        ),
+        epilog=(
+            "examples:\n"
+            "  tod evaluate dialogues --file ../shared/data/convlab-eval/convlab2_dialogues.jsonl \\\n"
+            "      --data ../shared/data/multiwoz\n"
+            "  tod evaluate dialogues --file mine.jsonl --data ../shared/data/multiwoz --metrics both \\\n"
+            "      --verdicts verdicts.jsonl --json summary.json"
+        ),
+        formatter_class=wide_raw_formatter,
+    )
+    p.add_argument("--file", required=True, metavar="FILE", help="the dialogues, one JSON object a line")
+    add_data(p, "the MultiWOZ folder whose db/ the evaluator queries (ConvLab-2's databases)", required=True)
+    p.add_argument("--domain", default="multiwoz", metavar="NAME_OR_PATH", help="the domain (needs convlab.yaml)")
+    p.add_argument(
+        "--metrics", choices=("convlab", "tod", "both"), default="both",
+        help="which metric mode(s) to score with (default both; 'convlab' is the one comparable with ConvLab)",
+    )
+    p.add_argument("--verdicts", metavar="FILE", help="also write each dialogue's verdicts here (JSON lines)")
+    add_json(p, "the aggregates per mode")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(handler="tod.cli.rescore_commands:evaluate_dialogues")

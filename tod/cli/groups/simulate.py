@@ -25,10 +25,13 @@ examples:
   tod simulate --pipeline multiwoz --data ../shared/data/multiwoz --corpus multiwoz \\
       --dialogues 1000 --level act --out runs/mwz-act
   tod simulate --pipeline multiwoz --set nlu.model=models/mwz-acts --level text --workers 2 --out runs/mwz-text
-  tod simulate --pipeline multiwoz --goals convlab_goals.jsonl --level act
+  tod simulate --pipeline multiwoz --data ../shared/data/multiwoz --level act \
+      --goals ../shared/data/convlab-eval/convlab2_dialogues.jsonl --user-style convlab --out runs/mwz-convlab
 
 Goals are drawn from the domain's ontology and database (--corpus also follows a corpus's goal
-statistics) or read from a file (--goals: JSON lines in ConvLab's goal format or tod's). At text
+statistics) or read from a file (--goals: JSON lines in ConvLab's goal format or tod's, or dialogue
+records with a "goal", such as ConvLab's 1,000 dialogues in ../shared/data/convlab-eval).
+MultiWOZ's numbers are reported in the 'convlab' metric mode (ConvLab-2's evaluator) beside tod's own. At text
 level the simulated user reads the system with its own NLU, trained once on the system's
 utterances and cached (a few minutes on the first run). K workers give the same numbers as one.
 Writes OUT/simulation.json, OUT/report.md and OUT/failed.jsonl.
@@ -64,6 +67,14 @@ def add(commands: argparse._SubParsersAction) -> None:
         help="text level: the system's NLU is trained on one half of the user templates and the simulated "
         "user speaks the other half (wording the NLU never trained on; tod.nlg.halves)",
     )
+    p.add_argument(
+        "--metrics",
+        choices=("convlab", "tod"),
+        default=None,
+        help="the metric mode of the headline numbers: 'convlab' (ConvLab-2's evaluator, verdict for verdict; "
+        "the default for MultiWOZ, the numbers to compare with ConvLab and MultiWOZ papers) or 'tod' (tod's "
+        "stricter definitions; the default elsewhere). Every mode the domain has is reported",
+    )
     add_out(p, "write simulation.json, report.md and failed.jsonl here")
     goals = p.add_argument_group("goals")
     goals.add_argument(
@@ -94,9 +105,20 @@ def add(commands: argparse._SubParsersAction) -> None:
         help="share of bookable sub-goals that book (without --corpus)",
     )
     user = p.add_argument_group("simulated user")
-    user.add_argument("--max-turns", type=positive_int, default=20, help="user turns before the user gives up")
     user.add_argument(
-        "--patience", type=positive_int, default=3, help="system turns without anything new before the user leaves"
+        "--user-style",
+        choices=("tod", "convlab"),
+        default="tod",
+        help="'tod': closes with thanks and bye, leaves after --patience turns without news; 'convlab': closes, "
+        "waits and stops as ConvLab-2's agenda user (bye alone, no patience limit, 20 user turns, 4 acts a turn), "
+        "for turn counts comparable with ConvLab's",
+    )
+    user.add_argument(
+        "--max-turns", type=positive_int, default=None, help="user turns before the user gives up (default 20)"
+    )
+    user.add_argument(
+        "--patience", type=positive_int, default=None,
+        help="system turns without anything new before the user leaves (default 3; the 'convlab' style has none)",
     )
     user.add_argument(
         "--noise", type=fraction, default=0.0, help="probability that an act is held back to a later turn"
