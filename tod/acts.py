@@ -40,6 +40,9 @@ from tod.errors import SchemaError
 
 #: The value of a request act (``request(hotel, phone, ?)``): the slot is asked for, not given.
 REQUESTED = "?"
+#: The value of a system ``inform(d, s, ?)``: the database does not say (MultiWOZ's entrance fee ``?``);
+#: the system tells the user it is not listed, as MultiWOZ's and ConvLab's systems do.
+UNKNOWN = "?"
 
 #: The domain of acts that belong to no sub-domain.
 GENERAL = "general"

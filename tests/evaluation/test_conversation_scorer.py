@@ -267,3 +267,19 @@ def test_a_name_two_rows_share_is_scored_as_the_row_the_goal_wants(tmp_path):
     wrong = (Turn(USER, "u", ()), Turn(SYSTEM, "s", (told[0], A("inform", "train", "leaveAt", "15:06"))))
     (verdict,) = scorer.score(conversation(tmp_path, goal), DialogueState(belief=belief, history=wrong))
     assert verdict.requested is False  # monday's train's time is not the thursday train's
+
+
+def test_a_fact_the_database_lacks_counts_when_told_as_not_listed(tmp_path):
+    from tests.conftest import require_shared
+
+    database = open_database("multiwoz", data_dir=require_shared("multiwoz"))
+    unknown = next(e for e in database.entities("attraction") if e.get("entrance fee") == "?")
+    known = next(e for e in database.entities("attraction") if e.get("entrance fee") not in ("?", None))
+    scorer = ConversationScorer(database.domain, database)
+    for entity, ok in ((unknown, True), (known, False)):
+        goal = {"attraction": {"info": {"name": entity.name}, "reqt": ["entrance fee"]}}
+        told = (A("inform", "attraction", "name", entity.name), A("inform", "attraction", "entrance fee", "?"))
+        history = (Turn(USER, "u", ()), Turn(SYSTEM, "s", told))
+        belief = BeliefState().with_domain("attraction", DomainBelief(FrozenMap({"name": entity.name})))
+        (verdict,) = scorer.score(conversation(tmp_path, goal), DialogueState(belief=belief, history=history))
+        assert verdict.requested is ok, verdict.problems

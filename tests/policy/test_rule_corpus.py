@@ -196,3 +196,18 @@ def test_crosswoz_list_constraint_with_several_items(crosswoz: RulePolicy) -> No
     for name in offered:
         facilities = crosswoz.database.lookup("酒店", name).get("酒店设施")
         assert {"中式餐厅", "早餐服务"} <= set(facilities)
+
+
+def test_a_value_the_database_lacks_is_told_as_not_listed(multiwoz) -> None:
+    """29 MultiWOZ attractions have entrance fee "?": asked for it, the system says it is not listed (an
+    ``inform(d, s, ?)``) instead of going on as if it had not been asked."""
+    unknown = next(e for e in multiwoz.database.entities("attraction") if e.get("entrance fee") == "?")
+    asked = [A("inform", "attraction", "name", unknown.name), req("attraction", "entrance fee")]
+    state = make_state({"attraction": {"name": unknown.name}}, asked)
+    acts = predict(multiwoz, state)
+    assert A("inform", "attraction", "entrance fee", "?") in acts
+    assert not in_space(multiwoz, acts)
+    known = next(e for e in multiwoz.database.entities("attraction") if e.get("entrance fee") not in ("?", None))
+    asked = [A("inform", "attraction", "name", known.name), req("attraction", "entrance fee")]
+    state = make_state({"attraction": {"name": known.name}}, asked)
+    assert A("inform", "attraction", "entrance fee", known.get("entrance fee")) in predict(multiwoz, state)

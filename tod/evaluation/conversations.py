@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
-from tod.acts import REFERENCE, REQUESTED, DialogueAct
+from tod.acts import REFERENCE, REQUESTED, UNKNOWN, DialogueAct
 from tod.belief import DONTCARE, BeliefState
 from tod.data.conversations import ScriptedConversation, SubdomainGoal
 from tod.dialogue import SYSTEM, USER
@@ -261,7 +261,8 @@ class ConversationScorer:
                 self._focus(trace, act.value)
         for act in acts:
             trace = traces.get(act.domain)
-            if trace is None or act.intent not in TELLING_INTENTS or not act.slot or not _told(act.value):
+            unknown = act.intent == "inform" and act.value == UNKNOWN  # "the entrance fee is not listed"
+            if trace is None or act.intent not in TELLING_INTENTS or not act.slot or not (_told(act.value) or unknown):
                 continue
             trace.told[act.slot] = act.value
             trace.told_any[act.slot] = act.value
@@ -389,7 +390,10 @@ class ConversationScorer:
                 ok = False
                 continue
             truth = self._field(schema, entity, slot)
-            if truth is not None and not same_value(value, truth, schema.slots[slot].synonyms):
+            if value == UNKNOWN and truth is not None:  # said to be unknown, but the database has it
+                problems.append(f"{slot} told as not listed, the database says {truth!r}")
+                ok = False
+            elif value != UNKNOWN and truth is not None and not same_value(value, truth, schema.slots[slot].synonyms):
                 problems.append(f"{slot} told as {value!r}, the database says {truth!r}")
                 ok = False
         return ok

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from tod.acts import CHOICE, EXCLUDE, REFERENCE, REQUESTED, DialogueAct
+from tod.acts import CHOICE, EXCLUDE, REFERENCE, REQUESTED, UNKNOWN, DialogueAct
 from tod.belief import DomainBelief
 from tod.domain.booking import Booker, booking_details, plan_booking
 from tod.domain.database import Database
@@ -173,7 +173,7 @@ class DomainRules:
         acts, booked = booking_acts(plan, self.options.seed, roles, target, turn.turn_count)
         if booked and roles.generated and not requested:  # a taxi: what to look out for, unless asked
             told = [s for s in schema.requestable if s not in details]
-            acts += self._inform(turn.domain, target, search, told)
+            acts += self._inform(turn.domain, target, search, told, asked=False)
         acts += self._inform(turn.domain, target, search, [s for s in requested if s != roles.name])
         return Decision(tuple(acts), booked)
 
@@ -321,11 +321,17 @@ class DomainRules:
             acts.append(DialogueAct(intent, d, slot, asked))
         return acts
 
-    def _inform(self, d: str, row: Row, search: Search, slots: list[str]) -> list[DialogueAct]:
+    def _inform(self, d: str, row: Row, search: Search, slots: list[str], *, asked: bool = True) -> list[DialogueAct]:
+        """``inform(d, s, v)`` of ``row``'s value of each slot; a slot the user ``asked`` for whose value the
+        database lacks ("?" for an entrance fee) is told as unknown, ``inform(d, s, ?)`` ("the entrance fee
+        is not listed"), so the question gets an answer; a slot told unasked (a taxi's details) is left out."""
         roles = self.roles[d]
         acts = []
         for slot in slots:
             value = row.name if slot == roles.name else search.value(row, slot)
+            spec = self.database.domain.schemas[d].slot(slot)
             if value:
                 acts.append(DialogueAct("inform", d, slot, value))
+            elif asked and spec is not None and spec.field is not None:
+                acts.append(DialogueAct("inform", d, slot, UNKNOWN))
         return acts
