@@ -82,11 +82,13 @@ def test_a_long_word_matches_a_misspelling_one_edit_away(city) -> None:
 @pytest.mark.parametrize(
     ("text", "slot"),
     [("phone please", "phone"), ("and the adress", "address"), ("how much is it", "pricerange"),
-     ("address?", "address"), ("where is it exactly", "address"), ("and their postcode pls", "postcode")],
+     ("address?", "address"), ("where is it exactly", "address+area"), ("and their postcode pls", "postcode")],
 )
 def test_a_short_follow_up_asks_about_the_entity_under_discussion(city, db, text, slot) -> None:
     state = after_offer("restaurant", offered(db, "restaurant").name)
-    assert follow_up((), text, state, city, ENGLISH) == (A("request", "restaurant", slot, REQUESTED),)
+    # "where is it": where it is in town and its address
+    wanted = tuple(A("request", "restaurant", s, REQUESTED) for s in slot.split("+"))
+    assert follow_up((), text, state, city, ENGLISH) == wanted
 
 
 def test_follow_ups_take_the_sub_domain_under_discussion(city, db) -> None:

@@ -25,13 +25,15 @@ def test_a_value_only_one_slot_has_is_read(cityguide):
     assert added(cityguide, "I need a 5 star hotel in the south", [A("inform", "hotel", "area", "south")]) == (
         A("inform", "hotel", "type", "hotel"),
     )
-    assert added(cityguide, "any museums up north?") == (A("inform", "attraction", "type", "museums"),)
+    # the attraction's type, then its area: "north" is every sub-domain's, but only one slot's of attractions
+    assert added(cityguide, "any museums up north?") == (
+        A("inform", "attraction", "type", "museums"), A("inform", "attraction", "area", "north"))
 
 
 @pytest.mark.parametrize(
     "text, acts",
     [
-        ("a cheap guesthouse", [A("inform", "hotel", "type", "guesthouse")]),  # the tagger read it
+        ("a guesthouse please", [A("inform", "hotel", "type", "guesthouse")]),  # the tagger read it
         ("hotel or guesthouse, whatever", []),  # two values of one slot: which one?
         ("what time does the harbour view hotel open", [A("inform", "hotel", "name", "the harbour view hotel")]),
         ("a table near the museum", [A("inform", "restaurant", "area", "north")]),  # another sub-domain's turn

@@ -108,7 +108,7 @@ def test_a_number_taken_out_of_a_clock_time_is_that_time(city) -> None:
          {"people": "two of us", "stay": "a couple", "day": "friday"}),
         ("four of us, thursday, 3 nights", {"people": "four", "stay": "3", "day": "thursday"}),
         ("me and my wife, saturday", {"people": "me and my wife", "day": "saturday"}),
-        ("book 3 ppl from wed", {"people": "3"}),
+        ("book 3 ppl from wed", {"people": "3", "day": "wednesday"}),  # a short day name after "from"
         ("the people there were nice", {}),
         ("can u book lemmongrass for tues 2 people", {"people": "2", "day": "tuesday"}),
         ("2 people, friday or saturday", {"people": "2"}),  # two days: left to the NLU

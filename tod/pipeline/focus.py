@@ -31,7 +31,7 @@ from tod.acts import REQUEST_INTENTS, SLOT_INTENTS, DialogueAct
 from tod.belief import DONTCARE, BeliefState
 from tod.domain.database import Database
 from tod.domain.memory import remember
-from tod.domain.name_match import exact_names_in_text, match_name, names_in_text
+from tod.domain.name_match import NameMatch, exact_names_in_text, match_name, names_in_text
 from tod.domain.normalise import name_key, norm_text
 from tod.domain.ontology import Domain, Schema
 from tod.domain.roles import is_place, place_slots
@@ -140,9 +140,10 @@ def names_from_the_text(
     When no act speaks of a sub-domain's slots (the NLU understood nothing of the task, took the turn for
     small talk or read only a bare sub-domain: "wheres the salt & ancor", "can i get a room at the
     saltmarsh b&b"), names written exactly or surely misspelt count
-    (:func:`tod.domain.name_match.names_in_text`), so the turn stays with the task; otherwise only names
-    written exactly (:func:`~tod.domain.name_match.exact_names_in_text`: "is the cellar club any good"),
-    and an inform the tagger took from inside such a name ("club" as a type) is dropped. ``tagged``: the
+    (:func:`tod.domain.name_match.names_in_text`), so the turn stays with the task; otherwise only a name
+    written exactly (:func:`~tod.domain.name_match.exact_names_in_text`) inside which the tagger took a
+    value of its sub-domain ("is the cellar club any good": "club" as a type), and that inform is dropped
+    ("italian like il gabbiano" keeps its food and gains no name). ``tagged``: the
     acts the NLU itself gave, when ``acts`` also hold values read from the words (by default ``acts``)."""
     schemas = database.domain.schemas
     if not text:
@@ -153,6 +154,8 @@ def names_from_the_text(
     # a name any act gives already (as a name, or as a taxi's place: "from the cambridge belfry") is read
     given = [name_key(a.value) for a in acts if a.slot and a.value]
     found = [m for m in found if not any(name_key(m.name) in g for g in given)]
+    if read:  # the NLU read the turn: a name it did not read counts where it took a value from inside it
+        found = [m for m in found if any(_inside_name(a, m) for a in acts)]
     if not found:
         return tuple(acts)
     inside = {(m.subdomain, norm_text(m.name)) for m in found}
@@ -162,6 +165,13 @@ def names_from_the_text(
                 and any(d == a.domain and f" {norm_text(a.value)} " in f" {n} " for d, n in inside))
     ]
     return (*kept, *(DialogueAct("inform", m.subdomain, schemas[m.subdomain].name_slot, m.name) for m in found))
+
+
+def _inside_name(act: DialogueAct, match: NameMatch) -> bool:
+    """Whether ``act`` informs ``match``'s sub-domain of a value written inside the name ("club" of "the
+    cellar club")."""
+    value = norm_text(act.value)
+    return act.intent == "inform" and act.domain == match.subdomain and bool(value) and f" {value} " in f" {norm_text(match.name)} "
 
 
 def _spelt_name(act: DialogueAct, named: Sequence[str], database: Database) -> DialogueAct:

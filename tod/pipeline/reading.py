@@ -14,7 +14,8 @@ NLU found nothing in (or only small talk) the acts its words plainly say, so tha
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Iterable, Sequence
 
 from tod.acts import CHITCHAT, GENERAL, REQUEST_INTENTS, REQUESTED, DialogueAct
@@ -36,12 +37,14 @@ class Words:
 
     tokens: tuple[str, ...]
     language: TurnWords
+    #: What :meth:`find` found, by its arguments: a turn's words are asked for the same phrases many times.
+    _found: dict[tuple[str, bool, int], int] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, text: str, language: TurnWords) -> Words:
         return cls(tokens(text), language)
 
-    @property
+    @cached_property
     def words(self) -> tuple[str, ...]:
         """The tokens without "?"."""
         return tuple(t for t in self.tokens if t != "?")
@@ -55,9 +58,21 @@ class Words:
         """The index of the first word of ``phrase`` in the turn's words at or after ``start``, or -1;
         with ``fuzzy``, a long word also matches a misspelling one edit away (a function word never:
         "where" is not "there")."""
+        key = (phrase, fuzzy, start)
+        if key not in self._found:
+            self._found[key] = self._find(phrase, fuzzy, start)
+        return self._found[key]
+
+    @cached_property
+    def _word_set(self) -> frozenset[str]:
+        return frozenset(self.words)
+
+    def _find(self, phrase: str, fuzzy: bool, start: int) -> int:
         wanted = tuple(phrase.split())
         words = self.words
         exact = self.language.exact_words
+        if not wanted or (not fuzzy or len(wanted[0]) < FUZZY_LENGTH or wanted[0] in exact) and wanted[0] not in self._word_set:
+            return -1  # its first word is nowhere, and no misspelling of it can count
         for i in range(start, len(words) - len(wanted) + 1):
             if all(_same(w, x, fuzzy and x not in exact) for w, x in zip(words[i : i + len(wanted)], wanted)):
                 return i

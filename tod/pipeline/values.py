@@ -175,7 +175,7 @@ def whole_expressions(acts: Sequence[DialogueAct], text: str, domain: Domain) ->
     for act in acts:
         spec = _kind(domain, act) if act.intent == "inform" and act.slot and act.value else None
         if spec is not None and spec.kind == "categorical" and spec.values and act.value.casefold() != DONTCARE:
-            if norm_text(act.value, spec.synonyms) not in spec.values:
+            if norm_text(act.value, spec.synonyms) not in spec.values and not act.value.strip().isdigit():
                 clocks = find_clock_expressions(text, words) if clocks is None else clocks
                 if any(act.value.casefold() in c.casefold().split() for c in clocks):
                     continue  # "quarter" of "quarter past seven" tagged as a day: no value of it
