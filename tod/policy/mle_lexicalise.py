@@ -178,7 +178,7 @@ def _booking(
     target = plan.generated if generated else entity
     if plan.checked is None or target is None:
         return None
-    return Booked(booking_reference(seed, plan, target.name, state.turn_count), target.name, plan.checked)
+    return Booked(booking_reference(seed, plan, target.name, state.turn_count, state.dialogue_id), target.name, plan.checked)
 
 
 def lexicalise(

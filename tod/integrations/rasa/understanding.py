@@ -16,6 +16,8 @@ its own NLU. The convention (``docs/rasa.md``), changeable with a mapping file:
   value names a slot (``phone`` or ``restaurant-phone``) always asks for it. A ``domain`` entity
   (value ``restaurant``) names the sub-domain: ``inform`` with only that means "I am looking for
   a restaurant". Entities naming no slot of the domain are ignored.
+* **Values** are checked against the ontology (:mod:`.values`): an entity whose value does not fit its
+  slot (people=2018, area=true, markup as a cuisine) gives no act and is logged.
 
 Mapping file (YAML)::
 
@@ -37,6 +39,7 @@ from tod.domain.ontology import Domain
 from tod.errors import ConfigError
 from tod.files import read_yaml
 from tod.integrations.rasa.payloads import RasaEntity, UserMessage
+from tod.integrations.rasa.values import ValueCheck
 
 log = logging.getLogger("tod.rasa")
 
@@ -134,9 +137,13 @@ def _slot(domain: Domain, name: str) -> tuple[str, str] | None:
 
 
 def acts_from_message(
-    message: UserMessage, domain: Domain, mapping: RasaMapping = RasaMapping()
+    message: UserMessage, domain: Domain, mapping: RasaMapping = RasaMapping(), check: ValueCheck | None = None
 ) -> tuple[DialogueAct, ...]:
-    """The dialogue acts Rasa's intent and entities say, or ``()`` when tod's own NLU should read the text."""
+    """The dialogue acts Rasa's intent and entities say, or ``()`` when tod's own NLU should read the text.
+
+    With ``check`` (the domain's :class:`~tod.integrations.rasa.values.ValueCheck`), an entity whose value
+    does not fit its slot gives no act and is logged: a message whose every entity is refused and that
+    says nothing else is one Rasa did not understand."""
     intent = mapping.intent(message.intent) if message.intent else None
     if intent is None or intent == CHITCHAT:
         return ()
@@ -146,7 +153,7 @@ def acts_from_message(
     if intent in USER_GENERAL_INTENTS:
         acts.append(DialogueAct(intent, GENERAL))
     for entity in message.entities:
-        act = _entity_act(entity, intent, scope, domain, mapping)
+        act = _entity_act(entity, intent, scope, domain, mapping, check)
         if act is not None:
             acts.append(act)
     if intent == "inform" and not acts and scope:
@@ -157,7 +164,7 @@ def acts_from_message(
 
 
 def _entity_act(
-    entity: RasaEntity, intent: str, scope: str, domain: Domain, mapping: RasaMapping
+    entity: RasaEntity, intent: str, scope: str, domain: Domain, mapping: RasaMapping, check: ValueCheck | None
 ) -> DialogueAct | None:
     target = mapping.target(entity.entity)
     if target == DOMAIN_ENTITY:
@@ -178,4 +185,9 @@ def _entity_act(
             sub = ""
     if requested or intent == "request":
         return DialogueAct("request", sub, slot, REQUESTED)
+    if check is not None:
+        checked = check.value(sub, slot, text)
+        if not checked.ok:
+            log.warning("Rasa entity %s=%r refused, read as not understood: %s", entity.entity, text[:80], checked.problem)
+            return None
     return DialogueAct("inform", sub, slot, text)
