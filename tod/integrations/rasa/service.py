@@ -126,7 +126,7 @@ def _slot_belief(tracker: TrackerView, check: ValueCheck) -> BeliefState:
         belief = BeliefState.from_dict(raw) if raw is not None else BeliefState()
     except SchemaError as error:
         raise RasaPayloadError(f"not a tod belief state: {error}", where) from None
-    check.belief(belief, where, f"conversation {tracker.sender_id!r}")  # raises for unknown names
+    check.names(belief, where)
     return belief
 
 

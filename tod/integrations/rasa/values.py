@@ -104,45 +104,32 @@ class ValueCheck:
         problem = value_problem(slot, normalised)
         return Checked(normalised) if problem is None else Checked(problem=problem)
 
-    def belief(self, belief: BeliefState, where: str, source: str) -> BeliefState:
-        """``belief`` (from ``tod_belief`` at ``where``) with every bad value dropped and logged; a
-        :class:`~tod.errors.RasaPayloadError` for a sub-domain or slot the ontology does not have."""
-        domains = {}
+    def names(self, belief: BeliefState, where: str) -> None:
+        """A :class:`~tod.errors.RasaPayloadError` for a sub-domain or slot of ``belief`` (from ``tod_belief``
+        at ``where``) that the ontology does not have, or a booking record that is no plain text."""
         for name, part in belief.domains.items():
             schema = self.domain.schemas.get(name)
             if schema is None:
                 raise RasaPayloadError(
                     f"unknown sub-domain {name[:60]!r}; expected some of {sorted(self.domain.schemas)}", where
                 )
-            domains[name] = self._domain_belief(schema, part, f"{where}.{name}", source)
-        return BeliefState(domains)
+            _known_slots(schema, part, f"{where}.{name}")
 
-    def _domain_belief(self, schema: Schema, part: DomainBelief, where: str, source: str) -> DomainBelief:
-        def known(slot: str, kind: tuple[str, ...], what: str, at: str) -> None:
-            if slot not in kind:
-                raise RasaPayloadError(
-                    f"{slot[:60]!r} is no {what} slot of {schema.name}; expected some of {list(kind)}", at
-                )
+    def belief(self, belief: BeliefState, where: str, source: str) -> BeliefState:
+        """``belief`` (from ``tod_belief`` at ``where``) with every bad value dropped and logged (``source``
+        names the conversation); its names checked first (:meth:`names`)."""
+        self.names(belief, where)
+        return BeliefState(
+            {name: self._values(self.domain.schemas[name], part, f"{where}.{name}", source) for name, part in belief.domains.items()}
+        )
 
+    def _values(self, schema: Schema, part: DomainBelief, where: str, source: str) -> DomainBelief:
         def good(slot: str, value: str, at: str) -> bool:
             checked = self.value(schema.name, slot, value)
             if not checked.ok:
                 log.warning("%s: %s %s=%r dropped: %s", source, at, slot, value[:80], checked.problem)
             return checked.ok
 
-        for slot in part.constraints:
-            known(slot, schema.informable, "informable", f"{where}.constraints")
-        for slot in part.excluded:
-            known(slot, schema.informable, "informable", f"{where}.excluded")
-        for slot in part.booking:
-            known(slot, schema.bookable, "bookable", f"{where}.booking")
-        for slot in part.requested:
-            known(slot, schema.requestable, "requestable", f"{where}.requested")
-        for index, record in enumerate(part.booked):
-            for key, value in record.items():
-                problem = text_problem(key) or text_problem(value)
-                if problem is not None:
-                    raise RasaPayloadError(f"a booking record holds no such value: {problem}", f"{where}.booked[{index}]")
         return DomainBelief(
             constraints={s: v for s, v in part.constraints.items() if good(s, v, f"{where}.constraints")},
             requested=part.requested,
@@ -170,3 +157,23 @@ class ValueCheck:
                 continue
             kept.append(act)
         return tuple(kept)
+
+
+def _known_slots(schema: Schema, part: DomainBelief, where: str) -> None:
+    def known(slot: str, kind: tuple[str, ...], what: str, at: str) -> None:
+        if slot not in kind:
+            raise RasaPayloadError(f"{slot[:60]!r} is no {what} slot of {schema.name}; expected some of {list(kind)}", at)
+
+    for slot in part.constraints:
+        known(slot, schema.informable, "informable", f"{where}.constraints")
+    for slot in part.excluded:
+        known(slot, schema.informable, "informable", f"{where}.excluded")
+    for slot in part.booking:
+        known(slot, schema.bookable, "bookable", f"{where}.booking")
+    for slot in part.requested:
+        known(slot, schema.requestable, "requestable", f"{where}.requested")
+    for index, record in enumerate(part.booked):
+        for key, value in record.items():
+            problem = text_problem(key) or text_problem(value)
+            if problem is not None:
+                raise RasaPayloadError(f"a booking record holds no such value: {problem}", f"{where}.booked[{index}]")
