@@ -109,10 +109,10 @@ def add(commands: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--history-turns",
         type=history_turns,
-        default=60,
+        default=40,
         metavar="N",
         help=(
-            "turns of each conversation's history kept in the store, the latest (default: 60); older turns "
+            "turns of each conversation's history kept in the store, the latest (default: 40); older turns "
             "are counted, not kept, so a conversation of thousands of turns costs what a short one does"
         ),
     )

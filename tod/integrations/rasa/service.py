@@ -63,9 +63,11 @@ TOD_SLOTS = (SLOT_TURN, SLOT_BELIEF, SLOT_ACTS)
 
 #: The largest ``tod_turn`` accepted (a conversation of a turn a second would take 30 years to reach it).
 MAX_TURN = 10**9
-#: The turns of a conversation's history kept in the store (the latest): enough for every reference back
-#: ("the first one", "same area") in practice, while a 5,000-turn conversation costs what a short one does.
-DEFAULT_HISTORY_TURNS = 60
+#: The turns of a conversation's history kept in the store (the latest 20 exchanges): enough for the
+#: references back people make ("the first one", "same area"; a fallback's prompt reads 4 turns), while a
+#: turn's cost, which grows with the history it decodes and reads (about 0.1 ms a turn), stays that of a
+#: short conversation: a 5,000-turn conversation costs what its 20th turn did.
+DEFAULT_HISTORY_TURNS = 40
 
 #: Where a turn's starting state came from.
 FROM_NEW, FROM_STORE, FROM_SLOTS = "new", "store", "slots"
