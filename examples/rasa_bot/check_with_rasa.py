@@ -150,7 +150,8 @@ def scripted(rasa: Rasa) -> list[Check]:
 
     for name, turns, people, stay in (
         ("hotel booking: 'for 2 nights from monday'",
-         ["i need a hotel", "a guesthouse in the north", "yes please", "for 2 people", "for 2 nights from monday"], "2", "2"),
+         ["i need a hotel", "a guesthouse in the north", "kingfisher lodge please", "for 2 people",
+          "for 2 nights from monday"], "2", "2"),
         ("hotel booking: '3 nights'",
          ["i am looking for a cheap hotel in the centre", "yes, book it", "for 3 people on friday", "3 nights"], "3", "3"),
     ):
@@ -280,7 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         tod_command = [args.tod, "serve-actions", "--port", str(tod_port), "--store", str(work / "states.sqlite3"),
                        "--log-level", "WARNING", "--no-progress", *args.tod_args.split()]
-        servers.append(start("tod serve-actions", tod_command, work, work / "tod.log",
+        # tod runs where the script was started (the repository root: ../shared/data is found as by make chat)
+        servers.append(start("tod serve-actions", tod_command, Path.cwd(), work / "tod.log",
                              lambda: http(f"http://127.0.0.1:{tod_port}/health", timeout=2) == {"status": "ok"}, 900))
         rasa_command = [args.rasa, "run", "--enable-api", "--port", str(rasa_port), "--interface", "127.0.0.1",
                         "--model", str(models), "--endpoints", "endpoints.yml"]

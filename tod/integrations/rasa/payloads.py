@@ -43,6 +43,9 @@ class RasaEntity:
     value: Any
     role: str = ""
     group: str = ""
+    #: Where the entity is in the message's text (character offsets), ``None`` when Rasa gives none.
+    start: int | None = None
+    end: int | None = None
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,17 @@ def parse_entity(data: Any, where: str) -> RasaEntity:
         value=body["value"],
         role=_text(body, "role", f"{where}.role"),
         group=_text(body, "group", f"{where}.group"),
+        start=_offset(body.get("start"), f"{where}.start"),
+        end=_offset(body.get("end"), f"{where}.end"),
     )
+
+
+def _offset(value: Any, where: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**7:
+        raise RasaPayloadError(f"expected a character offset (a whole number >= 0), found {_found(value)}", where)
+    return value
 
 
 def parse_message(data: Any, where: str = "tracker.latest_message") -> UserMessage:
