@@ -106,3 +106,19 @@ def test_a_body_over_the_limit_is_refused_unread_and_logged(acts_tod_server: Tod
         time.sleep(0.1)
     refused = [line for line in acts_tod_server.server.log_text().splitlines() if "refused" in line and "413" in line]
     assert refused and f"{size} bytes" in refused[-1]
+
+
+def test_references_differ_per_sender_and_per_dialogue_over_http(acts_tod_server: TodServer) -> None:
+    """The dialogue's name reaches tod through rasa-sdk (which keeps no latest_event_time of its own)."""
+    assert acts_tod_server.server is not None
+    book = [{"entity": "restaurant-name", "value": "trattoria lucca"}, {"entity": "people", "value": 2},
+            {"entity": "day", "value": "friday"}, {"entity": "time", "value": "19:00"}]
+    references = []
+    for sender, when in (("ann", 1000.0), ("bob", 1000.0), ("ann", 2000.0), ("ann", 1000.0)):
+        body = json.loads(rasa_call_bytes(sender, {name: None for name in TOD_SLOTS}, 1, "book it", "inform", book))
+        body["tracker"]["latest_event_time"] = when
+        status, answer = post(acts_tod_server.server.webhook, body)
+        assert status == 200, answer
+        (record,) = slots_of(answer)["tod_belief"]["restaurant"]["booked"]
+        references.append(record["ref"])
+    assert len(set(references[:3])) == 3 and references[3] == references[0]  # replayed: the same

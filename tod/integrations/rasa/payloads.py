@@ -216,8 +216,19 @@ def parse_tracker(data: Any, where: str = "tracker") -> TrackerView:
         slots=FrozenMap({str(k): v for k, v in slots.items()}),
         latest_message=parse_message(body.get("latest_message"), f"{where}.latest_message"),
         latest_action_name=_text(body, "latest_action_name", f"{where}.latest_action_name"),
-        latest_event_time=_time(body.get("latest_event_time"), f"{where}.latest_event_time"),
+        latest_event_time=_latest_time(body, where),
     )
+
+
+def _latest_time(body: Mapping[str, Any], where: str) -> float | None:
+    """``latest_event_time``, or where the tracker has none (rasa-sdk's ``Tracker`` keeps no such field)
+    the timestamp of its latest event."""
+    if body.get("latest_event_time") is not None:
+        return _time(body["latest_event_time"], f"{where}.latest_event_time")
+    events = body.get("events")
+    if isinstance(events, list) and events and isinstance(events[-1], Mapping):
+        return _time(events[-1].get("timestamp"), f"{where}.events[{len(events) - 1}].timestamp")
+    return None
 
 
 def _time(value: Any, where: str) -> float | None:

@@ -101,12 +101,14 @@ def _is_text(value: str) -> bool:
 
 def _tod_call(body: dict[str, Any]) -> dict[str, Any]:
     """The action call handed to rasa-sdk for one of tod's actions: the tracker keeps only
-    :data:`TOD_TRACKER_FIELDS` (a null latest message as an empty one, no events)."""
+    :data:`TOD_TRACKER_FIELDS` (a null latest message as an empty one) and of the events the latest,
+    whose timestamp stands for ``latest_event_time`` (rasa-sdk's ``Tracker`` keeps no such field)."""
     tracker = body["tracker"]
     kept = {name: tracker[name] for name in TOD_TRACKER_FIELDS if tracker.get(name) is not None}
     kept.setdefault("latest_message", {})
     kept.setdefault("slots", {})
-    return {**{k: v for k, v in body.items() if k != "tracker"}, "tracker": {**kept, "events": []}}
+    latest = [] if kept.get("latest_event_time") is None else [{"event": "tod_latest", "timestamp": kept["latest_event_time"]}]
+    return {**{k: v for k, v in body.items() if k != "tracker"}, "tracker": {**kept, "events": latest}}
 
 
 def _body_received(request: Request) -> bool:
