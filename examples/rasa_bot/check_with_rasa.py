@@ -79,7 +79,9 @@ class Process:
 def start(name: str, command: list[str], cwd: Path, log: Path, ready: Callable[[], bool], timeout: float) -> Process:
     env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE", "TOKENIZERS_PARALLELISM": "false", "SANIC_HOST": "127.0.0.1"}
     with log.open("wb") as handle:
-        process = subprocess.Popen(command, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        process = subprocess.Popen(
+            command, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
     started = Process(name, process, log)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -141,19 +143,38 @@ def scripted(rasa: Rasa) -> list[Check]:
     transcript, tracker = converse(
         rasa,
         "restaurant",
-        ["hi", "i need a cheap restaurant in the north", "indian please", "what is the phone number?",
-         "a table for 2 on friday at 19:00", "thanks, bye"],
+        [
+            "hi",
+            "i need a cheap restaurant in the north",
+            "indian please",
+            "what is the phone number?",
+            "a table for 2 on friday at 19:00",
+            "thanks, bye",
+        ],
     )
     made = booked(tracker, "restaurant")
     ok = len(made) == 1 and made[0].get("people") == "2" and made[0]["ref"] in " ".join(r for _, _, r in transcript)
     checks.append(Check("restaurant booking", ok, f"booked: {made}", transcript))
 
     for name, turns, people, stay in (
-        ("hotel booking: 'for 2 nights from monday'",
-         ["i need a hotel", "a guesthouse in the north", "kingfisher lodge please", "for 2 people",
-          "for 2 nights from monday"], "2", "2"),
-        ("hotel booking: '3 nights'",
-         ["i am looking for a cheap hotel in the centre", "yes, book it", "for 3 people on friday", "3 nights"], "3", "3"),
+        (
+            "hotel booking: 'for 2 nights from monday'",
+            [
+                "i need a hotel",
+                "a guesthouse in the north",
+                "kingfisher lodge please",
+                "for 2 people",
+                "for 2 nights from monday",
+            ],
+            "2",
+            "2",
+        ),
+        (
+            "hotel booking: '3 nights'",
+            ["i am looking for a cheap hotel in the centre", "yes, book it", "for 3 people on friday", "3 nights"],
+            "3",
+            "3",
+        ),
     ):
         transcript, tracker = converse(rasa, name.split(":")[0].replace(" ", "-") + stay, turns)
         made = booked(tracker, "hotel")
@@ -168,19 +189,39 @@ def scripted(rasa: Rasa) -> list[Check]:
     said = " ".join(r for _, _, r in transcript).lower()
     ok = all(i == "out_of_scope" for _, i, _ in transcript) and all(r for _, _, r in transcript)
     ok = ok and not booked(tracker, "restaurant") and "2018 people" not in said
-    checks.append(Check("off-topic answered by tod's fallback", ok, "Rasa's intents: " + ", ".join(i for _, i, _ in transcript), transcript))
+    checks.append(
+        Check(
+            "off-topic answered by tod's fallback",
+            ok,
+            "Rasa's intents: " + ", ".join(i for _, i, _ in transcript),
+            transcript,
+        )
+    )
 
-    transcript, tracker = converse(rasa, "party-2018", ["i need a restaurant in the centre", "a table for 2018 people on friday at 19:00"])
+    transcript, tracker = converse(
+        rasa, "party-2018", ["i need a restaurant in the centre", "a table for 2018 people on friday at 19:00"]
+    )
     said = " ".join(r for _, _, r in transcript)
     ok = not booked(tracker, "restaurant") and "2018" not in said
-    checks.append(Check("a party of 2018 is never booked nor echoed", ok, f"booked: {booked(tracker, 'restaurant')}", transcript))
+    checks.append(
+        Check("a party of 2018 is never booked nor echoed", ok, f"booked: {booked(tracker, 'restaurant')}", transcript)
+    )
     return checks
 
 
 LONG_TURNS = [
-    "i need a restaurant in the centre", "cheap please", "what is the phone number?", "anything else?",
-    "what is the address?", "thanks", "i need a hotel in the north", "what is the postcode?", "thank you",
-    "any museums in the centre?", "what is the address?", "hi",
+    "i need a restaurant in the centre",
+    "cheap please",
+    "what is the phone number?",
+    "anything else?",
+    "what is the address?",
+    "thanks",
+    "i need a hotel in the north",
+    "what is the postcode?",
+    "thank you",
+    "any museums in the centre?",
+    "what is the address?",
+    "hi",
 ]
 
 
@@ -208,7 +249,8 @@ def long_conversation(rasa: Rasa, turns: int) -> tuple[Check, dict[str, Any]]:
         "last_turns_ms": round(1000 * statistics.median(latencies[-20:]), 1) if latencies else 0,
     }
     ok = not empty and tod_turn == turns
-    detail = f"{turns} turns, every one answered: {not empty} (empty: {empty[:5]}), tod_turn {tod_turn}, tracker {size:,} bytes"
+    detail = f"{turns} turns, every one answered: {not empty} (empty: {empty[:5]}), tod_turn {tod_turn}"
+    detail += f", tracker {size:,} bytes"
     return Check(f"a {turns}-turn conversation", ok, detail), stats
 
 
@@ -217,7 +259,8 @@ def report(checks: list[Check], stats: dict[str, Any], args: argparse.Namespace,
         "# examples/rasa_bot checked with real Rasa",
         "",
         f"Command: `python examples/rasa_bot/check_with_rasa.py --long-turns {args.long_turns}` "
-        f"({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node() or 'this machine'}, {os.cpu_count()} cores, "
+        f"({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node() or 'this machine'}, "
+        f"{os.cpu_count()} cores, "
         f"load average {os.getloadavg()[0]:.1f} at the end).",
         "",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".",
@@ -252,12 +295,24 @@ def versions(rasa_bin: str) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rasa", default=shutil.which("rasa"), help="the rasa executable of a Rasa 3.6 environment (default: rasa on PATH)")
-    parser.add_argument("--tod", default=str(Path(sys.executable).with_name("tod")), help="the tod executable (default: beside this Python)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--rasa",
+        default=shutil.which("rasa"),
+        help="the rasa executable of a Rasa 3.6 environment (default: rasa on PATH)",
+    )
+    parser.add_argument(
+        "--tod",
+        default=str(Path(sys.executable).with_name("tod")),
+        help="the tod executable (default: beside this Python)",
+    )
     parser.add_argument("--model", help="a folder with a model trained from this project (default: train one)")
     parser.add_argument("--long-turns", type=int, default=400, help="turns of the long conversation (default: 400)")
-    parser.add_argument("--tod-args", default="", help="more arguments for tod serve-actions, e.g. '--pipeline my.yaml'")
+    parser.add_argument(
+        "--tod-args", default="", help="more arguments for tod serve-actions, e.g. '--pipeline my.yaml'"
+    )
     parser.add_argument("--work", help="work folder (default: a temporary one, removed afterwards)")
     parser.add_argument("--out", help="write the Markdown report here (default: print it)")
     args = parser.parse_args(argv)
@@ -268,27 +323,68 @@ def main(argv: list[str] | None = None) -> int:
 
     work = Path(args.work or tempfile.mkdtemp(prefix="tod-rasa-check-"))
     project = work / "project"
-    shutil.copytree(HERE, project, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.py", "models", ".rasa", "__pycache__"))
+    shutil.copytree(
+        HERE, project, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.py", "models", ".rasa", "__pycache__")
+    )
     tod_port, rasa_port = free_port(), free_port()
     (project / "endpoints.yml").write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{tod_port}/webhook"\n')
     models = Path(args.model) if args.model else work / "models"
     if not args.model:
         print(f"training the Rasa model in {models} ...", flush=True)
-        trained = subprocess.run([args.rasa, "train", "--out", str(models)], cwd=project, capture_output=True, text=True)
+        trained = subprocess.run(
+            [args.rasa, "train", "--out", str(models)], cwd=project, capture_output=True, text=True
+        )
         if trained.returncode != 0:
             print(trained.stdout[-3000:], trained.stderr[-3000:], file=sys.stderr)
             return 2
     servers: list[Process] = []
     try:
-        tod_command = [args.tod, "serve-actions", "--port", str(tod_port), "--store", str(work / "states.sqlite3"),
-                       "--log-level", "WARNING", "--no-progress", *args.tod_args.split()]
+        tod_command = [
+            args.tod,
+            "serve-actions",
+            "--port",
+            str(tod_port),
+            "--store",
+            str(work / "states.sqlite3"),
+            "--log-level",
+            "WARNING",
+            "--no-progress",
+            *args.tod_args.split(),
+        ]
         # tod runs where the script was started (the repository root: ../shared/data is found as by make chat)
-        servers.append(start("tod serve-actions", tod_command, Path.cwd(), work / "tod.log",
-                             lambda: http(f"http://127.0.0.1:{tod_port}/health", timeout=2) == {"status": "ok"}, 900))
-        rasa_command = [args.rasa, "run", "--enable-api", "--port", str(rasa_port), "--interface", "127.0.0.1",
-                        "--model", str(models), "--endpoints", "endpoints.yml"]
-        servers.append(start("rasa run", rasa_command, project, work / "rasa.log",
-                             lambda: bool(http(f"http://127.0.0.1:{rasa_port}/status", timeout=5).get("model_file")), 600))
+        servers.append(
+            start(
+                "tod serve-actions",
+                tod_command,
+                Path.cwd(),
+                work / "tod.log",
+                lambda: http(f"http://127.0.0.1:{tod_port}/health", timeout=2) == {"status": "ok"},
+                900,
+            )
+        )
+        rasa_command = [
+            args.rasa,
+            "run",
+            "--enable-api",
+            "--port",
+            str(rasa_port),
+            "--interface",
+            "127.0.0.1",
+            "--model",
+            str(models),
+            "--endpoints",
+            "endpoints.yml",
+        ]
+        servers.append(
+            start(
+                "rasa run",
+                rasa_command,
+                project,
+                work / "rasa.log",
+                lambda: bool(http(f"http://127.0.0.1:{rasa_port}/status", timeout=5).get("model_file")),
+                600,
+            )
+        )
         rasa = Rasa(f"http://127.0.0.1:{rasa_port}")
         checks = scripted(rasa)
         long_check, stats = long_conversation(rasa, args.long_turns)

@@ -79,10 +79,22 @@ def healthy(url: str) -> bool:
 @example(body={**with_tracker(sender_id="x\udfff"), "sender_id": "x\udfff"}, damage=None)
 @example(body=with_tracker(slots={**SLOTS, "tod_belief": {"spaceport": {"constraints": {"a": "b"}}}}), damage=None)
 @example(body=with_tracker(slots={**SLOTS, "tod_belief": {"restaurant": {"booking": {"colour": "red"}}}}), damage=None)
-@example(body=with_tracker(slots={**SLOTS, "tod_acts": [{"intent": "inform", "domain": "x", "slot": "<b>", "value": 1}]}), damage=None)
-@example(body=with_tracker(latest_message={"text": "x", "intent": {"name": "inform"}, "entities": [{"entity": "people", "value": 10**400}]}), damage=None)
+@example(
+    body=with_tracker(slots={**SLOTS, "tod_acts": [{"intent": "inform", "domain": "x", "slot": "<b>", "value": 1}]}),
+    damage=None,
+)
+@example(
+    body=with_tracker(
+        latest_message={"text": "x", "intent": {"name": "inform"}, "entities": [{"entity": "people", "value": 10**400}]}
+    ),
+    damage=None,
+)
 @example(body=with_tracker(latest_event_time=float("inf")), damage=None)
-def test_no_call_gets_a_500(acts_tod_server: TodServer, body: Any, damage: tuple[int, bytes] | None) -> None:
+def test_no_call_gets_a_500(
+    acts_tod_server: TodServer,  # noqa: F811  (the fixture imported above)
+    body: Any,
+    damage: tuple[int, bytes] | None,
+) -> None:
     assert acts_tod_server.server is not None
     data = json.dumps(body).encode()  # lone surrogates become \\udXXX escapes, as a hostile client sends them
     if damage is not None:

@@ -246,7 +246,9 @@ def acts_tod_server(rasa_sdk_installed: None, tmp_path_factory: pytest.TempPathF
     """``tod serve-actions --acts-only`` (the city guide without its NLU: starts in seconds) with its
     defaults, on a free port; its log (``--log-level WARNING``) shows every refused call."""
     folder = tmp_path_factory.mktemp("acts-tod-server")
-    handle = TodServer(free_port(), folder / "states.sqlite3", {}, folder / "cache", folder / "server.log", ("--acts-only",))
+    handle = TodServer(
+        free_port(), folder / "states.sqlite3", {}, folder / "cache", folder / "server.log", ("--acts-only",)
+    )
     handle.start()
     yield handle
     if handle.server is not None and handle.server.alive():

@@ -20,7 +20,11 @@ from tod.integrations.rasa.service import DEFAULT_HISTORY_TURNS, NAMESPACE, SLOT
 from tod.store import StateStore
 
 TURNS = [
-    ("a cheap restaurant in the north", "inform", [{"entity": "pricerange", "value": "cheap"}, {"entity": "area", "value": "north"}]),
+    (
+        "a cheap restaurant in the north",
+        "inform",
+        [{"entity": "pricerange", "value": "cheap"}, {"entity": "area", "value": "north"}],
+    ),
     ("indian please", "inform", [{"entity": "restaurant-food", "value": "indian"}]),
     ("what is the phone number?", "request", [{"entity": "requested_slot", "value": "phone"}]),
     ("anything else?", "reqalts", []),
@@ -96,8 +100,7 @@ def test_a_body_over_the_limit_is_refused_unread_and_logged(acts_tod_server: Tod
     assert acts_tod_server.server is not None
     size = DEFAULT_MAX_BODY + 1
     head = (
-        f"POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {size}\r\n\r\n"
+        f"POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {size}\r\n\r\n"
     ).encode()
     status, answer = raw_post(acts_tod_server.port, head)
     assert status == 413 and "size limit" in answer["error"]
@@ -111,8 +114,12 @@ def test_a_body_over_the_limit_is_refused_unread_and_logged(acts_tod_server: Tod
 def test_references_differ_per_sender_and_per_dialogue_over_http(acts_tod_server: TodServer) -> None:
     """The dialogue's name reaches tod through rasa-sdk (which keeps no latest_event_time of its own)."""
     assert acts_tod_server.server is not None
-    book = [{"entity": "restaurant-name", "value": "trattoria lucca"}, {"entity": "people", "value": 2},
-            {"entity": "day", "value": "friday"}, {"entity": "time", "value": "19:00"}]
+    book = [
+        {"entity": "restaurant-name", "value": "trattoria lucca"},
+        {"entity": "people", "value": 2},
+        {"entity": "day", "value": "friday"},
+        {"entity": "time", "value": "19:00"},
+    ]
     references = []
     for sender, when in (("ann", 1000.0), ("bob", 1000.0), ("ann", 2000.0), ("ann", 1000.0)):
         body = json.loads(rasa_call_bytes(sender, {name: None for name in TOD_SLOTS}, 1, "book it", "inform", book))

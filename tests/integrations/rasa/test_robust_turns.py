@@ -94,7 +94,11 @@ def test_bad_entities_are_not_understood_never_booked_or_echoed(
     replies = talk(conversations, "mallory", [LUCCA, bad, FRIDAY, ("yes please", "affirm", [])])
     assert replies[1].read_by == "none"  # nothing Rasa said survived the checks: a turn nobody understood
     for reply in replies:
-        values = [v for part in reply.state.belief.domains.values() for v in (*part.constraints.values(), *part.booking.values())]
+        values = [
+            v
+            for part in reply.state.belief.domains.values()
+            for v in (*part.constraints.values(), *part.booking.values())
+        ]
         assert not [v for v in values if v in ("2018", "yes") or "script" in v], values
         assert echo not in reply.text.lower() and "script" not in reply.text.lower()
         assert booked(reply) == []  # the number of people was never given: nothing booked
@@ -102,7 +106,11 @@ def test_bad_entities_are_not_understood_never_booked_or_echoed(
 
 
 def test_a_good_value_beside_a_bad_one_is_kept(conversations: RasaConversations) -> None:
-    mixed = ("for 2018 on friday", "inform", [{"entity": "people", "value": 2018}, {"entity": "day", "value": "friday"}])
+    mixed = (
+        "for 2018 on friday",
+        "inform",
+        [{"entity": "people", "value": 2018}, {"entity": "day", "value": "friday"}],
+    )
     reply = talk(conversations, "mixed", [LUCCA, mixed])[-1]
     assert dict(reply.state.belief["restaurant"].booking) == {"day": "friday"}
 
@@ -110,7 +118,9 @@ def test_a_good_value_beside_a_bad_one_is_kept(conversations: RasaConversations)
 def test_references_differ_between_conversations_booking_the_same_table(conversations: RasaConversations) -> None:
     references = set()
     for n in range(1000):
-        (reply,) = talk(conversations, f"sender-{n}", [("book trattoria lucca for 2 on friday at 7", "inform", BOOK_LUCCA)])
+        (reply,) = talk(
+            conversations, f"sender-{n}", [("book trattoria lucca for 2 on friday at 7", "inform", BOOK_LUCCA)]
+        )
         (record,) = booked(reply)
         assert record["name"] == "trattoria lucca" and reply.text.count(record["ref"]) == 1
         references.add(record["ref"])
@@ -163,7 +173,13 @@ def test_bad_values_in_tod_belief_are_dropped_when_resuming_from_the_slots(
 ) -> None:
     belief = {"restaurant": {"constraints": {"food": SCRIPT, "area": "north"}, "booking": {"people": "2018"}}}
     reply = conversations.respond(
-        tracker("tamper", {**EMPTY, SLOT_TURN: 3, SLOT_BELIEF: belief}, "cheap", "inform", [{"entity": "restaurant-pricerange", "value": "cheap"}])
+        tracker(
+            "tamper",
+            {**EMPTY, SLOT_TURN: 3, SLOT_BELIEF: belief},
+            "cheap",
+            "inform",
+            [{"entity": "restaurant-pricerange", "value": "cheap"}],
+        )
     )
     assert reply.resumed_from == FROM_SLOTS
     part = reply.state.belief["restaurant"]

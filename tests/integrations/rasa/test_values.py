@@ -98,7 +98,10 @@ def test_text_problem_passes_what_a_database_holds() -> None:
     ],
 )
 def test_entities_that_do_not_fit_give_no_act_and_are_logged(
-    check: ValueCheck, entities: list[tuple[str, object]], expected: tuple[DialogueAct, ...], caplog: pytest.LogCaptureFixture
+    check: ValueCheck,
+    entities: list[tuple[str, object]],
+    expected: tuple[DialogueAct, ...],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     message = UserMessage("who won the world cup in 2018?", "inform", 0.9, tuple(RasaEntity(e, v) for e, v in entities))
     with caplog.at_level(logging.WARNING, logger="tod.rasa"):

@@ -107,7 +107,8 @@ def _tod_call(body: dict[str, Any]) -> dict[str, Any]:
     kept = {name: tracker[name] for name in TOD_TRACKER_FIELDS if tracker.get(name) is not None}
     kept.setdefault("latest_message", {})
     kept.setdefault("slots", {})
-    latest = [] if kept.get("latest_event_time") is None else [{"event": "tod_latest", "timestamp": kept["latest_event_time"]}]
+    time = kept.get("latest_event_time")
+    latest = [] if time is None else [{"event": "tod_latest", "timestamp": time}]
     return {**{k: v for k, v in body.items() if k != "tracker"}, "tracker": {**kept, "events": latest}}
 
 

@@ -195,7 +195,8 @@ def _entity_act(
     if check is not None:
         checked = check.value(sub, slot, text)
         if not checked.ok:
-            log.warning("Rasa entity %s=%r refused, read as not understood: %s", entity.entity, text[:80], checked.problem)
+            why = checked.problem
+            log.warning("Rasa entity %s=%r refused, read as not understood: %s", entity.entity, text[:80], why)
             return None
     return DialogueAct("inform", sub, slot, text)
 
@@ -224,6 +225,6 @@ def _by_unit(domain: Domain, sub: str, slot: str, entity: RasaEntity, text: str)
     others = {name for s in schemas for name, spec in s.slots.items() if spec.kind == "number" and name != slot}
     named = sorted(name for name in others if any(written(u) for u in units_of(name)))
     if len(named) == 1:
-        log.info("Rasa entity %s=%r is followed by a unit of %s: read as %s", entity.entity, entity.value, named[0], named[0])
+        log.info("Rasa entity %s=%r is followed by a unit of %s: read as it", entity.entity, entity.value, named[0])
         return named[0]
     return slot

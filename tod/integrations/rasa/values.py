@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from tod.acts import GENERAL, REFERENCE, REQUESTED, DialogueAct
+from tod.acts import GENERAL, REFERENCE, DialogueAct
 from tod.belief import DONTCARE, BeliefState, DomainBelief
 from tod.domain.booking import value_problem
 from tod.domain.ontology import Domain, Schema, Slot
@@ -120,7 +120,10 @@ class ValueCheck:
         names the conversation); its names checked first (:meth:`names`)."""
         self.names(belief, where)
         return BeliefState(
-            {name: self._values(self.domain.schemas[name], part, f"{where}.{name}", source) for name, part in belief.domains.items()}
+            {
+                name: self._values(self.domain.schemas[name], part, f"{where}.{name}", source)
+                for name, part in belief.domains.items()
+            }
         )
 
     def _values(self, schema: Schema, part: DomainBelief, where: str, source: str) -> DomainBelief:
@@ -135,9 +138,7 @@ class ValueCheck:
             requested=part.requested,
             booking={s: v for s, v in part.booking.items() if good(s, v, f"{where}.booking")},
             booked=part.booked,
-            excluded={
-                s: [v for v in values if good(s, v, f"{where}.excluded")] for s, values in part.excluded.items()
-            },
+            excluded={s: [v for v in values if good(s, v, f"{where}.excluded")] for s, values in part.excluded.items()},
         )
 
     def system_acts(self, acts: Iterable[DialogueAct], where: str, source: str) -> tuple[DialogueAct, ...]:
@@ -162,7 +163,9 @@ class ValueCheck:
 def _known_slots(schema: Schema, part: DomainBelief, where: str) -> None:
     def known(slot: str, kind: tuple[str, ...], what: str, at: str) -> None:
         if slot not in kind:
-            raise RasaPayloadError(f"{slot[:60]!r} is no {what} slot of {schema.name}; expected some of {list(kind)}", at)
+            raise RasaPayloadError(
+                f"{slot[:60]!r} is no {what} slot of {schema.name}; expected some of {list(kind)}", at
+            )
 
     for slot in part.constraints:
         known(slot, schema.informable, "informable", f"{where}.constraints")
