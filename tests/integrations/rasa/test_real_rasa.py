@@ -12,6 +12,7 @@ import importlib.util
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,11 @@ def test_the_example_project_books_and_answers_with_real_rasa(tmp_path: Path, ra
     spec = importlib.util.spec_from_file_location("check_with_rasa", SCRIPT)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
     out = tmp_path / "report.md"
     code = module.main(["--rasa", rasa, "--long-turns", "40", "--work", str(tmp_path / "work"), "--out", str(out)])
     text = out.read_text(encoding="utf-8")
