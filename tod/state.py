@@ -8,7 +8,7 @@ and resumed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from tod._schema import FrozenMap, JsonValue, number, optional, require
@@ -112,6 +112,12 @@ class DialogueState(JsonValue):
     ``db`` the database results for the belief; ``nlu_confidence`` the NLU's confidence in the latest
     user turn (0 before the first); ``route`` how the latest user turn was handled; ``over`` whether
     the dialogue has ended (the system said goodbye).
+
+    ``dialogue_id`` names the conversation where the system serving it gives it a name (the Rasa
+    integration: the sender and the time its dialogue began; ``""`` elsewhere): booking references
+    depend on it, so two conversations booking the same table get different ones.
+    ``earlier_turns`` counts the user turns no longer in ``history``: a long conversation keeps only
+    its latest turns (:meth:`with_history_limit`), and :attr:`turn_count` still counts every turn.
     """
 
     belief: BeliefState = field(default_factory=BeliefState)
@@ -122,6 +128,8 @@ class DialogueState(JsonValue):
     nlu_confidence: float = 0.0
     route: str = ROUTE_TASK
     over: bool = False
+    dialogue_id: str = ""
+    earlier_turns: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "history", tuple(self.history))
@@ -141,11 +149,29 @@ class DialogueState(JsonValue):
             raise SchemaError("DialogueState.history must hold Turn values")
         if not all(isinstance(r, DomainResults) for r in self.db.values()):
             raise SchemaError("DialogueState.db must map sub-domains to DomainResults")
+        if not isinstance(self.dialogue_id, str):
+            raise SchemaError(f"DialogueState.dialogue_id must be a string, found {type(self.dialogue_id).__name__}")
+        turns = self.earlier_turns
+        if isinstance(turns, bool) or not isinstance(turns, int) or turns < 0:
+            raise SchemaError(f"DialogueState.earlier_turns must be a whole number >= 0, found {turns!r:.40}")
 
     @property
     def turn_count(self) -> int:
-        """How many user turns the conversation has had."""
-        return sum(1 for t in self.history if t.speaker == USER)
+        """How many user turns the conversation has had (those before ``history`` included)."""
+        return self.earlier_turns + sum(1 for t in self.history if t.speaker == USER)
+
+    def with_history_limit(self, turns: int) -> DialogueState:
+        """This state keeping at most the latest ``turns`` turns of ``history``, starting at a user turn;
+        the user turns left out are counted in ``earlier_turns`` (``self`` when nothing is left out)."""
+        if turns < 0:
+            raise ValueError(f"the history limit must be >= 0, found {turns}")
+        if len(self.history) <= turns:
+            return self
+        start = len(self.history) - turns
+        while start < len(self.history) and self.history[start].speaker != USER:
+            start += 1  # a kept exchange begins with what the user said
+        dropped = sum(1 for t in self.history[:start] if t.speaker == USER)
+        return replace(self, history=self.history[start:], earlier_turns=self.earlier_turns + dropped)
 
     def last_system_turns(self, n: int) -> tuple[Turn, ...]:
         """The latest ``n`` system turns, oldest first."""
@@ -162,6 +188,9 @@ class DialogueState(JsonValue):
             "nlu_confidence": self.nlu_confidence,
             "route": self.route,
             "over": self.over,
+            # written only when set: states of conversations that need neither read as before
+            **({"dialogue_id": self.dialogue_id} if self.dialogue_id else {}),
+            **({"earlier_turns": self.earlier_turns} if self.earlier_turns else {}),
         }
 
     @classmethod
@@ -178,4 +207,6 @@ class DialogueState(JsonValue):
             nlu_confidence=number(data, "nlu_confidence", what) if "nlu_confidence" in data else 0.0,
             route=optional(data, "route", str, what, ROUTE_TASK),
             over=optional(data, "over", bool, what, False),
+            dialogue_id=optional(data, "dialogue_id", str, what, ""),
+            earlier_turns=optional(data, "earlier_turns", int, what, 0),
         )

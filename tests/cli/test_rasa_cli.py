@@ -48,6 +48,9 @@ def test_help_imports_neither_rasa_sdk_nor_sanic() -> None:
         (["--port", "0"], "expected a port in 1..65535"),
         (["--port", "http"], "expected a port number"),
         (["--max-body-kb", "0"], "expected 1 to 1048576 KiB"),
+        (["--history-turns", "1"], "expected 2 to 100000 turns"),
+        (["--history-turns", "10**9"], "expected a whole number of turns"),
+        (["--history-turns", "-5"], "expected 2 to 100000 turns"),
     ],
 )
 def test_bad_arguments(args: list[str], words: str, capsys: pytest.CaptureFixture[str]) -> None:

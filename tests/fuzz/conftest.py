@@ -10,7 +10,7 @@ own: ``derandomize=True`` (the same examples on every run, so CI is reproducible
 :data:`EXAMPLES`; ``test_budget.py`` checks that every count is used and that they add up to at
 least :data:`MIN_TOTAL`.
 
-Examples per test (total 5,650):
+Examples per test (total 5,950):
 
 ==============================  ======  ==========================================================
 test                            count   target
@@ -35,6 +35,7 @@ domain_files                    300     domain directories: ``ontology.yaml`` an
 domain_yaml                     100     ``ontology.yaml`` of arbitrary text
 rasa_mutated                    500     Rasa action calls, mutated
 rasa_arbitrary                  200     arbitrary JSON values as action calls and trackers
+rasa_server                     300     mutated action calls posted to ``tod serve-actions --acts-only``
 ==============================  ======  ==========================================================
 """
 
@@ -72,6 +73,7 @@ EXAMPLES: dict[str, int] = {
     "domain_yaml": 100,
     "rasa_mutated": 500,
     "rasa_arbitrary": 200,
+    "rasa_server": 300,
 }
 #: The least number of generated cases the fuzz tests must run together (issue HARDEN).
 MIN_TOTAL = 2000

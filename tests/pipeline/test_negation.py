@@ -128,17 +128,22 @@ def test_a_rasa_belief_slot_with_exclusions_is_read_and_checked(context: BuildCo
     from tod._schema import FrozenMap
     from tod.integrations.rasa.payloads import TrackerView
     from tod.integrations.rasa.service import SLOT_BELIEF, state_from_slots
+    from tod.integrations.rasa.values import ValueCheck
 
-    good = {"hotel": {"constraints": {"area": "east"}, "excluded": {"type": ["guesthouse"], "colour": ["red"]}}}
-    state = state_from_slots(TrackerView("u", FrozenMap({SLOT_BELIEF: good})))
-    assert state.belief["hotel"].excluded == {"type": ("guesthouse",), "colour": ("red",)}
-    # an exclusion of a slot or value tod does not know, sent from outside, filters nothing and breaks nothing
+    check = ValueCheck(context.domain)
+    good = {"hotel": {"constraints": {"area": "east"}, "excluded": {"type": ["guesthouse", "castle"]}}}
+    state = state_from_slots(TrackerView("u", FrozenMap({SLOT_BELIEF: good})), check)
+    # a value the ontology does not have, sent from outside, is dropped; the rest filters as tod's own
+    assert state.belief["hotel"].excluded == {"type": ("guesthouse",)}
     result = pipeline.step(state, "a hotel please")
     expected = context.database.count("hotel", {"area": "east"}, {"type": ["guesthouse"]})
     assert expected and result.state.db["hotel"].count == expected
     for bad in ({"type": "guesthouse"}, {"type": [3]}, ["type"], {"": ["x"]}):
         with pytest.raises(RasaPayloadError, match="not a tod belief state"):
-            state_from_slots(TrackerView("u", FrozenMap({SLOT_BELIEF: {"hotel": {"excluded": bad}}})))
+            state_from_slots(TrackerView("u", FrozenMap({SLOT_BELIEF: {"hotel": {"excluded": bad}}})), check)
+    unknown = {"hotel": {"excluded": {"colour": ["red"]}}}  # a slot tod does not know
+    with pytest.raises(RasaPayloadError, match="'colour' is no informable slot"):
+        state_from_slots(TrackerView("u", FrozenMap({SLOT_BELIEF: unknown})), check)
 
 
 def test_hostile_texts_with_cues_never_break_a_turn(pipeline: Pipeline) -> None:

@@ -38,7 +38,7 @@ def serve_actions(args: argparse.Namespace) -> int:
     pipeline = build_server_pipeline(args)
     store = StateStore(args.store or default_store_path(pipeline.name), NAMESPACE)
     # acts-only turns take about a millisecond: run them on the event loop, not in the worker thread
-    conversations = RasaConversations(pipeline, store, mapping)
+    conversations = RasaConversations(pipeline, store, mapping, history_turns=args.history_turns)
     executor, actions = build_executor(conversations, args.actions, in_loop=args.acts_only)
     logging.getLogger("tod.rasa").info(
         "pipeline %s ready%s; conversation states in %s",

@@ -14,8 +14,9 @@ A policy keeps no state between turns, so it books without a Booker's random dra
   the same car). Which entity of a searched sub-domain is booked is each policy's entity under
   discussion.
 * **Reference** (:func:`booking_reference`): :func:`stable_reference` over the seed, the sub-domain,
-  the entity's name, the checked details and the number of user turns, so a replayed conversation
-  gets the same reference and the same booking made later another one.
+  the entity's name, the checked details, the number of user turns and the conversation's name where
+  it has one (:attr:`~tod.state.DialogueState.dialogue_id`), so a replayed conversation gets the same
+  reference, the same booking made later another one, and another conversation another one.
 """
 
 from __future__ import annotations
@@ -122,19 +123,29 @@ class Booker:
         return [n for n in self.database.subdomains if self.database.table(n).schema.booking is not None]
 
 
-def _check_value(domain: str, slot: Slot, value: str) -> None:
+def value_problem(slot: Slot, value: str) -> str | None:
+    """What is wrong with ``value`` (in its normalised form) as a value of ``slot``, or ``None`` when it fits:
+    a number or time slot's value must read as one (a number: a positive whole number) within the slot's
+    ``range``; a categorical slot's value must be in its value set. Other kinds take any value."""
     key = slot_key(slot, value)
     if slot.kind in ("number", "time") and key is None:
         what = "a number" if slot.kind == "number" else "a time like 19:30"
-        raise QueryError(f"booking in {domain}: {slot.name} must be {what}, found {value!r}")
+        return f"{slot.name} must be {what}, found {value!r}"
     if slot.kind == "number" and key is not None and (not math.isfinite(key) or key <= 0 or key != int(key)):
-        raise QueryError(f"booking in {domain}: {slot.name} must be a positive whole number, found {value!r}")
+        return f"{slot.name} must be a positive whole number, found {value!r}"
     if slot.range is not None and key is not None and key not in slot.range:
         low, high = slot.range.low, slot.range.high
         shown = ["-" if b is None else format_time(int(b)) if slot.kind == "time" else f"{b:g}" for b in (low, high)]
-        raise QueryError(f"booking in {domain}: {slot.name} must be within {shown[0]} to {shown[1]}, found {value!r}")
+        return f"{slot.name} must be within {shown[0]} to {shown[1]}, found {value!r}"
     if slot.kind == "categorical" and slot.values and key not in slot.values:
-        raise QueryError(f"booking in {domain}: {slot.name} must be one of {list(slot.values)}, found {value!r}")
+        return f"{slot.name} must be one of {list(slot.values)}, found {value!r}"
+    return None
+
+
+def _check_value(domain: str, slot: Slot, value: str) -> None:
+    problem = value_problem(slot, value)
+    if problem is not None:
+        raise QueryError(f"booking in {domain}: {problem}")
 
 
 def booking_details(schema: Schema, belief: DomainBelief) -> dict[str, str]:
@@ -215,10 +226,13 @@ def plan_booking(booker: Booker, schema: Schema, belief: DomainBelief) -> Bookin
     return BookingPlan(domain, FrozenMap(details), missing, checked, invalid, generated)
 
 
-def booking_reference(seed: int, plan: BookingPlan, entity: str, turn_count: int) -> str:
+def booking_reference(seed: int, plan: BookingPlan, entity: str, turn_count: int, dialogue_id: str = "") -> str:
     """The reference of booking ``entity`` (its name) as ``plan`` says, in the conversation's user turn
-    ``turn_count`` (see the module docstring); a ``QueryError`` when the plan is not :attr:`~BookingPlan.ready`."""
+    ``turn_count`` of the conversation ``dialogue_id`` (:attr:`~tod.state.DialogueState.dialogue_id`; see the
+    module docstring); a ``QueryError`` when the plan is not :attr:`~BookingPlan.ready`."""
     if plan.checked is None:
         raise QueryError(f"booking in {plan.subdomain}: the details are not complete and valid: {dict(plan.details)}")
     parts = [f"{k}={v}" for k, v in sorted(plan.checked.items())]
-    return stable_reference(seed, plan.subdomain, entity, *parts, str(turn_count))
+    # a conversation without a name keeps the references it always had (replayed chats, the README's)
+    named = (f"dialogue={dialogue_id}",) if dialogue_id else ()
+    return stable_reference(seed, plan.subdomain, entity, *parts, str(turn_count), *named)

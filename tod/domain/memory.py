@@ -262,7 +262,8 @@ class ConversationMemory:
         """Per sub-domain, slot -> the index of the latest user turn that informed it."""
         turns = [t.acts for t in self.state.history if t.speaker == USER] + [self.state.user_acts]
         found: dict[str, dict[str, int]] = {}
-        for index, acts in enumerate(turns):
+        # counted like turn_count: the user turns a long conversation no longer keeps come first
+        for index, acts in enumerate(turns, start=self.state.earlier_turns):
             for act in acts:
                 if act.intent in INFORM_INTENTS and act.slot:
                     found.setdefault(act.domain, {})[act.slot] = index

@@ -178,7 +178,8 @@ def _booking(
     target = plan.generated if generated else entity
     if plan.checked is None or target is None:
         return None
-    return Booked(booking_reference(seed, plan, target.name, state.turn_count), target.name, plan.checked)
+    reference = booking_reference(seed, plan, target.name, state.turn_count, state.dialogue_id)
+    return Booked(reference, target.name, plan.checked)
 
 
 def lexicalise(

@@ -267,6 +267,7 @@ class RulePolicy:
             last_listed=len(known.last_listed),
             mentioned=tuple(known.mentioned.items()),
             turn_count=state.turn_count,
+            dialogue_id=state.dialogue_id,
             checks=tuple((a.slot, a.value) for a in mine if a.intent in CHECK_INTENTS and a.slot),
             excluded_now=tuple(dict.fromkeys(a.slot for a in mine if a.intent in EXCLUDE_INTENTS and a.slot)),
         )

@@ -55,7 +55,7 @@ def refusal(plan: BookingPlan) -> list[DialogueAct]:
 
 
 def booking_acts(
-    plan: BookingPlan, seed: int, roles: SlotRoles, entity: Row, turn_count: int
+    plan: BookingPlan, seed: int, roles: SlotRoles, entity: Row, turn_count: int, dialogue_id: str = ""
 ) -> tuple[list[DialogueAct], bool]:
     """The acts that book ``entity`` as ``plan`` says, or ask for what is missing or wrong; and whether it booked."""
     domain = plan.subdomain
@@ -65,7 +65,7 @@ def booking_acts(
         return [DialogueAct("request", domain, s, REQUESTED) for s in plan.missing], False
     if plan.checked is None:
         return [DialogueAct("nobook", domain)], False
-    reference = booking_reference(seed, plan, entity.name, turn_count)
+    reference = booking_reference(seed, plan, entity.name, turn_count, dialogue_id)
     acts = [DialogueAct("book", domain, REFERENCE, reference)]
     if roles.name is not None:
         acts.append(DialogueAct("book", domain, roles.name, entity.name))

@@ -46,6 +46,7 @@ class DomainTurn:
     last_listed: int = 0  # how many names the latest offer listed (more than one: none is settled yet)
     mentioned: tuple[tuple[str, int], ...] = ()  # slot -> the index of the user turn that gave it last
     turn_count: int = 0
+    dialogue_id: str = ""  # the conversation's name, for booking references
     checks: tuple[tuple[str, str], ...] = ()  # (slot, value) the user asks the entity has ("is it cheap?")
     excluded_now: tuple[str, ...] = ()  # the slots the user ruled values out of in this turn
 
@@ -170,7 +171,7 @@ class DomainRules:
             return restate_booking(turn.domain, roles, target, done) if done and REFERENCE in turn.requested else []
         if target is None:
             return Decision(tuple(DialogueAct("request", turn.domain, s, REQUESTED) for s in plan.missing))
-        acts, booked = booking_acts(plan, self.options.seed, roles, target, turn.turn_count)
+        acts, booked = booking_acts(plan, self.options.seed, roles, target, turn.turn_count, turn.dialogue_id)
         if booked and roles.generated and not requested:  # a taxi: what to look out for, unless asked
             told = [s for s in schema.requestable if s not in details]
             acts += self._inform(turn.domain, target, search, told, asked=False)

@@ -483,6 +483,7 @@ def _stored_leaks(path: Path, conversations: list[tuple[_Conversation, int]]) ->
                 continue
             texts = [t.text for t in record.state.history if t.speaker == USER]
             strangers = [t for t in texts if not t.startswith(f"[{sender}]")]
-            if len(texts) != turns or strangers:
-                leaks.append(f"{sender}: {len(texts)} stored user turns, {len(strangers)} not its own")
+            # a long conversation keeps its latest turns and counts the others (RasaConversations.history_turns)
+            if record.state.turn_count != turns or strangers:
+                leaks.append(f"{sender}: {record.state.turn_count} stored user turns, {len(strangers)} not its own")
     return leaks

@@ -194,3 +194,62 @@ def post(url: str, body: bytes | dict[str, Any] | list[Any], headers: dict[str, 
             return error.code, json.loads(raw or b"null")
         except ValueError:
             return error.code, raw.decode(errors="replace")
+
+
+#: One turn of Rasa 3.6.21's events as recorded (``fixtures/rasa36_turn.json``, about 3.9 KB a turn).
+RECORDED = json.loads((HERE / "fixtures" / "rasa36_turn.json").read_text(encoding="utf-8"))
+
+
+def rasa_call_bytes(
+    sender: str, slots: dict[str, Any], turns: int, text: str, intent: str, entities: list[dict[str, Any]]
+) -> bytes:
+    """The body Rasa 3.6 posts for ``action_tod_respond`` in turn ``turns`` of a conversation: the
+    domain, the slots, the latest message, and every event so far (the recorded turn's events
+    ``turns`` times), written directly as bytes so that a 5,000-turn body (about 20 MB) is quick to make."""
+    from tod.integrations.rasa.service import TOD_ACTIONS, TOD_SLOTS
+    from tod.integrations.rasa.webhook_client import domain_payload
+
+    message = {
+        **RECORDED["latest_message"],
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.98},
+        "entities": entities,
+        "intent_ranking": [{"name": intent, "confidence": 0.98}],
+    }
+    head = {
+        "next_action": "action_tod_respond",
+        "sender_id": sender,
+        "version": "3.6.21",
+        "domain": domain_payload(TOD_SLOTS, list(TOD_ACTIONS)),
+    }
+    tracker = {
+        "sender_id": sender,
+        "slots": slots,
+        "latest_message": message,
+        "latest_event_time": 1_796_698_286.0 + turns,
+        "followup_action": None,
+        "paused": False,
+        "latest_input_channel": "rest",
+        "active_loop": {},
+        "latest_action": {"action_name": "action_listen"},
+        "latest_action_name": "action_listen",
+    }
+    turn = ", ".join(json.dumps(e) for e in RECORDED["turn"])
+    start = ", ".join(json.dumps(e) for e in RECORDED["session_start"])
+    events = "[" + ", ".join([start, *([turn] * turns)]) + "]"
+    body = json.dumps({**head, "tracker": {**tracker, "events": "@EVENTS@"}})
+    return body.replace('"@EVENTS@"', events, 1).encode("utf-8")
+
+
+@pytest.fixture(scope="session")
+def acts_tod_server(rasa_sdk_installed: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TodServer]:
+    """``tod serve-actions --acts-only`` (the city guide without its NLU: starts in seconds) with its
+    defaults, on a free port; its log (``--log-level WARNING``) shows every refused call."""
+    folder = tmp_path_factory.mktemp("acts-tod-server")
+    handle = TodServer(
+        free_port(), folder / "states.sqlite3", {}, folder / "cache", folder / "server.log", ("--acts-only",)
+    )
+    handle.start()
+    yield handle
+    if handle.server is not None and handle.server.alive():
+        handle.stop()

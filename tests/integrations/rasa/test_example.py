@@ -14,6 +14,7 @@ from tod.domain.loader import load_domain
 from tod.integrations.rasa.payloads import RasaEntity, UserMessage
 from tod.integrations.rasa.service import TOD_SLOTS
 from tod.integrations.rasa.understanding import RasaMapping, acts_from_message
+from tod.integrations.rasa.values import ValueCheck
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "rasa_bot"
 #: [text](entity) and [text]{"entity": ..., "value": ...} annotations of Rasa 3 training data.
@@ -67,6 +68,7 @@ def test_training_data_speaks_tods_language(domain: dict[str, Any]) -> None:
     """Every intent but start_over maps to a tod intent; every annotated entity gives a tod act."""
     city = load_domain("cityguide")
     mapping = RasaMapping()
+    check = ValueCheck(city)
     intents = [block["intent"] for block in load("data/nlu.yml")["nlu"]]
     assert set(intents) == set(domain["intents"])
     assert [i for i in intents if mapping.intent(i) is None] == ["start_over"]
@@ -75,7 +77,7 @@ def test_training_data_speaks_tods_language(domain: dict[str, Any]) -> None:
     for intent, entity, value in found:
         assert entity in domain["entities"], entity
         message = UserMessage(text=value, intent=intent, entities=(RasaEntity(entity, value),))
-        acts = acts_from_message(message, city, mapping)
+        acts = acts_from_message(message, city, mapping, check)  # every example value fits its slot
         assert acts, (intent, entity, value)
         if entity == "domain":
             assert value in city.schemas

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tod.errors import RasaPayloadError
-from tod.integrations.rasa.payloads import MAX_SENDER_ID, RasaEntity, parse_action_call, parse_tracker
+from tod.integrations.rasa.payloads import MAX_SENDER_ID, RasaEntity, parse_action_call, parse_message, parse_tracker
 from tod.integrations.rasa.webhook_client import action_call, domain_payload, tracker_payload
 
 
@@ -32,7 +32,7 @@ def test_a_rasa_call_parses() -> None:
     assert call.tracker.slot("tod_turn") == 2 and call.tracker.slot("missing") is None
     message = call.tracker.latest_message
     assert (message.text, message.intent, message.confidence) == ("a thai place", "inform", 0.93)
-    assert message.entities == (RasaEntity("restaurant-food", "thai"),)
+    assert message.entities == (RasaEntity("restaurant-food", "thai", start=2, end=6),)
     assert call.domain_slots == frozenset({"tod_turn", "other"})
     assert call.tracker.latest_action_name == "action_listen"
 
@@ -101,3 +101,11 @@ def test_bad_messages_name_the_field(message: Any, field: str, words: str) -> No
         parse_tracker({"sender_id": "x", "latest_message": message})
     assert caught.value.field == field
     assert str(caught.value).startswith(field + ": ")
+
+
+@pytest.mark.parametrize("offset", ["2", -1, 2.5, True, 10**8])
+def test_entity_offsets_must_be_character_positions(offset: object) -> None:
+    entity = {"entity": "people", "value": 2, "start": offset, "end": 5}
+    with pytest.raises(RasaPayloadError) as caught:
+        parse_message({"text": "for 2 people", "entities": [entity]})
+    assert caught.value.field == "tracker.latest_message.entities[0].start"

@@ -74,12 +74,32 @@ def without(key: str, inner: bool = False) -> bytes:
     return json.dumps(body).encode()
 
 
+def with_slot(name: str, value: Any, turn: int | None = None) -> bytes:
+    slots = {**EMPTY, name: value} if turn is None else {**EMPTY, "tod_turn": turn, name: value}
+    return json.dumps(call("mallory", slots, "hi", "greet")).encode()
+
+
+def in_tracker(name: str, value: Any) -> bytes:
+    body = call("mallory", EMPTY, "hi", "greet")
+    body["tracker"][name] = value
+    return json.dumps(body).encode()
+
+
 HOSTILE = [
     ("no tracker", without("tracker"), {}, 400, "tracker: missing"),
     ("no sender_id", without("sender_id", inner=True), {}, 400, "tracker.sender_id: missing"),
     ("bad JSON", GOOD[:-7], {}, 400, "not valid JSON"),
     ("unknown action", GOOD.replace(b"action_tod_respond", b"action_nope"), {}, 404, "No registered action"),
-    ("1 MB body", b'{"next_action": "' + b"x" * (1024 * 1024 + 1000) + b'"}', {}, 413, "size limit"),
+    ("2 MB action name", b'{"next_action": "' + b"x" * (2 * 1024 * 1024) + b'"}', {}, 400, "tracker: missing"),
+    ("tod_turn 2**63-1", with_slot("tod_turn", 2**63 - 1), {}, 400, "tod_turn: expected a whole number"),
+    ("tod_turn 1e300", with_slot("tod_turn", 1e300), {}, 400, "tod_turn: expected a whole number"),
+    ("tod_turn -1", with_slot("tod_turn", -1), {}, 400, "tod_turn"),
+    ("lone surrogate sender", GOOD.replace(b'"mallory"', b'"mal\\udc00lory"'), {}, 400, "lone surrogate"),
+    ("lone surrogate text", GOOD.replace(b'"text": "hi"', b'"text": "h\\ud800i"'), {}, 400, "lone surrogate"),
+    ("unknown sub-domain", with_slot("tod_belief", {"moon": {"requested": ["x"]}}, 2), {}, 400, "unknown sub-domain"),
+    ("unknown slot", with_slot("tod_belief", {"restaurant": {"booking": {"x": "y"}}}, 2), {}, 400, "no bookable slot"),
+    ("event time", in_tracker("latest_event_time", "now"), {}, 400, "latest_event_time"),
+    ("events not a list", in_tracker("events", {"a": 1}), {}, 400, "tracker.events"),
     ("JSON array", b"[1, 2]", {}, 400, "expected a JSON object"),
     ("empty body", b"", {}, 400, "no body"),
     ("bad version", GOOD.replace(b'"version": "3.6.20"', b'"version": 3'), {}, 400, "version"),
@@ -89,7 +109,7 @@ HOSTILE = [
     ("bad deflate", b"not deflate", {"Content-Encoding": "deflate"}, 400, "deflate"),
     (
         "deflate bomb",
-        zlib.compress(b'{"a": "' + b"x" * 8_000_000 + b'"}'),
+        zlib.compress(b'{"a": "' + b"x" * 70_000_000 + b'"}'),  # over the 64 MiB limit once inflated
         {"Content-Encoding": "deflate"},
         413,
         "size",
@@ -107,6 +127,27 @@ def test_malformed_payloads_get_4xx_json(
     assert isinstance(answer, dict) and set(answer) == {"error", "action_name"}
     assert words in answer["error"]
     assert tod_server.server.alive() and healthy(tod_server.server.url)
+
+
+def test_refused_calls_are_logged_with_their_reason(tod_server: TodServer) -> None:
+    assert tod_server.server is not None
+    post(tod_server.server.webhook, with_slot("tod_turn", 1e300))
+    post(tod_server.server.webhook, b"[1, 2]")
+    log = tod_server.server.log_text()
+    assert "refused POST /webhook" in log and "expected a JSON object" in log
+
+
+@pytest.mark.parametrize(
+    "tracker_change",
+    [{"latest_message": None}, {"slots": None}, {"events": None}, {"latest_action_name": None}, {"active_loop": None}],
+    ids=["latest_message null", "slots null", "events null", "latest_action_name null", "active_loop null"],
+)
+def test_null_tracker_fields_are_answered(tod_server: TodServer, tracker_change: dict[str, Any]) -> None:
+    assert tod_server.server is not None
+    body = call("nulls", EMPTY, "hi", "greet")
+    body["tracker"].update(tracker_change)
+    status, answer = post(tod_server.server.webhook, body)
+    assert status == 200 and answer["responses"][0]["text"], answer
 
 
 def test_deflated_calls_are_answered(tod_server: TodServer) -> None:

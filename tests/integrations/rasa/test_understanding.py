@@ -104,3 +104,23 @@ def test_bad_mapping_files(tmp_path: Path, text: str, words: str) -> None:
         load_mapping(path)
     with pytest.raises(ConfigError, match=r"absent\.yaml: expected the Rasa mapping file, found nothing there"):
         load_mapping(tmp_path / "absent.yaml")
+
+
+@pytest.mark.parametrize(
+    "text, entity, start, end, slot",
+    [
+        ("for 2 nights from monday", "people", 4, 5, "stay"),  # Rasa's tagger took the nights for people
+        ("3 nights", "people", 0, 1, "stay"),
+        ("3 nights", "stay", 0, 1, "stay"),
+        ("for 2 people", "stay", 4, 5, "people"),
+        ("for 2 people for 3 nights", "people", 4, 5, "people"),
+        ("a table for 2 on friday", "people", 12, 13, "people"),  # no unit: as Rasa said
+        ("a hotel with 4 stars", "hotel-stars", 13, 14, "stars"),
+    ],
+)
+def test_a_number_followed_by_a_unit_fills_the_slot_of_that_unit(
+    domain: Domain, text: str, entity: str, start: int, end: int, slot: str
+) -> None:
+    message = UserMessage(text, "inform", 0.9, (RasaEntity(entity, text[start:end], start=start, end=end),))
+    (act,) = acts_from_message(message, domain)
+    assert act.slot == slot and act.value == text[start:end]

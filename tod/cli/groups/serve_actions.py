@@ -19,7 +19,9 @@ Rasa's intent and entities are used when they map to tod acts (entities named li
 restaurant-food or food, intents inform/request/greet/...; --rasa-map for other names), tod's NLU
 otherwise. Each conversation's state is kept in --store (SQLite) and in the tracker's slots, so a
 restart of the server loses nothing. Malformed calls get 4xx JSON errors: 400 bad body or tracker,
-404 unknown action, 413 body over --max-body-kb, 415 unknown Content-Encoding.
+404 unknown action, 413 body over --max-body-kb, 415 unknown Content-Encoding; each refusal is logged
+with its reason. Rasa's entities and tod's slots are checked against the ontology: a value that does
+not fit its slot (people=2018, area=true, markup) is dropped and logged, never booked or echoed.
 
 examples:
   tod serve-actions                                  the city guide on http://127.0.0.1:5055/webhook
@@ -30,6 +32,17 @@ examples:
 
 See docs/rasa.md and examples/rasa_bot/ (a Rasa 3.x project wired to this server).
 """
+
+
+def history_turns(text: str) -> int:
+    """``--history-turns``: a whole number from 2 (one exchange) to 100,000."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of turns, found {text!r}") from None
+    if not 2 <= value <= 100_000:
+        raise argparse.ArgumentTypeError(f"expected 2 to 100000 turns, found {value}")
+    return value
 
 
 def add(commands: argparse._SubParsersAction) -> None:
@@ -71,9 +84,12 @@ def add(commands: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--max-body-kb",
         type=kilobytes,
-        default=1024,
+        default=65536,
         metavar="KIB",
-        help="largest request body accepted, in KiB (default: 1024); larger bodies get HTTP 413",
+        help=(
+            "largest request body accepted, in KiB (default: 65536, 64 MiB: Rasa sends every event of the "
+            "conversation on every call, 3-5 KB more per turn, so about 13,000 turns); larger bodies get HTTP 413"
+        ),
     )
     p.add_argument(
         "--cors",
@@ -88,6 +104,16 @@ def add(commands: argparse._SubParsersAction) -> None:
             "build the pipeline without its NLU and fallback (no model is trained or loaded): every turn must "
             "come with a Rasa intent and entities that map to tod acts; a message that does not map gets the "
             "pipeline's 'anything else?' reply and changes no belief (see docs/rasa.md)"
+        ),
+    )
+    p.add_argument(
+        "--history-turns",
+        type=history_turns,
+        default=40,
+        metavar="N",
+        help=(
+            "turns of each conversation's history kept in the store, the latest (default: 40); older turns "
+            "are counted, not kept, so a conversation of thousands of turns costs what a short one does"
         ),
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar while the NLU trains")

@@ -27,6 +27,8 @@ from tod.errors import RasaPayloadError
 
 #: The longest conversation id accepted (Rasa channels use UUIDs, phone numbers, user ids).
 MAX_SENDER_ID = 512
+#: The latest event time accepted, in seconds since 1970 (the year 5138).
+MAX_TIME = 1e11
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,9 @@ class RasaEntity:
     value: Any
     role: str = ""
     group: str = ""
+    #: Where the entity is in the message's text (character offsets), ``None`` when Rasa gives none.
+    start: int | None = None
+    end: int | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ class TrackerView:
     slots: FrozenMap[str, Any] = field(default_factory=FrozenMap)
     latest_message: UserMessage = UserMessage()
     latest_action_name: str = ""
+    latest_event_time: float | None = None
 
     def slot(self, name: str) -> Any:
         """The slot's value, ``None`` when it is unset or unknown."""
@@ -125,13 +131,16 @@ def _object(value: Any, where: str) -> Mapping[str, Any]:
 
 
 def check_sender_id(value: Any, where: str = "tracker.sender_id") -> str:
-    """A conversation id: a non-empty string of at most :data:`MAX_SENDER_ID` characters, no control characters."""
+    """A conversation id: a non-empty string of at most :data:`MAX_SENDER_ID` characters, no control
+    characters, no lone surrogates (``"\\ud800"`` in JSON decodes to one; no database can store it)."""
     if not isinstance(value, str) or not value:
         raise RasaPayloadError(f"expected the conversation's id as a non-empty string, found {_found(value)}", where)
     if len(value) > MAX_SENDER_ID:
         raise RasaPayloadError(f"expected at most {MAX_SENDER_ID} characters, found {len(value)}", where)
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise RasaPayloadError(f"expected no control characters, found {value[:60]!r}", where)
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in value):  # a lone surrogate from a JSON escape: no text
+        raise RasaPayloadError(f"expected text, found a lone surrogate in {value[:60]!r}", where)
     return value
 
 
@@ -144,7 +153,17 @@ def parse_entity(data: Any, where: str) -> RasaEntity:
         value=body["value"],
         role=_text(body, "role", f"{where}.role"),
         group=_text(body, "group", f"{where}.group"),
+        start=_offset(body.get("start"), f"{where}.start"),
+        end=_offset(body.get("end"), f"{where}.end"),
     )
+
+
+def _offset(value: Any, where: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**7:
+        raise RasaPayloadError(f"expected a character offset (a whole number >= 0), found {_found(value)}", where)
+    return value
 
 
 def parse_message(data: Any, where: str = "tracker.latest_message") -> UserMessage:
@@ -197,7 +216,29 @@ def parse_tracker(data: Any, where: str = "tracker") -> TrackerView:
         slots=FrozenMap({str(k): v for k, v in slots.items()}),
         latest_message=parse_message(body.get("latest_message"), f"{where}.latest_message"),
         latest_action_name=_text(body, "latest_action_name", f"{where}.latest_action_name"),
+        latest_event_time=_latest_time(body, where),
     )
+
+
+def _latest_time(body: Mapping[str, Any], where: str) -> float | None:
+    """``latest_event_time``, or where the tracker has none (rasa-sdk's ``Tracker`` keeps no such field)
+    the timestamp of its latest event."""
+    if body.get("latest_event_time") is not None:
+        return _time(body["latest_event_time"], f"{where}.latest_event_time")
+    events = body.get("events")
+    if isinstance(events, list) and events and isinstance(events[-1], Mapping):
+        return _time(events[-1].get("timestamp"), f"{where}.events[{len(events) - 1}].timestamp")
+    return None
+
+
+def _time(value: Any, where: str) -> float | None:
+    """A Unix time in seconds (Rasa's event timestamps), or ``None`` for none."""
+    if value is None:
+        return None
+    # compared, not converted first: float() overflows on a 400-digit integer; NaN fails the test
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_TIME:
+        raise RasaPayloadError(f"expected a time in seconds since 1970, found {_found(value)}", where)
+    return float(value)
 
 
 def domain_slot_names(domain: Any, where: str = "domain") -> frozenset[str] | None:

@@ -41,13 +41,19 @@ from sanic.response import HTTPResponse
 
 from tod.errors import RasaPayloadError, TodError
 from tod.integrations.rasa.payloads import parse_action_call
+from tod.integrations.rasa.service import TOD_ACTIONS
 
 log = logging.getLogger("tod.rasa")
 
 #: The default port of Rasa action servers (``endpoints.yml``: ``http://localhost:5055/webhook``).
 DEFAULT_PORT = 5055
-#: The default body limit: Rasa 3.6 sends the whole domain (about 4 KB) and the tracker's events.
-DEFAULT_MAX_BODY = 1024 * 1024
+#: The default body limit. Rasa 3.6 sends the whole domain (about 4 KB) and every event of the tracker on
+#: every call, 3 to 5 KB more per turn: 64 MiB is a conversation of 13,000 to 20,000 turns (5,000 turns
+#: measured: 16 to 25 MB), while a body that would take the server's memory is refused.
+DEFAULT_MAX_BODY = 64 * 1024 * 1024
+#: The tracker's fields handed to rasa-sdk for tod's own actions: what tod reads and what rasa-sdk's
+#: ``Tracker`` needs. The events (the bulk of a long conversation's call) tod does not read.
+TOD_TRACKER_FIELDS = ("sender_id", "slots", "latest_message", "latest_action_name", "latest_event_time")
 
 
 @dataclass(frozen=True)
@@ -67,8 +73,43 @@ class ServerSettings:
     graceful_shutdown: float = 5.0
 
 
-def _error(status: int, message: str, action: Any = None) -> HTTPResponse:
-    return response.json({"error": message, "action_name": action if isinstance(action, str) else None}, status=status)
+def _error(status: int, message: str, action: Any = None, request: Request | None = None) -> HTTPResponse:
+    """Rasa's error object; a refused call (4xx) is logged with its reason, where it came from and its size."""
+    name = action if isinstance(action, str) and _is_text(action) else None
+    if request is not None:
+        log.warning(
+            "refused %s %s (%s bytes from %s, action %s): %d %s",
+            request.method,
+            request.path,
+            request.headers.get("content-length", "?"),
+            request.ip or "?",
+            name,
+            status,
+            message,
+        )
+    return response.json({"error": message, "action_name": name}, status=status)
+
+
+def _is_text(value: str) -> bool:
+    """Whether ``value`` can be written as UTF-8 (a lone surrogate from a JSON escape cannot)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _tod_call(body: dict[str, Any]) -> dict[str, Any]:
+    """The action call handed to rasa-sdk for one of tod's actions: the tracker keeps only
+    :data:`TOD_TRACKER_FIELDS` (a null latest message as an empty one) and of the events the latest,
+    whose timestamp stands for ``latest_event_time`` (rasa-sdk's ``Tracker`` keeps no such field)."""
+    tracker = body["tracker"]
+    kept = {name: tracker[name] for name in TOD_TRACKER_FIELDS if tracker.get(name) is not None}
+    kept.setdefault("latest_message", {})
+    kept.setdefault("slots", {})
+    time = kept.get("latest_event_time")
+    latest = [] if time is None else [{"event": "tod_latest", "timestamp": time}]
+    return {**{k: v for k, v in body.items() if k != "tracker"}, "tracker": {**kept, "events": latest}}
 
 
 def _body_received(request: Request) -> bool:
@@ -87,35 +128,51 @@ def _inflate(raw: bytes, limit: int) -> bytes | None:
 
 
 def check_webhook(request: Request, executor: ActionExecutor, max_body: int) -> HTTPResponse | None:
-    """The error response for a bad ``POST /webhook``, or ``None`` to let rasa-sdk run the call."""
+    """The error response for a bad ``POST /webhook``, or ``None`` to let rasa-sdk run the call.
+
+    A call that passes is handed to rasa-sdk parsed (``request.parsed_json``; a deflated body inflated,
+    so that it is read once); a call of one of tod's own actions with only the tracker fields tod reads
+    (:func:`_tod_call`), so rasa-sdk neither holds a long conversation's events nor trips over a null
+    latest message. Every refusal is logged with its reason.
+    """
     encoding = request.headers.get("content-encoding", "").strip().lower()
     if encoding not in ("", "identity", "deflate"):
-        return _error(415, f"unsupported Content-Encoding {encoding!r}; expected none or deflate")
+        return _error(415, f"unsupported Content-Encoding {encoding!r}; expected none or deflate", request=request)
     raw = request.body
     if encoding == "deflate":
         try:
             inflated = _inflate(raw, max_body)
         except zlib.error as error:
-            return _error(400, f"the body is not valid deflate data: {error}")
+            return _error(400, f"the body is not valid deflate data: {error}", request=request)
         if inflated is None:
-            return _error(413, f"the inflated body exceeds the size limit of {max_body} bytes")
+            return _error(413, f"the inflated body exceeds the size limit of {max_body} bytes", request=request)
         raw = inflated
     if not raw:
-        return _error(400, "the request has no body; expected an action call as a JSON object")
+        return _error(400, "the request has no body; expected an action call as a JSON object", request=request)
     try:
         body = json.loads(raw)
     except (ValueError, RecursionError) as error:
-        return _error(400, f"the body is not valid JSON: {str(error)[:120]}")
+        return _error(400, f"the body is not valid JSON: {str(error)[:120]}", request=request)
     action = body.get("next_action") if isinstance(body, dict) else None
     try:
         call = parse_action_call(body)
     except RasaPayloadError as error:
-        return _error(400, f"tod: {error}", action)
+        return _error(400, f"tod: {error}", action, request)
     if call.next_action not in executor.actions:
         known = ", ".join(sorted(executor.actions))
-        return _error(404, f"No registered action found for name '{call.next_action}' (registered: {known}).", action)
-    if encoding != "deflate":
-        request.parsed_json = body  # rasa-sdk reads request.json: parsed once
+        message = f"No registered action found for name '{call.next_action}' (registered: {known})."
+        return _error(404, message, action, request)
+    if call.next_action in TOD_ACTIONS:
+        body = _tod_call(body)
+        try:  # what tod keeps must be writable text: a lone surrogate from a JSON escape is not
+            json.dumps(body["tracker"], ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as error:
+            where = f"a lone surrogate {error.object[error.start:error.end]!r}"
+            return _error(400, f"tod: tracker: expected text, found {where} in a string", action, request)
+    if encoding == "deflate":  # rasa-sdk would inflate and parse the body again
+        request.body = raw
+        del request.headers["content-encoding"]
+    request.parsed_json = body  # rasa-sdk reads request.json: parsed once
     return None
 
 
@@ -134,7 +191,7 @@ def build_app(executor: ActionExecutor, settings: ServerSettings = ServerSetting
 
     @app.exception(SanicException)
     async def http_errors(request: Request, error: SanicException) -> HTTPResponse:
-        return _error(error.status_code, str(error))
+        return _error(error.status_code, str(error), request=request)
 
     @app.exception(TodError)
     async def tod_errors(request: Request, error: TodError) -> HTTPResponse:

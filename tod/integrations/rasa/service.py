@@ -37,6 +37,7 @@ from tod.belief import BeliefState
 from tod.errors import RasaPayloadError, SchemaError
 from tod.integrations.rasa.payloads import TrackerView
 from tod.integrations.rasa.understanding import RasaMapping, acts_from_message
+from tod.integrations.rasa.values import ValueCheck
 from tod.integrations.rasa.webhook_client import sender_scope
 from tod.pipeline.pipeline import Pipeline
 from tod.state import DialogueState
@@ -59,6 +60,14 @@ SLOT_BELIEF = "tod_belief"
 SLOT_ACTS = "tod_acts"
 #: Every slot tod sets; a Rasa domain using tod declares them (type ``any``, custom mapping).
 TOD_SLOTS = (SLOT_TURN, SLOT_BELIEF, SLOT_ACTS)
+
+#: The largest ``tod_turn`` accepted (a conversation of a turn a second would take 30 years to reach it).
+MAX_TURN = 10**9
+#: The turns of a conversation's history kept in the store (the latest 20 exchanges): enough for the
+#: references back people make ("the first one", "same area"; a fallback's prompt reads 4 turns), while a
+#: turn's cost, which grows with the history it decodes and reads (about 0.1 ms a turn), stays that of a
+#: short conversation: a 5,000-turn conversation costs what its 20th turn did.
+DEFAULT_HISTORY_TURNS = 40
 
 #: Where a turn's starting state came from.
 FROM_NEW, FROM_STORE, FROM_SLOTS = "new", "store", "slots"
@@ -100,23 +109,35 @@ def slot_values(state: DialogueState, turn: int) -> dict[str, Any]:
 
 
 def _turn_slot(value: Any) -> int:
+    where = f"tracker.slots.{SLOT_TURN}"
     if value is None:
         return 0
-    if isinstance(value, float) and value.is_integer():  # a Rasa float slot
+    # compared before converting: a float of 1e300 is a whole number no counter reaches
+    if isinstance(value, float) and value.is_integer() and 0 <= value <= MAX_TURN:  # a Rasa float slot
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise RasaPayloadError(f"expected a whole number >= 0, found {value!r:.60}", f"tracker.slots.{SLOT_TURN}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TURN:
+        raise RasaPayloadError(f"expected a whole number from 0 to {MAX_TURN}, found {value!r:.60}", where)
     return value
 
 
-def state_from_slots(tracker: TrackerView) -> DialogueState:
-    """A state rebuilt from tod's slots: the belief and the last system acts (no history)."""
-    belief_raw = tracker.slot(SLOT_BELIEF)
-    acts_raw = tracker.slot(SLOT_ACTS)
+def _slot_belief(tracker: TrackerView, check: ValueCheck) -> BeliefState:
+    """The belief of ``tod_belief`` as sent, its sub-domains and slots checked (unknown ones refused)."""
+    raw = tracker.slot(SLOT_BELIEF)
+    where = f"tracker.slots.{SLOT_BELIEF}"
     try:
-        belief = BeliefState.from_dict(belief_raw) if belief_raw is not None else BeliefState()
+        belief = BeliefState.from_dict(raw) if raw is not None else BeliefState()
     except SchemaError as error:
-        raise RasaPayloadError(f"not a tod belief state: {error}", f"tracker.slots.{SLOT_BELIEF}") from None
+        raise RasaPayloadError(f"not a tod belief state: {error}", where) from None
+    check.names(belief, where)
+    return belief
+
+
+def state_from_slots(tracker: TrackerView, check: ValueCheck) -> DialogueState:
+    """A state rebuilt from tod's slots: the belief and the last system acts (no history), every value
+    checked against the ontology by ``check`` (bad values dropped and logged, unknown slots refused)."""
+    source = f"conversation {tracker.sender_id!r}"
+    belief = check.belief(_slot_belief(tracker, check), f"tracker.slots.{SLOT_BELIEF}", source)
+    acts_raw = tracker.slot(SLOT_ACTS)
     if acts_raw is None:
         acts_raw = []
     if not isinstance(acts_raw, list):
@@ -125,7 +146,17 @@ def state_from_slots(tracker: TrackerView) -> DialogueState:
         acts = tuple(DialogueAct.from_dict(a) for a in acts_raw)
     except (SchemaError, AttributeError) as error:
         raise RasaPayloadError(f"not tod dialogue acts: {error}", f"tracker.slots.{SLOT_ACTS}") from None
-    return DialogueState(belief=belief, system_acts=acts)
+    acts = check.system_acts(acts, f"tracker.slots.{SLOT_ACTS}", source)
+    return DialogueState(belief=belief, system_acts=acts, dialogue_id=dialogue_id(tracker))
+
+
+def dialogue_id(tracker: TrackerView) -> str:
+    """The name of the tod dialogue a turn of ``tracker`` starts: the sender and the time of Rasa's
+    latest event (so the same sender's next dialogue, after a reset, has another name), or the sender
+    alone when the tracker gives no time. Booking references depend on it."""
+    if tracker.latest_event_time is None:
+        return tracker.sender_id
+    return f"{tracker.sender_id}@{tracker.latest_event_time!r}"
 
 
 class NoUnderstanding:
@@ -145,10 +176,21 @@ class RasaConversations:
     docstring); ``store`` keeps the states.
     """
 
-    def __init__(self, pipeline: Any, store: StateStore, mapping: RasaMapping = RasaMapping()) -> None:
+    def __init__(
+        self,
+        pipeline: Any,
+        store: StateStore,
+        mapping: RasaMapping = RasaMapping(),
+        history_turns: int = DEFAULT_HISTORY_TURNS,
+    ) -> None:
+        if history_turns < 2:
+            raise ValueError(f"history_turns must be at least 2 (one exchange), found {history_turns}")
         self.pipeline = pipeline
         self.store = store
         self.mapping = mapping
+        #: The most turns of a conversation's history kept in the store (the latest ones).
+        self.history_turns = history_turns
+        self.check = ValueCheck(pipeline.context.domain)
         #: Who reads text that Rasa's understanding does not map: tod's NLU in ``pipeline``, or for an
         #: acts-only pipeline the same components with an NLU that understands nothing (no fallback).
         self.acts_only = pipeline.nlu is None
@@ -169,15 +211,18 @@ class RasaConversations:
 
     def resume(self, tracker: TrackerView) -> Resumed:
         """The conversation's state before this turn (rules in the module docstring)."""
-        record = self.store.load(tracker.sender_id)
+        new = DialogueState(dialogue_id=dialogue_id(tracker))
         if SLOT_TURN not in tracker.slots:
-            return Resumed(record.state, record.turn, FROM_STORE) if record else Resumed(DialogueState(), 0, FROM_NEW)
+            record = self.store.load(tracker.sender_id)
+            return Resumed(record.state, record.turn, FROM_STORE) if record else Resumed(new, 0, FROM_NEW)
         turn = _turn_slot(tracker.slot(SLOT_TURN))
         if turn == 0:
-            return Resumed(DialogueState(), 0, FROM_NEW)
-        from_slots = state_from_slots(tracker)
-        if record is not None and record.turn == turn and record.state.belief == from_slots.belief:
+            return Resumed(new, 0, FROM_NEW)
+        sent = _slot_belief(tracker, self.check)
+        record = self.store.load(tracker.sender_id)
+        if record is not None and record.turn == turn and record.state.belief == sent:
             return Resumed(record.state, turn, FROM_STORE)
+        from_slots = state_from_slots(tracker, self.check)
         log.info(
             "conversation %r: the store %s turn %d; resuming from the tracker's slots",
             tracker.sender_id,
@@ -190,7 +235,7 @@ class RasaConversations:
         """Run one turn on the tracker's latest message, store the new state, and return the reply."""
         resumed = self.resume(tracker)
         message = tracker.latest_message
-        acts = acts_from_message(message, self.pipeline.context.domain, self.mapping)
+        acts = acts_from_message(message, self.pipeline.context.domain, self.mapping, self.check)
         with sender_scope(tracker.sender_id):
             if acts:
                 result = self.pipeline.step_acts(resumed.state, acts, text=message.text)
@@ -199,9 +244,10 @@ class RasaConversations:
                     log.debug("conversation %r: intent %r maps to no tod acts", tracker.sender_id, message.intent)
                 result = self._text_pipeline.step(resumed.state, message.text)
         turn = resumed.turn + 1
-        self.store.save(tracker.sender_id, result.state, turn)
+        state = result.state.with_history_limit(self.history_turns)
+        self.store.save(tracker.sender_id, state, turn)
         read_by = READ_BY_RASA if acts else READ_BY_NONE if self.acts_only else READ_BY_TOD
-        return TodReply(result.turn.text, result.state, turn, read_by, resumed.source)
+        return TodReply(result.turn.text, state, turn, read_by, resumed.source)
 
     def reset(self, sender_id: str) -> str:
         """Forget the conversation ``sender_id``; the system's opening line for the new one."""

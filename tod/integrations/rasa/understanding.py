@@ -16,6 +16,8 @@ its own NLU. The convention (``docs/rasa.md``), changeable with a mapping file:
   value names a slot (``phone`` or ``restaurant-phone``) always asks for it. A ``domain`` entity
   (value ``restaurant``) names the sub-domain: ``inform`` with only that means "I am looking for
   a restaurant". Entities naming no slot of the domain are ignored.
+* **Values** are checked against the ontology (:mod:`.values`): an entity whose value does not fit its
+  slot (people=2018, area=true, markup as a cuisine) gives no act and is logged.
 
 Mapping file (YAML)::
 
@@ -37,6 +39,7 @@ from tod.domain.ontology import Domain
 from tod.errors import ConfigError
 from tod.files import read_yaml
 from tod.integrations.rasa.payloads import RasaEntity, UserMessage
+from tod.integrations.rasa.values import ValueCheck
 
 log = logging.getLogger("tod.rasa")
 
@@ -134,9 +137,13 @@ def _slot(domain: Domain, name: str) -> tuple[str, str] | None:
 
 
 def acts_from_message(
-    message: UserMessage, domain: Domain, mapping: RasaMapping = RasaMapping()
+    message: UserMessage, domain: Domain, mapping: RasaMapping = RasaMapping(), check: ValueCheck | None = None
 ) -> tuple[DialogueAct, ...]:
-    """The dialogue acts Rasa's intent and entities say, or ``()`` when tod's own NLU should read the text."""
+    """The dialogue acts Rasa's intent and entities say, or ``()`` when tod's own NLU should read the text.
+
+    With ``check`` (the domain's :class:`~tod.integrations.rasa.values.ValueCheck`), an entity whose value
+    does not fit its slot gives no act and is logged: a message whose every entity is refused and that
+    says nothing else is one Rasa did not understand."""
     intent = mapping.intent(message.intent) if message.intent else None
     if intent is None or intent == CHITCHAT:
         return ()
@@ -146,7 +153,7 @@ def acts_from_message(
     if intent in USER_GENERAL_INTENTS:
         acts.append(DialogueAct(intent, GENERAL))
     for entity in message.entities:
-        act = _entity_act(entity, intent, scope, domain, mapping)
+        act = _entity_act(entity, intent, scope, domain, mapping, check, message.text)
         if act is not None:
             acts.append(act)
     if intent == "inform" and not acts and scope:
@@ -157,7 +164,13 @@ def acts_from_message(
 
 
 def _entity_act(
-    entity: RasaEntity, intent: str, scope: str, domain: Domain, mapping: RasaMapping
+    entity: RasaEntity,
+    intent: str,
+    scope: str,
+    domain: Domain,
+    mapping: RasaMapping,
+    check: ValueCheck | None,
+    text_said: str = "",
 ) -> DialogueAct | None:
     target = mapping.target(entity.entity)
     if target == DOMAIN_ENTITY:
@@ -172,10 +185,46 @@ def _entity_act(
         log.debug("Rasa entity %s names no slot of %s; ignored", entity.entity, domain.name)
         return None
     sub, slot = found
+    slot = _by_unit(domain, sub, slot, entity, text_said)
     if not sub:
         sub = entity.role if entity.role in domain.schemas else scope
         if sub and domain.schemas[sub].slot(slot) is None:
             sub = ""
     if requested or intent == "request":
         return DialogueAct("request", sub, slot, REQUESTED)
+    if check is not None:
+        checked = check.value(sub, slot, text)
+        if not checked.ok:
+            why = checked.problem
+            log.warning("Rasa entity %s=%r refused, read as not understood: %s", entity.entity, text[:80], why)
+            return None
     return DialogueAct("inform", sub, slot, text)
+
+
+def _by_unit(domain: Domain, sub: str, slot: str, entity: RasaEntity, text: str) -> str:
+    """The number slot the words right after the entity name by their unit ("2 nights": the slot whose
+    ``units`` has "nights", a stay), when that is another number slot than ``slot`` and the unit is not
+    also ``slot``'s; else ``slot``. Rasa's tagger tells "2 people" from "2 nights" by context it may not
+    have learnt; the ontology says which slot a unit belongs to."""
+    if entity.end is None or entity.end > len(text):
+        return slot
+    after = " ".join(text[entity.end :].casefold().split())
+    schemas = [domain.schemas[sub]] if sub else list(domain.schemas.values())
+
+    def units_of(name: str) -> tuple[str, ...]:
+        specs = [s.slot(name) for s in schemas]
+        return tuple(u for spec in specs if spec is not None and spec.kind == "number" for u in spec.units)
+
+    def written(unit: str) -> bool:
+        return after == unit or after.startswith(unit + " ") or after.startswith(unit + ",")
+
+    if not units_of(slot) and all(s.slot(slot) is None or s.slot(slot).kind != "number" for s in schemas):
+        return slot  # not a number slot
+    if any(written(u) for u in units_of(slot)):
+        return slot
+    others = {name for s in schemas for name, spec in s.slots.items() if spec.kind == "number" and name != slot}
+    named = sorted(name for name in others if any(written(u) for u in units_of(name)))
+    if len(named) == 1:
+        log.info("Rasa entity %s=%r is followed by a unit of %s: read as it", entity.entity, entity.value, named[0])
+        return named[0]
+    return slot
