@@ -33,7 +33,7 @@ $(STAMP): pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet $(TORCH)
-	$(PY) -m pip install --quiet -e '.[dev,zh,rasa]'
+	$(PY) -m pip install --quiet -e '.[dev,zh,rasa,postgres]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -31,12 +31,20 @@ def serve_actions(args: argparse.Namespace) -> int:
     from tod.integrations.rasa.server import ServerSettings, serve
     from tod.integrations.rasa.service import NAMESPACE, RasaConversations
     from tod.integrations.rasa.understanding import RasaMapping, load_mapping
-    from tod.store import StateStore, default_store_path
+    from tod.store import default_store_path, open_store
 
     mapping = load_mapping(args.rasa_map) if args.rasa_map else RasaMapping()
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    pipeline = build_server_pipeline(args)
-    store = StateStore(args.store or default_store_path(pipeline.name), NAMESPACE)
+    # a given --store is opened before the (possibly minutes-long) build, so that a bad one fails at once
+    store = open_store(args.store, NAMESPACE) if args.store else None
+    try:
+        pipeline = build_server_pipeline(args)
+    except BaseException:
+        if store is not None:
+            store.close()
+        raise
+    if store is None:
+        store = open_store(default_store_path(pipeline.name), NAMESPACE)
     # acts-only turns take about a millisecond: run them on the event loop, not in the worker thread
     conversations = RasaConversations(pipeline, store, mapping)
     executor, actions = build_executor(conversations, args.actions, in_loop=args.acts_only)
@@ -44,7 +52,7 @@ def serve_actions(args: argparse.Namespace) -> int:
         "pipeline %s ready%s; conversation states in %s",
         pipeline.name,
         " (acts only: Rasa's intent and entities, no tod NLU)" if args.acts_only else "",
-        store.path,
+        store.location,
     )
 
     def stop() -> None:
