@@ -150,3 +150,24 @@ def test_check_finds_damaged_pages_and_changes_nothing(tmp_path: Path) -> None:
         store.check()
     store.close()
     assert path.read_bytes() == bytes(damaged)
+
+
+def test_a_store_written_before_versions_gets_them_and_keeps_its_records(tmp_path: Path) -> None:
+    import json
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as raw:
+        raw.execute(
+            "CREATE TABLE states (namespace TEXT NOT NULL, key TEXT NOT NULL, schema INTEGER NOT NULL, "
+            "turn INTEGER NOT NULL, state TEXT NOT NULL, updated REAL NOT NULL, PRIMARY KEY (namespace, key))"
+        )
+        raw.execute(
+            "INSERT INTO states VALUES ('rasa', 'old', ?, 4, ?, 1.0)",
+            (STATE_SCHEMA, json.dumps(state_for("thai", 4).to_dict())),
+        )
+    with SQLiteStateStore(path, "rasa") as store:
+        record = store.load("old")
+        assert record is not None and record.state == state_for("thai", 4) and (record.turn, record.version) == (4, 1)
+        assert store.save("old", state_for("thai", 5), 5, expect=1) == 2
+    columns = [row[1] for row in sqlite3.connect(path).execute("PRAGMA table_info(states)")]
+    assert columns == ["namespace", "key", "schema", "turn", "state", "updated", "version"]

@@ -17,12 +17,15 @@ written. Both back ends (:mod:`tod.store.sqlite`, :mod:`tod.store.postgres`) giv
 from __future__ import annotations
 
 import json
+import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, Generic, TypeVar
 
 from tod.errors import SchemaError, StoreConflictError, StoreError
 from tod.state import DialogueState
+
+C = TypeVar("C")
 
 #: Version of the JSON layout of the stored states (``DialogueState.to_dict()``). A record with a
 #: newer version was written by a newer tod and is refused rather than misread.
@@ -94,6 +97,63 @@ class StateStore(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.location!r}, namespace={self.namespace!r})"
+
+
+class PerThread(Generic[C]):
+    """One database connection per thread, opened on the thread's first use.
+
+    A connection of a thread that has ended is closed when another thread opens one, so that stores
+    used from short-lived threads do not pile up connections (a PostgreSQL server allows only so
+    many). Only :meth:`close_all` and that pruning touch a connection from another thread, and never
+    one whose thread is still running.
+    """
+
+    def __init__(self, connect: Callable[[], C], disconnect: Callable[[C], None]) -> None:
+        self._connect, self._disconnect = connect, disconnect
+        self._local = threading.local()
+        self._owned: dict[int, tuple[threading.Thread, C]] = {}
+        self._lock = threading.Lock()
+
+    def get(self) -> C:
+        """This thread's connection, opened now if it has none."""
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            return connection
+        connection = self._connect()
+        ended: list[C] = []
+        with self._lock:
+            for ident, (thread, other) in list(self._owned.items()):
+                if not thread.is_alive():
+                    ended.append(other)
+                    del self._owned[ident]
+            self._owned[id(connection)] = (threading.current_thread(), connection)
+        for other in ended:
+            self._disconnect(other)
+        self._local.connection = connection
+        return connection
+
+    def drop(self) -> None:
+        """Close and forget this thread's connection (e.g. after the server dropped it)."""
+        connection = getattr(self._local, "connection", None)
+        self._local.connection = None
+        if connection is not None:
+            with self._lock:
+                self._owned.pop(id(connection), None)
+            self._disconnect(connection)
+
+    def close_all(self) -> None:
+        """Close every thread's connection."""
+        with self._lock:
+            owned = [connection for _, connection in self._owned.values()]
+            self._owned.clear()
+            self._local = threading.local()
+        for connection in owned:
+            self._disconnect(connection)
+
+    def count(self) -> int:
+        """How many connections are open."""
+        with self._lock:
+            return len(self._owned)
 
 
 # ---------------------------------------------------------------------------------- shared checks

@@ -16,15 +16,16 @@ DO NOTHING`` for ``V = 0``): under PostgreSQL's row locks two servers writing th
 after the other cannot both succeed, and the later gets :class:`~tod.errors.StoreConflictError`. No
 lock is held while a turn is computed.
 
-Each thread gets its own connection. A connection the server dropped (a restart of PostgreSQL, a
-network cut) is replaced on the next call; a read is retried once on the new connection, a write is
-not (it may have been committed before the connection was lost: the caller is told so).
+Each thread gets its own connection (closed once the thread has ended). A connection the server
+dropped (a restart of PostgreSQL, a network cut, an idle timeout) is replaced and the call tried once
+more on the new one. A write may have been committed just before its connection was lost: its second
+try then finds the record already holding exactly what it writes, at the version it would have
+made, and counts that as done; anything else is a conflict, as it would have been.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from typing import Any, Callable, TypeVar
 from urllib.parse import quote
 
@@ -32,6 +33,7 @@ from tod.errors import StoreError
 from tod.state import DialogueState
 from tod.store.base import (
     STATE_SCHEMA,
+    PerThread,
     StateStore,
     StoredState,
     check_expect,
@@ -109,9 +111,16 @@ def redact(url: str) -> str:
     return f"postgresql://{quote(str(user), safe='') + '@' if user else ''}{where}/{quote(str(database), safe='')}"
 
 
-def _say(error: BaseException) -> str:
-    """A psycopg error's message on one line."""
-    return " ".join(str(error).split()) or type(error).__name__
+_PASSWORD_IN_URL = re.compile(r"(://[^:/@\s'\"]*):[^@\s'\"]*@")
+
+
+def _say(error: BaseException, password: str | None = None) -> str:
+    """A psycopg error's message on one line, without the password (libpq may quote the URL back)."""
+    # the server's own message, without the statement quoted back ("LINE 2: CREATE ...")
+    primary = getattr(getattr(error, "diag", None), "message_primary", None)
+    text = " ".join(str(primary or error).split()) or type(error).__name__
+    text = _PASSWORD_IN_URL.sub(r"\1:***@", text)
+    return text.replace(password, "***") if password else text
 
 
 class PostgresStateStore(StateStore):
@@ -147,13 +156,12 @@ class PostgresStateStore(StateStore):
             parts = conninfo_to_dict(url)
         except psycopg.Error as error:
             raise StoreError(f"{self._shown} is not a valid PostgreSQL URL: {_say(error)}") from None
+        self._password = str(parts["password"]) if parts.get("password") else None
         self._options: dict[str, Any] = {"autocommit": True, "application_name": "tod"}
         if "connect_timeout" not in parts:
             self._options["connect_timeout"] = max(1, round(connect_timeout))
         self.lock_timeout = lock_timeout
-        self._local = threading.local()
-        self._connections: list[Any] = []
-        self._lock = threading.Lock()
+        self._connections: PerThread[Any] = PerThread(self._connect, lambda c: c.close())
         try:
             self._prepare(self._connection())
         except BaseException:
@@ -164,55 +172,48 @@ class PostgresStateStore(StateStore):
     def location(self) -> str:
         return self._shown
 
+    def _why(self, error: BaseException) -> str:
+        return _say(error, self._password)
+
     # ------------------------------------------------------------------ connections
-    def _connection(self) -> Any:
-        connection = getattr(self._local, "connection", None)
-        if connection is not None and not connection.closed:
-            return connection
+    def _connect(self) -> Any:
         psycopg = self._psycopg
         try:
             connection = psycopg.connect(self.url, **self._options)
-            connection.execute(f"SET lock_timeout = {int(self.lock_timeout * 1000)}")
         except psycopg.OperationalError as error:
-            raise StoreError(f"cannot connect to the state store {self._shown}: {_say(error)}") from None
+            raise StoreError(f"cannot connect to the state store {self._shown}: {self._why(error)}") from None
         except psycopg.Error as error:
-            raise StoreError(f"cannot use the state store {self._shown}: {_say(error)}") from None
-        self._local.connection = connection
-        with self._lock:
-            self._connections.append(connection)
+            raise StoreError(f"cannot use the state store {self._shown}: {self._why(error)}") from None
+        try:
+            connection.execute(f"SET lock_timeout = {int(self.lock_timeout * 1000)}")
+        except psycopg.Error as error:
+            connection.close()
+            raise StoreError(f"cannot use the state store {self._shown}: {self._why(error)}") from None
         return connection
 
-    def _drop(self) -> None:
-        """Forget this thread's connection (after the server dropped it)."""
-        connection = getattr(self._local, "connection", None)
-        self._local.connection = None
-        if connection is not None:
-            with self._lock:
-                if connection in self._connections:
-                    self._connections.remove(connection)
-            connection.close()
+    def _connection(self) -> Any:
+        connection = self._connections.get()
+        if connection.closed:  # closed under us (e.g. by a failed call): open another
+            self._connections.drop()
+            connection = self._connections.get()
+        return connection
 
-    def _run(self, doing: str, work: Callable[[Any], T], *, retry: bool) -> T:
+    def _run(self, doing: str, work: Callable[[Any], T]) -> T:
         """``work(connection)``; a psycopg error becomes :class:`StoreError` saying ``doing``. When the
-        connection turns out to be dead, it is replaced and, with ``retry``, the work runs once more."""
+        connection turns out to be dead (the server restarted or dropped it), it is replaced and the
+        work runs once more: every call here is safe to repeat (a write's second try is recognised by
+        :meth:`save`)."""
         psycopg = self._psycopg
         for attempt in (1, 2):
             connection = self._connection()
             try:
                 return work(connection)
             except psycopg.OperationalError as error:
-                if not connection.broken and not connection.closed:
-                    raise StoreError(f"cannot {doing} {self._shown}: {_say(error)}") from None
-                self._drop()
-                if not retry:
-                    raise StoreError(
-                        f"cannot {doing} {self._shown}: the connection was lost ({_say(error)}); the write may or "
-                        "may not have been committed"
-                    ) from None
-                if attempt == 2:
-                    raise StoreError(f"cannot {doing} {self._shown}: {_say(error)}") from None
+                if (not connection.broken and not connection.closed) or attempt == 2:
+                    raise StoreError(f"cannot {doing} {self._shown}: {self._why(error)}") from None
+                self._connections.drop()
             except psycopg.Error as error:
-                raise StoreError(f"cannot {doing} {self._shown}: {_say(error)}") from None
+                raise StoreError(f"cannot {doing} {self._shown}: {self._why(error)}") from None
         raise AssertionError("unreachable")
 
     def _prepare(self, connection: Any) -> None:
@@ -233,18 +234,14 @@ class PostgresStateStore(StateStore):
                     connection.execute(_CREATE)
         except psycopg.errors.InsufficientPrivilege as error:
             raise StoreError(
-                f"{self._shown}: cannot create the table {TABLE}: {_say(error)} (grant this user CREATE on the "
+                f"{self._shown}: cannot create the table {TABLE}: {self._why(error)} (grant this user CREATE on the "
                 "schema, or create the table as docs/rasa.md shows)"
             ) from None
         except psycopg.Error as error:
-            raise StoreError(f"{self._shown} is not a usable state store: {_say(error)}") from None
+            raise StoreError(f"{self._shown} is not a usable state store: {self._why(error)}") from None
 
     def close(self) -> None:
-        with self._lock:
-            for connection in self._connections:
-                connection.close()
-            self._connections.clear()
-        self._local = threading.local()
+        self._connections.close_all()
 
     def check(self) -> None:
         """Reach the server and check the table's shape again (PostgreSQL checks its own pages)."""
@@ -254,7 +251,7 @@ class PostgresStateStore(StateStore):
             if columns != _COLUMNS:
                 raise StoreError(f"{self._shown}: the table {TABLE} is missing or has changed (columns {columns})")
 
-        self._run("check the state store", work, retry=True)
+        self._run("check the state store", work)
 
     # ------------------------------------------------------------------ records
     def load(self, key: str) -> StoredState | None:
@@ -266,7 +263,7 @@ class PostgresStateStore(StateStore):
                 (self.namespace, key),
             ).fetchone()
 
-        row = self._run(f"read conversation {key!r} from", work, retry=True)
+        row = self._run(f"read conversation {key!r} from", work)
         return None if row is None else decode_record(self._shown, key, *row)
 
     def save(self, key: str, state: DialogueState, turn: int, *, expect: int | None = None) -> int:
@@ -275,24 +272,29 @@ class PostgresStateStore(StateStore):
         check_turn(turn)
         check_expect(expect)
 
+        tries = 0
+
         def work(connection: Any) -> Any:
+            nonlocal tries
+            tries += 1
             if expect is None:
                 return connection.execute(_UPSERT, (self.namespace, key, STATE_SCHEMA, turn, text)).fetchone()
             if expect == 0:
                 return connection.execute(_INSERT_NEW, (self.namespace, key, STATE_SCHEMA, turn, text)).fetchone()
             return connection.execute(_UPDATE_IF, (STATE_SCHEMA, turn, text, self.namespace, key, expect)).fetchone()
 
-        row = self._run(f"write conversation {key!r} to", work, retry=False)
-        if row is None:
-            found = self._run(
-                f"read conversation {key!r} from",
-                lambda c: c.execute(
-                    f"SELECT version FROM {TABLE} WHERE namespace = %s AND key = %s", (self.namespace, key)
-                ).fetchone(),
-                retry=True,
-            )
-            raise conflict(self._shown, key, expect or 0, found[0] if found else None)
-        return int(row[0])
+        row = self._run(f"write conversation {key!r} to", work)
+        if row is not None:
+            return int(row[0])
+        found = self._run(
+            f"read conversation {key!r} from",
+            lambda c: c.execute(
+                f"SELECT version, turn, state FROM {TABLE} WHERE namespace = %s AND key = %s", (self.namespace, key)
+            ).fetchone(),
+        )
+        if tries > 1 and found is not None and tuple(found) == ((expect or 0) + 1, turn, text):
+            return int(found[0])  # the first try was committed before its connection was lost
+        raise conflict(self._shown, key, expect or 0, found[0] if found else None)
 
     def delete(self, key: str) -> bool:
         check_key(key)
@@ -302,7 +304,7 @@ class PostgresStateStore(StateStore):
                 f"DELETE FROM {TABLE} WHERE namespace = %s AND key = %s", (self.namespace, key)
             ).rowcount
 
-        return self._run(f"delete conversation {key!r} from", work, retry=True) > 0
+        return self._run(f"delete conversation {key!r} from", work) > 0
 
     def keys(self) -> list[str]:
         def work(connection: Any) -> list[Any]:
@@ -310,14 +312,18 @@ class PostgresStateStore(StateStore):
                 f"SELECT key FROM {TABLE} WHERE namespace = %s ORDER BY key COLLATE \"C\"", (self.namespace,)
             ).fetchall()
 
-        return [row[0] for row in self._run("list the conversations in", work, retry=True)]
+        return [row[0] for row in self._run("list the conversations in", work)]
 
 
 def _columns(connection: Any) -> tuple[tuple[str, str], ...]:
-    """The (name, type) of each column of ``tod_states`` in the current schema, in order; none without it."""
+    """The (name, type) of each column of ``tod_states`` in the current schema, in order; none without it.
+    Read from the catalog, which every user may read (``information_schema`` hides the columns of a
+    table the user has no rights on)."""
     rows = connection.execute(
-        "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = current_schema() AND table_name = %s ORDER BY ordinal_position",
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+        "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = current_schema() AND c.relname = %s AND a.attnum > 0 AND NOT a.attisdropped "
+        "ORDER BY a.attnum",
         (TABLE,),
     ).fetchall()
     return tuple((str(name), str(kind)) for name, kind in rows)

@@ -15,16 +15,16 @@ store is refused and left as it is.
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
 from pathlib import Path
 
 from tod.errors import StoreError
 from tod.state import DialogueState
 from tod.store.base import (
+    STATE_SCHEMA,
+    PerThread,
     StateStore,
     StoredState,
-    STATE_SCHEMA,
     check_expect,
     check_key,
     check_turn,
@@ -75,9 +75,7 @@ class SQLiteStateStore(StateStore):
         self.namespace = check_key(namespace, "the store namespace")
         self.path = Path(path)
         self.timeout = timeout
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        self._connections: PerThread[sqlite3.Connection] = PerThread(self._connect, lambda c: c.close())
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -103,28 +101,20 @@ class SQLiteStateStore(StateStore):
         return str(self.path)
 
     # ------------------------------------------------------------------ connections
-    def _connection(self) -> sqlite3.Connection:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            try:
-                # each thread uses its own connection; only close() touches them from another thread
-                connection = sqlite3.connect(
-                    self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
-                )
-                connection.execute("PRAGMA synchronous=NORMAL")
-            except sqlite3.Error as error:
-                raise StoreError(f"cannot open the state store {self.path}: {error}") from None
-            self._local.connection = connection
-            with self._lock:
-                self._connections.append(connection)
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            # each thread uses its own connection; only PerThread touches it from another thread
+            connection = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
+            connection.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot open the state store {self.path}: {error}") from None
         return connection
 
+    def _connection(self) -> sqlite3.Connection:
+        return self._connections.get()
+
     def close(self) -> None:
-        with self._lock:
-            for connection in self._connections:
-                connection.close()
-            self._connections.clear()
-        self._local = threading.local()
+        self._connections.close_all()
 
     def check(self) -> None:
         """Read the whole file (SQLite's ``quick_check``) and fail with :class:`StoreError` where it is
