@@ -10,7 +10,7 @@ TORCH  := torch==2.13.0
 export OMP_WAIT_POLICY ?= PASSIVE
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: install chat test test-fast wheel-check bench bench-atis bench-data bench-paradise bench-pipeline bench-policy bench-rasa bench-sim clean help
+.PHONY: install chat test test-fast wheel-check bench bench-atis bench-data bench-paradise bench-pipeline bench-policy bench-rasa bench-rasa-shared bench-sim clean help
 
 help:
 	@echo "make chat        create .venv if missing, install, and talk to the built-in city guide"
@@ -27,6 +27,7 @@ help:
 	@echo "make bench-pipeline  latency of a full cityguide turn, hostile inputs, record benchmarks/results/pipeline_latency.*"
 	@echo "make bench-sim       task success against the simulated user (MultiWOZ, CrossWOZ, city guide), record benchmarks/results/simulation.*"
 	@echo "make bench-rasa      20 concurrent Rasa senders x 50 turns on tod serve-actions, record benchmarks/results/rasa_load.*"
+	@echo "make bench-rasa-shared  two action servers sharing one PostgreSQL store, record benchmarks/results/rasa_shared_store.*"
 	@echo "make install     only create .venv and install tod with its dev extra"
 
 $(STAMP): pyproject.toml setup.py
@@ -70,6 +71,9 @@ bench-sim: $(STAMP)
 
 bench-rasa: $(STAMP)
 	$(PY) benchmarks/rasa_load.py
+
+bench-rasa-shared: $(STAMP)
+	$(PY) benchmarks/rasa_shared_store.py
 
 bench-data: $(STAMP)
 	$(PY) benchmarks/corpus_load.py && $(PY) benchmarks/db_query.py
