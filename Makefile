@@ -19,7 +19,7 @@ help:
 	@echo "make test-fast   the tests without the slow ones (real encoder, real corpora)"
 	@echo "make wheel-check build the wheel, install it in a fresh venv, chat from outside the checkout (CI runs it)"
 	@echo "make bench       every benchmark, compared with its recorded results: benchmarks/results/latest.md"
-	@echo "                 (about 82 min on 2 cores, 52 once its models are cached; ARGS=\"--quick\": an 8-min smoke run)"
+	@echo "                 (about 84 min on 2 cores, 54 once its models are cached; ARGS=\"--quick\": an 8-min smoke run)"
 	@echo "make bench-atis  train + evaluate JointBertNLU on ATIS, record benchmarks/results/atis_nlu.*"
 	@echo "make bench-data  corpus load times and database query speed, record benchmarks/results/"
 	@echo "make bench-paradise  PARADISE on the USS ratings, record benchmarks/results/paradise_uss.*"

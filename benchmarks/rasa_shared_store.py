@@ -35,7 +35,6 @@ import shlex
 import subprocess
 import sys
 import tempfile
-import time
 from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path

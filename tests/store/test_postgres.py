@@ -72,7 +72,8 @@ def test_a_foreign_table_is_refused_and_left_alone(postgres_cluster: PostgresClu
     database = postgres_url.rsplit("/", 1)[1]
     postgres_cluster.execute(f"CREATE TABLE {TABLE} (id integer, body text)", database=database)
     postgres_cluster.execute(f"INSERT INTO {TABLE} VALUES (1, 'theirs')", database=database)
-    with pytest.raises(StoreError, match=f"the table {TABLE} is not a tod state store \\(columns id integer, body text"):
+    refusal = f"the table {TABLE} is not a tod state store \\(columns id integer, body text"
+    with pytest.raises(StoreError, match=refusal):
         open_store(postgres_url, "rasa")
     assert postgres_cluster.execute(f"SELECT id, body FROM {TABLE}", database=database) == [(1, "theirs")]
     # same names, other types: refused too
@@ -104,12 +105,14 @@ def test_a_user_without_rights_gets_told_what_to_do(postgres_cluster: PostgresCl
     database = postgres_url.rsplit("/", 1)[1]
     postgres_cluster.execute(f"CREATE ROLE reader_{database} LOGIN PASSWORD 'readerpw'")
     url = postgres_cluster.url_for(database, user=f"reader_{database}", password="readerpw")
-    with pytest.raises(StoreError, match=f"cannot create the table {TABLE}: permission denied .*grant this user CREATE"):
+    refusal = f"cannot create the table {TABLE}: permission denied .*grant this user CREATE"
+    with pytest.raises(StoreError, match=refusal):
         open_store(url, "rasa")
     with open_store(postgres_url, "rasa") as owner:  # the owner creates it; the reader may not write
         owner.save("u", DialogueState(), 1)
     with open_store(url, "rasa") as reader:
-        with pytest.raises(StoreError, match=f"cannot read conversation 'u' from .*permission denied for table {TABLE}"):
+        refusal = f"cannot read conversation 'u' from .*permission denied for table {TABLE}"
+        with pytest.raises(StoreError, match=refusal):
             reader.load("u")
 
 
@@ -196,7 +199,9 @@ def test_a_write_committed_before_its_connection_was_lost_counts_once(store: Pos
     real.close()
 
 
-def test_check_and_locations_never_show_the_password(postgres_cluster: PostgresCluster, store: PostgresStateStore) -> None:
+def test_check_and_locations_never_show_the_password(
+    postgres_cluster: PostgresCluster, store: PostgresStateStore
+) -> None:
     store.check()
     assert postgres_cluster.password not in store.location and postgres_cluster.password not in repr(store)
     assert redact("postgresql://u:secret@h:5/d?sslmode=require") == "postgresql://u@h:5/d"

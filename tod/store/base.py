@@ -204,7 +204,9 @@ def encode_state(state: DialogueState) -> str:
     return text
 
 
-def decode_record(location: str, key: str, schema: Any, turn: Any, text: Any, updated: Any, version: Any) -> StoredState:
+def decode_record(
+    location: str, key: str, schema: Any, turn: Any, text: Any, updated: Any, version: Any
+) -> StoredState:
     """The record read from a row, or :class:`StoreError` naming ``location`` and ``key`` when the row
     holds a state of another schema or something that does not read back as a state."""
     if schema != STATE_SCHEMA:

@@ -149,7 +149,9 @@ class PostgresStateStore(StateStore):
             ) from None
         self._psycopg = psycopg
         if not is_postgres_url(url):
-            raise StoreError(f"expected a PostgreSQL URL (postgresql://USER:PASSWORD@HOST:PORT/DATABASE), found {url!r:.80}")
+            raise StoreError(
+                f"expected a PostgreSQL URL (postgresql://USER:PASSWORD@HOST:PORT/DATABASE), found {redact(url)!r:.80}"
+            )
         self.url = url
         self._shown = redact(url)
         try:

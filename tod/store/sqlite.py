@@ -154,10 +154,11 @@ class SQLiteStateStore(StateStore):
         try:
             with self._connection() as connection:
                 connection.execute("BEGIN IMMEDIATE")
+                values = (self.namespace, key, STATE_SCHEMA, turn, text, now)
                 if expect is None:
-                    row = connection.execute(_UPSERT, (self.namespace, key, STATE_SCHEMA, turn, text, now)).fetchone()
+                    row = connection.execute(_UPSERT, values).fetchone()
                 elif expect == 0:
-                    row = connection.execute(_INSERT_NEW, (self.namespace, key, STATE_SCHEMA, turn, text, now)).fetchone()
+                    row = connection.execute(_INSERT_NEW, values).fetchone()
                 else:
                     row = connection.execute(
                         _UPDATE_IF, (STATE_SCHEMA, turn, text, now, self.namespace, key, expect)

@@ -195,7 +195,8 @@ def start_cluster(*, settings: dict[str, str] | None = None, timeout: float = 60
             **run_as,
         )
         if initdb.returncode != 0:
-            raise PostgresUnavailable(f"initdb failed ({initdb.returncode}): {(initdb.stderr or initdb.stdout)[-2000:]}")
+            why = (initdb.stderr or initdb.stdout)[-2000:]
+            raise PostgresUnavailable(f"initdb failed ({initdb.returncode}): {why}")
         options = {
             "port": str(cluster.port),
             "listen_addresses": "127.0.0.1",
@@ -203,8 +204,9 @@ def start_cluster(*, settings: dict[str, str] | None = None, timeout: float = 60
             **(settings or {}),
         }
         command = " ".join(f"-c {key}={value}" for key, value in options.items())
-        started = cluster._pg_ctl("start", "-w", "-t", str(int(timeout)), "-l", str(cluster.log), "-o", command,
-                                  timeout=timeout + 10)
+        started = cluster._pg_ctl(
+            "start", "-w", "-t", str(int(timeout)), "-l", str(cluster.log), "-o", command, timeout=timeout + 10
+        )
         if started.returncode != 0:
             log = cluster.log.read_text(errors="replace")[-2000:] if cluster.log.exists() else ""
             raise PostgresUnavailable(f"pg_ctl start failed ({started.returncode}): {started.stderr[-1000:]}\n{log}")
@@ -226,5 +228,7 @@ def _wait_for_connections(cluster: PostgresCluster, timeout: float) -> None:
                 return
         except psycopg.OperationalError as error:
             if time.monotonic() > deadline:
-                raise PostgresUnavailable(f"the cluster in {cluster.folder} does not accept connections: {error}") from None
+                raise PostgresUnavailable(
+                    f"the cluster in {cluster.folder} does not accept connections: {error}"
+                ) from None
             time.sleep(0.1)

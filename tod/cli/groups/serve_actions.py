@@ -19,8 +19,9 @@ Rasa's intent and entities are used when they map to tod acts (entities named li
 restaurant-food or food, intents inform/request/greet/...; --rasa-map for other names), tod's NLU
 otherwise. Each conversation's state is kept in --store and in the tracker's slots, so a restart of
 the server loses no committed turn. Several servers behind a load balancer share one PostgreSQL
---store (a turn may then go to any of them); with an SQLite --store keep to one machine. Malformed calls get 4xx JSON errors: 400 bad body or tracker,
-404 unknown action, 413 body over --max-body-kb, 415 unknown Content-Encoding.
+--store (a turn may then go to any of them); with an SQLite --store keep to one machine. Malformed
+calls get 4xx JSON errors: 400 bad body or tracker, 404 unknown action, 413 body over --max-body-kb,
+415 unknown Content-Encoding; 409 when the same turn ran on two servers at once (one result is kept).
 
 examples:
   tod serve-actions                                  the city guide on http://127.0.0.1:5055/webhook

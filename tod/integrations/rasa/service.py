@@ -6,8 +6,9 @@ what is stored, and which slots Rasa is told to set.
 :class:`~tod.state.DialogueState` and a turn counter, written in one transaction every turn, only if
 the record is still the one the turn was computed from (``save(..., expect=version)``): when another
 server wrote it meanwhile (the same turn sent twice at once), the turn fails with
-:class:`~tod.errors.StoreConflictError` (HTTP 409) and the other server's result stands. Rasa's tracker carries the same counter and the belief in tod's slots
-(:data:`TOD_SLOTS`), and the tracker is the conversation's truth:
+:class:`~tod.errors.StoreConflictError` (HTTP 409) and the other server's result stands. Rasa's
+tracker carries the same counter and the belief in tod's slots (:data:`TOD_SLOTS`), and the tracker is
+the conversation's truth:
 
 * ``tod_turn`` unset or 0 (a first turn, or Rasa restarted the conversation): a new dialogue;
 * the store's record has the tracker's turn and belief: the stored state (history included);
