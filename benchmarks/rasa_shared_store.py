@@ -35,6 +35,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+import time
 from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
@@ -72,6 +73,7 @@ class Servers:
         self.urls: list[str] = []
         self.logs: list[Path] = []
         env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE", "TOKENIZERS_PARALLELISM": "false"}
+        began = time.perf_counter()
         for index in range(count):
             port = free_port()
             command = [
@@ -88,10 +90,10 @@ class Servers:
                 )
             self.urls.append(f"http://127.0.0.1:{port}")
             self.logs.append(log)
-        self.start_s = [
-            round(wait_healthy(url, process, args.start_timeout, log), 1)
-            for url, process, log in zip(self.urls, self.processes, self.logs)
-        ]
+        for url, process, log in zip(self.urls, self.processes, self.logs):
+            wait_healthy(url, process, args.start_timeout, log)
+        #: seconds from starting them all (together) until every one answered GET /health
+        self.start_s = round(time.perf_counter() - began, 1)
 
     @property
     def webhooks(self) -> list[str]:
@@ -175,7 +177,10 @@ def main() -> int:
         "machine": machine(with_torch=False),
         "command": _command(args),
         "pipeline": f"{args.pipeline} (acts only: no NLU)",
-        "server": "tod serve-actions --acts-only (rasa-sdk 3.21.1 Sanic app, single process, turns on the event loop)",
+        "server": (
+            "tod serve-actions --acts-only (rasa-sdk 3.21.1 Sanic app, single process; turns in its one pipeline "
+            "worker thread with a PostgreSQL store, on the event loop with SQLite)"
+        ),
     }
     ok = True
     with ExitStack() as stack:
@@ -245,8 +250,8 @@ def markdown(r: dict) -> str:
         "PostgreSQL and the client share these cores)",
         f"- command: `{r['command']}`" + (" (`make bench-rasa-shared`)" if r["command"].endswith(".py") else ""),
         f"- store: {r['postgres']}",
-        f"- servers: {r['servers']} x {r['server']}, pipeline `{r['pipeline']}`, loopback HTTP; healthy "
-        f"{', '.join(f'{s} s' for s in r['server_start_s'])} after start; {r.get('server_rss_mib')} MiB resident "
+        f"- servers: {r['servers']} x {r['server']}, pipeline `{r['pipeline']}`, loopback HTTP; all healthy "
+        f"{r['server_start_s']} s after they were started together; {r.get('server_rss_mib')} MiB resident "
         f"together after the runs; exit codes {r['server_exit_codes_after_sigterm']} after one SIGTERM each",
         "- every conversation's turns alternate between the servers (turn i to server i mod n), tod's slots "
         "carried from answer to answer as Rasa's tracker carries them",

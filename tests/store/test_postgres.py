@@ -14,7 +14,7 @@ import pytest
 from tod.errors import StoreError
 from tod.state import DialogueState
 from tod.store import open_store
-from tod.store.postgres import TABLE, PostgresStateStore, redact
+from tod.store.postgres import TABLE, PostgresStateStore, _say, redact
 from tod.testing.postgres import PostgresCluster
 
 
@@ -206,6 +206,8 @@ def test_check_and_locations_never_show_the_password(
     assert postgres_cluster.password not in store.location and postgres_cluster.password not in repr(store)
     assert redact("postgresql://u:secret@h:5/d?sslmode=require") == "postgresql://u@h:5/d"
     assert "secret" not in redact("postgresql://u:secret@[bad/d")
+    echoed = Exception("invalid URI: postgresql://u:secret@h/d, or host=h password='secret x' dbname=d")
+    assert "secret" not in _say(echoed) and "secret" not in _say(echoed, "secret")
     database = store.location.rsplit("/", 1)[1]
     postgres_cluster.execute(f"ALTER TABLE {TABLE} RENAME TO gone", database=database)
     with pytest.raises(StoreError, match=f"the table {TABLE} is missing or has changed"):

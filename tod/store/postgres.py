@@ -112,6 +112,7 @@ def redact(url: str) -> str:
 
 
 _PASSWORD_IN_URL = re.compile(r"(://[^:/@\s'\"]*):[^@\s'\"]*@")
+_PASSWORD_SETTING = re.compile(r"(password\s*=\s*)('[^']*'|\S+)", re.IGNORECASE)
 
 
 def _say(error: BaseException, password: str | None = None) -> str:
@@ -119,8 +120,8 @@ def _say(error: BaseException, password: str | None = None) -> str:
     # the server's own message, without the statement quoted back ("LINE 2: CREATE ...")
     primary = getattr(getattr(error, "diag", None), "message_primary", None)
     text = " ".join(str(primary or error).split()) or type(error).__name__
-    text = _PASSWORD_IN_URL.sub(r"\1:***@", text)
-    return text.replace(password, "***") if password else text
+    text = _PASSWORD_SETTING.sub(r"\1***", _PASSWORD_IN_URL.sub(r"\1:***@", text))
+    return text.replace(password, "***") if password and len(password) >= 4 else text
 
 
 class PostgresStateStore(StateStore):
