@@ -58,7 +58,7 @@ def add(commands: argparse._SubParsersAction) -> None:
         metavar="PATH|URL",
         help=(
             "where --session conversations are kept: an SQLite file, or a PostgreSQL URL "
-            "postgresql://USER:PASSWORD@HOST:PORT/DB (default: $TOD_CACHE/states/<pipeline>.sqlite3)"
+            "postgresql://USER@HOST:PORT/DB (default: $TOD_CACHE/states/<pipeline>.sqlite3)"
         ),
     )
     p.set_defaults(handler="tod.cli.chat_commands:chat")

@@ -18,7 +18,7 @@ actions:
 Rasa's intent and entities are used when they map to tod acts (entities named like
 restaurant-food or food, intents inform/request/greet/...; --rasa-map for other names), tod's NLU
 otherwise. Each conversation's state is kept in --store and in the tracker's slots, so a restart of
-the server loses no committed turn. Several servers behind a load balancer share one PostgreSQL
+the server loses no answered turn. Several servers behind a load balancer share one PostgreSQL
 --store (a turn may then go to any of them); with an SQLite --store keep to one machine. Malformed
 calls get 4xx JSON errors: 400 bad body or tracker, 404 unknown action, 413 body over --max-body-kb,
 415 unknown Content-Encoding; 409 when the same turn ran on two servers at once (one result is kept).
@@ -60,8 +60,8 @@ def add(commands: argparse._SubParsersAction) -> None:
         metavar="PATH|URL",
         help=(
             "where each conversation's state is kept: an SQLite file (one machine), or a PostgreSQL URL "
-            "postgresql://USER:PASSWORD@HOST:PORT/DB shared by several servers (default: "
-            "$TOD_CACHE/states/<pipeline>.sqlite3)"
+            "postgresql://USER@HOST:PORT/DB shared by several servers, its password from PGPASSWORD or "
+            "~/.pgpass (default: $TOD_CACHE/states/<pipeline>.sqlite3)"
         ),
     )
     p.add_argument(
