@@ -16,6 +16,10 @@ two servers, turn ``i`` to server ``i mod 2``):
   counted from each call's due time; it stops by itself ``--duration`` + ``--drain`` seconds after
   the start.
 
+First, the store alone (no server): ``--store-turns`` (300) turns of one conversation, each a load and
+a save expecting the version loaded, with a 20-turn state, in an SQLite file, in PostgreSQL, and in
+PostgreSQL with ``synchronous_commit`` off (the URL's ``options``): wall and CPU milliseconds per turn.
+
 Every answer is checked (HTTP 200, reply, slots, turn counter, the conversation's own belief) and
 afterwards the store (each conversation at its last turn, its history only its own turns: a turn that
 resumed from Rasa's slots instead of the store would have lost the history and counts as a leak).
@@ -115,6 +119,27 @@ def _shown(store: str) -> str:
     return redact(store)
 
 
+def store_timing(location: str, turns: int) -> dict[str, float]:
+    """Wall and CPU milliseconds of one load and one compare-and-set save of a 20-turn state, over ``turns``."""
+    from tod.dialogue import SYSTEM, USER, Turn
+    from tod.state import DialogueState
+    from tod.store import open_store
+
+    state = DialogueState(
+        history=tuple(Turn(USER if i % 2 == 0 else SYSTEM, f"what one says in turn {i} of the talk") for i in range(40))
+    )
+    with open_store(location, "bench") as store:
+        store.save("timing", state, 0)
+        wall, cpu = time.perf_counter(), time.process_time()
+        for turn in range(1, turns + 1):
+            record = store.load("timing")
+            assert record is not None
+            store.save("timing", state, turn, expect=record.version)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        store.delete("timing")
+    return {"wall_ms_per_turn": round(wall * 1000 / turns, 2), "cpu_ms_per_turn": round(cpu * 1000 / turns, 2)}
+
+
 def _command(args: argparse.Namespace) -> str:
     command = shlex.join(["python", "benchmarks/rasa_shared_store.py", *sys.argv[1:]])
     return command.replace(args.store, _shown(args.store)) if args.store else command
@@ -150,6 +175,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32, help="open loop: keep-alive connections (default 32)")
     parser.add_argument("--turns", type=int, default=10, help="open loop: turns per conversation (default 10)")
     parser.add_argument("--drain", type=float, default=10.0, help="open loop: seconds allowed after --duration")
+    parser.add_argument("--store-turns", type=int, default=300, help="turns of the store-alone timing (default 300)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the one-server SQLite run of the open loop")
     parser.add_argument("--max-p95-ms", type=float, help="exit status 1 when the shared open loop's p95 is higher")
     parser.add_argument("--pipeline", default="cityguide", help="pipeline name or file (default cityguide)")
@@ -202,6 +228,17 @@ def main() -> int:
                 f"PostgreSQL {version}, throwaway cluster on loopback TCP (tod/testing/postgres.py), default "
                 "settings (fsync on, synchronous_commit on)"
             )
+        sqlite_timing = str(scratch / "timing.sqlite3")
+        separator = "&" if "?" in store else "?"
+        result["store_alone"] = {
+            "turns": args.store_turns,
+            "sqlite": store_timing(sqlite_timing, args.store_turns),
+            "postgres": store_timing(store, args.store_turns),
+            "postgres_synchronous_commit_off": store_timing(
+                f"{store}{separator}options=-csynchronous_commit%3Doff", args.store_turns
+            ),
+        }
+        print(f"store alone: {json.dumps(result['store_alone'])}", flush=True)
         servers = Servers(args, store, args.servers, scratch)
         try:
             result["servers"] = args.servers
@@ -260,6 +297,23 @@ def markdown(r: dict) -> str:
         "turns",
         "",
     ]
+    if "store_alone" in r:
+        t = r["store_alone"]
+        lines += [
+            f"## The store alone: one load and one compare-and-set save per turn ({t['turns']} turns, 20-turn state)",
+            "",
+            "| store | wall ms/turn | CPU ms/turn (client) |",
+            "|---|---|---|",
+            *(
+                f"| {name} | {t[key]['wall_ms_per_turn']} | {t[key]['cpu_ms_per_turn']} |"
+                for name, key in [
+                    ("SQLite (WAL, synchronous=NORMAL)", "sqlite"),
+                    ("PostgreSQL (synchronous_commit on: each commit flushed)", "postgres"),
+                    ("PostgreSQL, synchronous_commit off", "postgres_synchronous_commit_off"),
+                ]
+            ),
+            "",
+        ]
     c = r["closed_loop"]
     lines += [
         "## Closed loop: each sender sends its next turn when the answer is in",
