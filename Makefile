@@ -10,7 +10,7 @@ TORCH  := torch==2.13.0
 export OMP_WAIT_POLICY ?= PASSIVE
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: install chat test test-fast wheel-check bench bench-atis bench-data bench-paradise bench-pipeline bench-policy bench-rasa bench-sim clean help
+.PHONY: install chat test test-fast wheel-check bench bench-atis bench-data bench-paradise bench-pipeline bench-policy bench-rasa bench-rasa-shared bench-sim clean help
 
 help:
 	@echo "make chat        create .venv if missing, install, and talk to the built-in city guide"
@@ -19,7 +19,7 @@ help:
 	@echo "make test-fast   the tests without the slow ones (real encoder, real corpora)"
 	@echo "make wheel-check build the wheel, install it in a fresh venv, chat from outside the checkout (CI runs it)"
 	@echo "make bench       every benchmark, compared with its recorded results: benchmarks/results/latest.md"
-	@echo "                 (about 82 min on 2 cores, 52 once its models are cached; ARGS=\"--quick\": an 8-min smoke run)"
+	@echo "                 (about 84 min on 2 cores, 54 once its models are cached; ARGS=\"--quick\": an 8-min smoke run)"
 	@echo "make bench-atis  train + evaluate JointBertNLU on ATIS, record benchmarks/results/atis_nlu.*"
 	@echo "make bench-data  corpus load times and database query speed, record benchmarks/results/"
 	@echo "make bench-paradise  PARADISE on the USS ratings, record benchmarks/results/paradise_uss.*"
@@ -27,13 +27,14 @@ help:
 	@echo "make bench-pipeline  latency of a full cityguide turn, hostile inputs, record benchmarks/results/pipeline_latency.*"
 	@echo "make bench-sim       task success against the simulated user (MultiWOZ, CrossWOZ, city guide), record benchmarks/results/simulation.*"
 	@echo "make bench-rasa      20 concurrent Rasa senders x 50 turns on tod serve-actions, record benchmarks/results/rasa_load.*"
+	@echo "make bench-rasa-shared  two action servers sharing one PostgreSQL store, record benchmarks/results/rasa_shared_store.*"
 	@echo "make install     only create .venv and install tod with its dev extra"
 
 $(STAMP): pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet $(TORCH)
-	$(PY) -m pip install --quiet -e '.[dev,zh,rasa]'
+	$(PY) -m pip install --quiet -e '.[dev,zh,rasa,postgres]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -70,6 +71,9 @@ bench-sim: $(STAMP)
 
 bench-rasa: $(STAMP)
 	$(PY) benchmarks/rasa_load.py
+
+bench-rasa-shared: $(STAMP)
+	$(PY) benchmarks/rasa_shared_store.py
 
 bench-data: $(STAMP)
 	$(PY) benchmarks/corpus_load.py && $(PY) benchmarks/db_query.py

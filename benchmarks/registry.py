@@ -412,6 +412,37 @@ def rasa_estimate(j: dict | None, ctx: Context) -> tuple[float, str]:
     )
 
 
+def rasa_shared_metrics(j: dict, ctx: Context) -> list[Metric]:
+    return [
+        count("closed_loop.errors", "2 servers, 20 x 50 alternating: errors", dig(j, "closed_loop", "errors")),
+        count(
+            "closed_loop.leaks", "2 servers, 20 x 50 alternating: leaks or lost turns", dig(j, "closed_loop", "leaks")
+        ),
+        count("open_loop.errors", "2 servers, 200 calls/s for 30 s: errors", dig(j, "open_loop", "errors")),
+        count("open_loop.leaks", "2 servers, 200 calls/s for 30 s: leaks or lost turns", dig(j, "open_loop", "leaks")),
+        rate(
+            "open_loop.rate", "2 servers, 200 calls/s for 30 s: achieved calls/s",
+            dig(j, "open_loop", "achieved_rate_per_s"), "req/s",
+        ),
+        seconds(
+            "open_loop.p95_ms", "2 servers, 200 calls/s for 30 s: latency p95",
+            dig(j, "open_loop", "latency_ms", "p95"), "ms",
+        ),
+        seconds(
+            "baseline.p95_ms", "1 server on SQLite, same open loop: latency p95",
+            dig(j, "baseline_open_loop", "latency_ms", "p95"), "ms",
+        ),
+        memory("server_rss_mib", "both action servers' RSS after the runs", j.get("server_rss_mib")),
+    ]
+
+
+def rasa_shared_estimate(j: dict | None, ctx: Context) -> tuple[float, str]:
+    if not j:
+        return 100, "no record"
+    runs = [dig(j, "open_loop", "elapsed_s"), dig(j, "baseline_open_loop", "elapsed_s")]
+    return total(*runs, dig(j, "closed_loop", "wall_s")) + 15, "recorded runs + cluster and server starts"
+
+
 # --- simulation ------------------------------------------------------------------------------------
 
 SIM_RUNS = (
@@ -741,6 +772,19 @@ BENCHMARKS: tuple[Bench, ...] = (
         out_option="dir",
         metrics=rasa_metrics,
         estimate=rasa_estimate,
+    ),
+    Bench(
+        "rasa_shared_store",
+        "two acts-only action servers sharing one PostgreSQL store: 20 x 50 alternating, 200 calls/s for 30 s",
+        argv=lambda ctx: ["benchmarks/rasa_shared_store.py"],
+        quick_argv=lambda ctx: [
+            "benchmarks/rasa_shared_store.py", "--senders", "4", "--requests", "10", "--duration", "5", "--no-baseline"
+        ],
+        quick_estimate=25,
+        results=("rasa_shared_store.json", "rasa_shared_store.md"),
+        out_option="dir",
+        metrics=rasa_shared_metrics,
+        estimate=rasa_shared_estimate,
     ),
     Bench(
         "zh_encoders",

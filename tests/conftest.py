@@ -1,14 +1,18 @@
-"""Shared fixtures: the tiny corpus, a tiny randomly initialised BERT, a tiny city guide pipeline, the real-data switch."""
+"""Shared fixtures: the tiny corpus, a tiny randomly initialised BERT, a tiny city guide pipeline, the real-data
+switch, a throwaway PostgreSQL cluster."""
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
 from tod.pipeline.config import load_pipeline_config
 from tod.pipeline.pipeline import Pipeline
+from tod.testing.postgres import PostgresCluster, find_bin, start_cluster
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -81,3 +85,34 @@ def tiny_pipeline_overrides(tiny_encoder_dir: Path) -> dict[str, str]:
 def tiny_pipeline(tiny_pipeline_overrides: dict[str, str], tiny_cache: Path) -> Pipeline:
     config = load_pipeline_config("cityguide", tiny_pipeline_overrides)
     return Pipeline.from_config(config, cache_dir=str(tiny_cache), progress=False)
+
+
+# ----------------------------------------------------------------------------------------- PostgreSQL
+def _postgres_missing(message: str) -> None:
+    """Skip (fail with TOD_REQUIRE_DATA=1, as in CI: .ci/run installs PostgreSQL) for want of PostgreSQL."""
+    if os.environ.get("TOD_REQUIRE_DATA") == "1":
+        pytest.fail(message + "; TOD_REQUIRE_DATA=1 demands it")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A throwaway PostgreSQL cluster for the whole session (``tod.testing.postgres``)."""
+    import importlib.util
+
+    if importlib.util.find_spec("psycopg") is None:
+        _postgres_missing("psycopg is not installed (pip install -e '.[postgres]', the Makefile does)")
+    if find_bin() is None:
+        _postgres_missing("PostgreSQL's programs (initdb, pg_ctl) are not installed (apt-get install postgresql)")
+    cluster = start_cluster()
+    yield cluster
+    cluster.stop()
+
+
+_databases = itertools.count()
+
+
+@pytest.fixture()
+def postgres_url(postgres_cluster: PostgresCluster) -> str:
+    """The URL of a new, empty database of the session's cluster (one per test)."""
+    return postgres_cluster.create_database(f"test_{os.getpid()}_{next(_databases)}")

@@ -85,10 +85,10 @@ def test_the_state_store_keeps_exclusions_and_reads_records_written_before_them(
     import sqlite3
 
     from tod.errors import StoreError
-    from tod.store import STATE_SCHEMA, StateStore
+    from tod.store import STATE_SCHEMA, SQLiteStateStore
 
     path = tmp_path / "states.sqlite3"
-    store = StateStore(path, "rasa")
+    store = SQLiteStateStore(path, "rasa")
     state = DialogueState(belief=BeliefState({"hotel": DomainBelief({"area": "east"}, excluded={"type": ("guesthouse",)})}))
     store.save("new", state, 2)
     loaded = store.load("new")

@@ -46,7 +46,7 @@ ORDER = (
     "cli",
 )
 #: Subpackages that are part of the core layer.
-CORE_PACKAGES = ("metrics", "builtin")
+CORE_PACKAGES = ("metrics", "builtin", "store")
 
 
 def layer_of(module: str) -> str:

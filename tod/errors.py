@@ -106,6 +106,11 @@ class StoreError(TodError, RuntimeError):
     """The conversation state store cannot be opened or written, or holds a record it cannot read."""
 
 
+class StoreConflictError(StoreError):
+    """A conversation's record changed between the read a turn started from and the write of its
+    result (another server or thread wrote or deleted it meanwhile); nothing was written."""
+
+
 class RasaPayloadError(TodError, ValueError):
     """A Rasa action call (the JSON Rasa posts to an action server's ``/webhook``) is malformed.
 

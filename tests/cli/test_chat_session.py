@@ -23,7 +23,7 @@ from tod.cli.main import main
 from tod.dialogue import SYSTEM, USER, Turn
 from tod.errors import ConfigError
 from tod.state import DialogueState
-from tod.store import STATE_SCHEMA, StateStore
+from tod.store import STATE_SCHEMA, SQLiteStateStore
 
 WAIT = 120.0  # seconds a reply may take (a loaded tiny pipeline answers in well under one)
 LINES = ["i want a cheap restaurant in the north", "what is the phone number", "book it for 4 people on friday"]
@@ -97,7 +97,7 @@ def assert_sound(path: Path) -> None:
 
 
 def stored(path: Path, name: str):
-    with StateStore(path, NAMESPACE) as store:
+    with SQLiteStateStore(path, NAMESPACE) as store:
         return store.load(name)
 
 
@@ -227,7 +227,8 @@ def test_good_session_names_pass():
 
 def test_store_needs_a_session_and_a_path(tmp_path, capsys):
     assert "give --session NAME too" in refused(["--store", str(tmp_path / "s.sqlite3")], capsys)
-    assert "--store expects the path of an SQLite file" in refused(["--session", "a", "--store", " "], capsys)
+    expected = "--store expects an SQLite file's path or a postgresql:// URL"
+    assert expected in refused(["--session", "a", "--store", " "], capsys)
 
 
 def test_a_corrupt_store_is_refused_and_left_as_it_was(tmp_path, capsys):
@@ -238,7 +239,7 @@ def test_a_corrupt_store_is_refused_and_left_as_it_was(tmp_path, capsys):
     assert garbage.read_bytes() == bytes(range(256)) * 64
 
     damaged = tmp_path / "damaged.sqlite3"  # a sound header, garbage pages behind it
-    with StateStore(damaged, NAMESPACE) as store:
+    with SQLiteStateStore(damaged, NAMESPACE) as store:
         for i in range(40):
             store.save(f"k{i}", one_turn_state(), 1)
     content = bytearray(damaged.read_bytes())
@@ -251,7 +252,7 @@ def test_a_corrupt_store_is_refused_and_left_as_it_was(tmp_path, capsys):
 
 def test_a_record_of_a_newer_schema_is_refused_and_kept(tmp_path, capsys):
     path = tmp_path / "s.sqlite3"
-    with StateStore(path, NAMESPACE) as store:
+    with SQLiteStateStore(path, NAMESPACE) as store:
         store.save("eve", one_turn_state(), 1)
     with sqlite3.connect(path) as raw:
         raw.execute("UPDATE states SET schema = ?", (STATE_SCHEMA + 1,))
@@ -264,7 +265,7 @@ def test_a_record_of_a_newer_schema_is_refused_and_kept(tmp_path, capsys):
 
 def test_a_record_whose_turn_disagrees_with_its_history_is_refused(tmp_path, capsys):
     path = tmp_path / "s.sqlite3"
-    with StateStore(path, NAMESPACE) as store:
+    with SQLiteStateStore(path, NAMESPACE) as store:
         store.save("eve", one_turn_state(), 5)
     assert "recorded at turn 5 but its history has 1 user turns" in refused(
         ["--session", "eve", "--store", str(path)], capsys

@@ -184,5 +184,5 @@ def _open_session(name: str, store: str | None, pipeline_name: str) -> ChatSessi
     from tod.store import default_store_path
 
     if store is not None and not store.strip():
-        raise ConfigError(f"--store expects the path of an SQLite file, found {store!r}")
+        raise ConfigError(f"--store expects an SQLite file's path or a postgresql:// URL, found {store!r}")
     return ChatSession.open(name, store or default_store_path(pipeline_name), pause_from_env())

@@ -19,7 +19,7 @@ from typing import Mapping
 
 from tod.errors import ConfigError, StoreError
 from tod.state import DialogueState
-from tod.store import StateStore
+from tod.store import StateStore, open_store
 
 #: The store namespace of chat sessions (the Rasa action server uses ``rasa``).
 NAMESPACE = "chat"
@@ -63,11 +63,11 @@ class ChatSession:
 
     @classmethod
     def open(cls, name: str, path: str | Path, pause_before: int | None = None) -> ChatSession:
-        """Open (or create) the store at ``path`` for session ``name``; a store that is not a sound
-        SQLite state store is refused, and left as it is."""
+        """Open (or create) the store at ``path`` (an SQLite file, or a ``postgresql://`` URL) for session
+        ``name``; a store that is not a sound state store is refused, and left as it is."""
         check_session_name(name)
         try:
-            store = StateStore(path, NAMESPACE)
+            store = open_store(path, NAMESPACE)
         except StoreError as error:
             raise StoreError(f"{error} (nothing was changed; use another --store)") from None
         try:
@@ -87,7 +87,7 @@ class ChatSession:
             return None
         if record.turn != record.state.turn_count:
             raise StoreError(
-                f"{self.store.path}: session {self.name!r} is recorded at turn {record.turn} but its history has "
+                f"{self.store.location}: session {self.name!r} is recorded at turn {record.turn} but its history has "
                 f"{record.state.turn_count} user turns (nothing was changed; use another --session or --store)"
             )
         return record.state

@@ -31,20 +31,31 @@ def serve_actions(args: argparse.Namespace) -> int:
     from tod.integrations.rasa.server import ServerSettings, serve
     from tod.integrations.rasa.service import NAMESPACE, RasaConversations
     from tod.integrations.rasa.understanding import RasaMapping, load_mapping
-    from tod.store import StateStore, default_store_path
+    from tod.store import SQLiteStateStore, default_store_path, open_store
 
     mapping = load_mapping(args.rasa_map) if args.rasa_map else RasaMapping()
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    pipeline = build_server_pipeline(args)
-    store = StateStore(args.store or default_store_path(pipeline.name), NAMESPACE)
-    # acts-only turns take about a millisecond: run them on the event loop, not in the worker thread
+    # a given --store is opened before the (possibly minutes-long) build, so that a bad one fails at once
+    store = open_store(args.store, NAMESPACE) if args.store else None
+    try:
+        pipeline = build_server_pipeline(args)
+    except BaseException:
+        if store is not None:
+            store.close()
+        raise
+    if store is None:
+        store = open_store(default_store_path(pipeline.name), NAMESPACE)
+    # acts-only turns take about a millisecond of CPU: run them on the event loop, not in the worker
+    # thread, unless each also waits for a PostgreSQL server (two round trips and a flushed commit, about
+    # 4 ms here): in the worker thread the loop goes on serving while a turn waits (docs/rasa.md)
     conversations = RasaConversations(pipeline, store, mapping, history_turns=args.history_turns)
-    executor, actions = build_executor(conversations, args.actions, in_loop=args.acts_only)
+    in_loop = args.acts_only and isinstance(store, SQLiteStateStore)
+    executor, actions = build_executor(conversations, args.actions, in_loop=in_loop)
     logging.getLogger("tod.rasa").info(
         "pipeline %s ready%s; conversation states in %s",
         pipeline.name,
         " (acts only: Rasa's intent and entities, no tod NLU)" if args.acts_only else "",
-        store.path,
+        store.location,
     )
 
     def stop() -> None:

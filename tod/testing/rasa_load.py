@@ -15,6 +15,10 @@ Two ways to load the server:
   the run returns within about ``duration + drain`` seconds however the server behaves; calls not
   sent or not answered by then are errors.
 
+Both take one webhook or several (servers sharing one store): a conversation's turns then go to
+the servers in turn (turn ``i`` to webhook ``i mod n``), each over its own keep-alive connection, so
+every turn is answered by another server than the previous one.
+
 Every conversation carries tod's slots from one answer to the next, as Rasa's tracker does. It
 always asks for its own pair of values (the ``i``-th food and area of the city guide's restaurants:
 no two concurrent conversations share a pair): most turns carry Rasa's intent ``inform`` and
@@ -23,8 +27,8 @@ entity ``restaurant-phone``); every ``text_every``-th turn is plain text (intent
 for tod's own NLU, or for nobody on an acts-only server.
 
 Checked on every answer: HTTP 200, a reply text, ``tod_turn`` one more than before, and after each
-entity turn a belief whose values are the conversation's own. With ``store``, the store is read
-afterwards: each conversation is at its last turn and its history holds its own user turns only.
+entity turn a belief whose values are the conversation's own. With ``store`` (a path or URL), the
+store is read afterwards: each conversation is at its last turn and its history holds its own user turns only.
 Any other conversation's value, turn or text in a conversation is a leak.
 """
 
@@ -39,7 +43,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from tod.integrations.rasa.service import ACTION_RESPOND as ACTION
 from tod.integrations.rasa.service import NAMESPACE, SLOT_BELIEF, SLOT_TURN, TOD_SLOTS
@@ -262,10 +266,34 @@ def _post(connection: http.client.HTTPConnection, path: str, body: bytes) -> tup
     return answer.status, answer.read()
 
 
+def _webhooks(webhook: str | Sequence[str]) -> list[SplitResult]:
+    urls = [webhook] if isinstance(webhook, str) else list(webhook)
+    if not urls:
+        raise ValueError("expected at least one webhook URL")
+    return [urlsplit(url) for url in urls]
+
+
+class _Route:
+    """One keep-alive connection per server; turn ``i`` goes to server ``i mod n``."""
+
+    def __init__(self, urls: list[SplitResult], timeout: float) -> None:
+        self.urls = urls
+        self.connections = [http.client.HTTPConnection(u.hostname, u.port, timeout=timeout) for u in urls]
+
+    def pick(self, index: int) -> tuple[http.client.HTTPConnection, str]:
+        return self.connections[index % len(self.urls)], self.urls[index % len(self.urls)].path
+
+    def close(self) -> None:
+        for connection in self.connections:
+            connection.close()
+
+
 # ---------------------------------------------------------------------------------------- closed loop
 class _Sender:
-    def __init__(self, url: str, sender: str, food: str, area: str, requests: int, text_every: int, timeout: float):
-        self.url = urlsplit(url)
+    def __init__(
+        self, urls: list[SplitResult], sender: str, food: str, area: str, requests: int, text_every: int, timeout: float
+    ):
+        self.urls = urls
         self.conversation = _Conversation(sender, food, area, text_every)
         self.sender, self.requests, self.timeout = sender, requests, timeout
         self.errors: list[str] = []
@@ -273,24 +301,25 @@ class _Sender:
         self.latencies: list[float] = []
 
     def run(self, start: threading.Barrier) -> None:
-        connection = http.client.HTTPConnection(self.url.hostname, self.url.port, timeout=self.timeout)
+        route = _Route(self.urls, self.timeout)
         start.wait()
         for index in range(self.requests):
             body = json.dumps(self.conversation.call(index)).encode()
+            connection, path = route.pick(index)
             began = time.perf_counter()
             try:
-                status, raw = _post(connection, self.url.path, body)
+                status, raw = _post(connection, path, body)
             except (OSError, http.client.HTTPException) as error:
                 self.errors.append(f"{self.sender} request {index}: {type(error).__name__}: {error}")
                 connection.close()
                 continue
             self.latencies.append(time.perf_counter() - began)
             self.conversation.check(index, status, raw, self.errors, self.leaks)
-        connection.close()
+        route.close()
 
 
 def run_load(
-    webhook: str,
+    webhook: str | Sequence[str],
     senders: int = 20,
     requests: int = 50,
     *,
@@ -298,10 +327,12 @@ def run_load(
     store: str | Path | None = None,
     timeout: float = 60.0,
 ) -> LoadReport:
-    """Closed loop against ``webhook`` (``http://127.0.0.1:5055/webhook``), checked (module docstring)."""
+    """Closed loop against ``webhook`` (``http://127.0.0.1:5055/webhook``, or several servers' webhooks
+    taken in turn), checked (module docstring)."""
+    urls = _webhooks(webhook)
     run_id = uuid.uuid4().hex[:6]
     workers = [
-        _Sender(webhook, f"load-{run_id}-{i:02d}", food, area, requests, text_every, timeout)
+        _Sender(urls, f"load-{run_id}-{i:02d}", food, area, requests, text_every, timeout)
         for i, (food, area) in enumerate(sender_values(senders))
     ]
     barrier = threading.Barrier(senders + 1)
@@ -316,7 +347,7 @@ def run_load(
     errors = [e for w in workers for e in w.errors]
     leaks = [leak for w in workers for leak in w.leaks]
     if store is not None:
-        leaks += _stored_leaks(Path(store), [(w.conversation, requests) for w in workers])
+        leaks += _stored_leaks(store, [(w.conversation, requests) for w in workers])
     latencies = tuple(t for w in workers for t in w.latencies)
     return LoadReport(senders, requests, tuple(errors), tuple(leaks), latencies, wall)
 
@@ -344,8 +375,10 @@ class _Schedule:
 class _Connection:
     """One keep-alive connection of the pool, playing one conversation after another."""
 
-    def __init__(self, url: str, index: int, run_id: str, food: str, area: str, turns: int, kinds: tuple[int, int]):
-        self.url = urlsplit(url)
+    def __init__(
+        self, urls: list[SplitResult], index: int, run_id: str, food: str, area: str, turns: int, kinds: tuple[int, int]
+    ):
+        self.urls = urls
         self.index, self.run_id, self.food, self.area, self.turns = index, run_id, food, area, turns
         self.text_every, self.ask_every = kinds
         self.conversations: list[_Conversation] = []
@@ -364,7 +397,7 @@ class _Connection:
         return conversation
 
     def run(self, schedule: _Schedule) -> None:
-        connection = http.client.HTTPConnection(self.url.hostname, self.url.port, timeout=1.0)
+        route = _Route(self.urls, 1.0)
         conversation, index = self._next_conversation(), 0
         try:
             while (slot := schedule.take()) is not None:
@@ -379,6 +412,7 @@ class _Connection:
                 if now >= schedule.deadline:
                     break
                 remaining = max(0.001, schedule.deadline - time.perf_counter())
+                connection, path = route.pick(index)
                 if connection.sock is not None:
                     connection.sock.settimeout(remaining)
                 else:
@@ -387,7 +421,7 @@ class _Connection:
                 self.sent += 1
                 self.lags.append(sent - due)
                 try:
-                    status, raw = _post(connection, self.url.path, body)
+                    status, raw = _post(connection, path, body)
                 except (OSError, http.client.HTTPException) as error:
                     self.errors.append(f"{conversation.sender} request {index}: {type(error).__name__}: {error}")
                     conversation.failed = True
@@ -399,11 +433,11 @@ class _Connection:
                 conversation.check(index, status, raw, self.errors, self.leaks)
                 index += 1
         finally:
-            connection.close()
+            route.close()
 
 
 def run_rate_load(
-    webhook: str,
+    webhook: str | Sequence[str],
     rate: float = 200.0,
     duration: float = 30.0,
     *,
@@ -420,9 +454,10 @@ def run_rate_load(
     """
     if rate <= 0 or duration <= 0 or drain < 0 or connections < 1 or turns < 1:
         raise ValueError("expected rate > 0, duration > 0, drain >= 0, connections >= 1 and turns >= 1")
+    urls = _webhooks(webhook)
     run_id = uuid.uuid4().hex[:6]
     pool = [
-        _Connection(webhook, i, run_id, food, area, turns, (text_every, ask_every))
+        _Connection(urls, i, run_id, food, area, turns, (text_every, ask_every))
         for i, (food, area) in enumerate(sender_values(connections))
     ]
     count = max(1, int(round(rate * duration)))
@@ -447,7 +482,7 @@ def run_rate_load(
         errors.append(f"{count - sent} of {count} scheduled calls not sent by the deadline ({duration + drain:g} s)")
     conversations = [conv for c in pool for conv in c.conversations if conv.answered or conv.failed]
     if store is not None and not stuck:
-        leaks += _stored_leaks(Path(store), [(conv, conv.answered) for conv in conversations if not conv.failed])
+        leaks += _stored_leaks(store, [(conv, conv.answered) for conv in conversations if not conv.failed])
     last = max((c.last_answer for c in pool), default=began)
     return RateReport(
         rate,
@@ -468,13 +503,13 @@ def run_rate_load(
     )
 
 
-def _stored_leaks(path: Path, conversations: list[tuple[_Conversation, int]]) -> list[str]:
+def _stored_leaks(location: str | Path, conversations: list[tuple[_Conversation, int]]) -> list[str]:
     """Each conversation's stored record: at turn ``turns`` with its own ``turns`` user turns only."""
     from tod.dialogue import USER
-    from tod.store import StateStore
+    from tod.store import open_store
 
     leaks = []
-    with StateStore(path, NAMESPACE) as store:
+    with open_store(location, NAMESPACE) as store:
         for conversation, turns in conversations:
             sender = conversation.sender
             record = store.load(sender)

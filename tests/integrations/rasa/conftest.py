@@ -114,7 +114,9 @@ def server_env(cache: Path) -> dict[str, str]:
     return env
 
 
-def serve_actions_command(port: int, store: Path, overrides: dict[str, str], cache: Path, *extra: str) -> list[str]:
+def serve_actions_command(
+    port: int, store: str | Path, overrides: dict[str, str], cache: Path, *extra: str
+) -> list[str]:
     command = [sys.executable, "-m", "tod.cli.main", "serve-actions", "--port", str(port), "--store", str(store)]
     for key, value in overrides.items():
         command += ["--set", f"{key}={value}"]
@@ -126,7 +128,7 @@ class TodServer:
     """How to (re)start ``tod serve-actions`` on the tiny pipeline with one store, and the running server."""
 
     port: int
-    store: Path
+    store: str | Path  # an SQLite file or a postgresql:// URL
     overrides: dict[str, str]
     cache: Path
     log: Path

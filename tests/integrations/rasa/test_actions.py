@@ -19,7 +19,7 @@ from tod.integrations.rasa.service import (
     RasaConversations,
 )
 from tod.integrations.rasa.webhook_client import action_call, domain_payload, tracker_payload
-from tod.store import StateStore
+from tod.store import SQLiteStateStore
 
 if TYPE_CHECKING:
     from rasa_sdk.executor import ActionExecutor
@@ -34,7 +34,7 @@ DOMAIN = domain_payload(TOD_SLOTS, [ACTION_RESPOND, ACTION_RESET])
 def executor(tiny_pipeline: Any, tmp_path: Path) -> Iterator[tuple[ActionExecutor, TodActions]]:
     from tod.integrations.rasa.actions import build_executor
 
-    made = build_executor(RasaConversations(tiny_pipeline, StateStore(tmp_path / "s.sqlite3", NAMESPACE)))
+    made = build_executor(RasaConversations(tiny_pipeline, SQLiteStateStore(tmp_path / "s.sqlite3", NAMESPACE)))
     yield made
     made[1].close()
 
@@ -128,7 +128,7 @@ def test_turns_run_on_the_loop_or_in_the_worker_thread(tmp_path: Path, in_loop: 
     from tod.pipeline.pipeline import Pipeline
 
     pipeline = Pipeline.from_config(load_pipeline_config("cityguide"), progress=False, acts_only=True)
-    conversations = RasaConversations(pipeline, StateStore(tmp_path / "s.sqlite3", NAMESPACE))
+    conversations = RasaConversations(pipeline, SQLiteStateStore(tmp_path / "s.sqlite3", NAMESPACE))
     threads: list[threading.Thread] = []
     respond = conversations.respond
 

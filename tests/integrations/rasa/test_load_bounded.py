@@ -18,7 +18,7 @@ from tests.integrations.rasa.conftest import TodServer, free_port, post
 from tod.acts import GENERAL, DialogueAct
 from tod.integrations.rasa.service import NAMESPACE, SLOT_ACTS, SLOT_BELIEF, SLOT_TURN, TOD_SLOTS
 from tod.integrations.rasa.webhook_client import action_call, domain_payload, tracker_payload
-from tod.store import StateStore
+from tod.store import SQLiteStateStore
 from tod.testing.rasa_load import RateReport, run_rate_load
 
 RESPOND = "action_tod_respond"
@@ -64,7 +64,7 @@ def test_acts_only_server_uses_rasas_acts_and_answers_the_rest_with_reqmore(acts
     pipeline = Pipeline.from_config(load_pipeline_config("cityguide"), progress=False, acts_only=True)
     reqmore = {pipeline.nlg.generate([DialogueAct("reqmore", GENERAL)], None, variant=v) for v in range(32)}
     assert [r["text"] for r in second["responses"]] in [[line] for line in reqmore]
-    with StateStore(acts_server.store, NAMESPACE) as store:
+    with SQLiteStateStore(acts_server.store, NAMESPACE) as store:
         record = store.load("ann")
     assert record is not None and record.turn == 2
     assert [t.text for t in record.state.history][::2] == ["thai", "tell me a joke"]

@@ -12,7 +12,7 @@ import pytest
 from tests.integrations.rasa.conftest import TodServer, post
 from tod.integrations.rasa.service import NAMESPACE, SLOT_BELIEF, SLOT_TURN, TOD_SLOTS
 from tod.integrations.rasa.webhook_client import action_call, domain_payload, tracker_payload
-from tod.store import StateStore
+from tod.store import SQLiteStateStore
 from tod.testing.rasa_load import run_load
 
 RESPOND, RESET = "action_tod_respond", "action_tod_reset"
@@ -60,7 +60,7 @@ def test_reply_slots_and_the_same_dialogue_continues(tod_server: TodServer) -> N
     status, second = post(tod_server.server.webhook, call("alice", {**EMPTY, **slots}, "in the north", "inform", north))
     assert status == 200 and slots_of(second)[SLOT_TURN] == 2
     assert slots_of(second)[SLOT_BELIEF]["restaurant"]["constraints"] == {"food": "thai", "area": "north"}
-    with StateStore(tod_server.store, NAMESPACE) as store:
+    with SQLiteStateStore(tod_server.store, NAMESPACE) as store:
         record = store.load("alice")
     assert record is not None and record.turn == 2 and len(record.state.history) == 4
 
@@ -176,6 +176,6 @@ def test_a_restart_loses_nothing(tod_server: TodServer) -> None:
         tod_server.server.webhook, call("bob", {**EMPTY, **slots_of(first)}, "north", "inform", north)
     )
     assert status == 200 and slots_of(second)[SLOT_TURN] == 2
-    with StateStore(tod_server.store, NAMESPACE) as store:
+    with SQLiteStateStore(tod_server.store, NAMESPACE) as store:
         record = store.load("bob")
     assert record is not None and [t.text for t in record.state.history][::2] == ["thai", "north"]

@@ -28,7 +28,7 @@ from tod.integrations.rasa.webhook_client import tracker_payload
 from tod.pipeline.config import load_pipeline_config
 from tod.pipeline.pipeline import Pipeline
 from tod.state import ROUTE_FALLBACK
-from tod.store import StateStore
+from tod.store import SQLiteStateStore
 
 EMPTY_SLOTS = {name: None for name in TOD_SLOTS}
 THAI = [{"entity": "restaurant-food", "value": "thai"}]
@@ -43,7 +43,7 @@ def tracker(
 
 @pytest.fixture()
 def conversations(tiny_pipeline: Any, tmp_path: Path) -> RasaConversations:
-    return RasaConversations(tiny_pipeline, StateStore(tmp_path / "states.sqlite3", NAMESPACE))
+    return RasaConversations(tiny_pipeline, SQLiteStateStore(tmp_path / "states.sqlite3", NAMESPACE))
 
 
 def test_rasa_understanding_then_continuation_from_the_store(conversations: RasaConversations) -> None:
@@ -78,7 +78,7 @@ def test_cleared_turn_slot_starts_a_new_dialogue(conversations: RasaConversation
 
 def test_lost_or_behind_store_resumes_from_the_slots(conversations: RasaConversations, tmp_path: Path) -> None:
     first = conversations.respond(tracker("u4", EMPTY_SLOTS, "thai", "inform", THAI))
-    fresh = RasaConversations(conversations.pipeline, StateStore(tmp_path / "other.sqlite3", NAMESPACE))
+    fresh = RasaConversations(conversations.pipeline, SQLiteStateStore(tmp_path / "other.sqlite3", NAMESPACE))
     resumed = fresh.respond(tracker("u4", first.slots(), "north", "inform", NORTH))
     assert (resumed.resumed_from, resumed.turn) == (FROM_SLOTS, 2)
     assert resumed.state.belief["restaurant"].constraints == {"food": "thai", "area": "north"}
@@ -126,7 +126,7 @@ def acts_only_pipeline() -> Pipeline:
 
 def test_acts_only_pipeline_uses_rasas_acts(acts_only_pipeline: Pipeline, tmp_path: Path) -> None:
     assert acts_only_pipeline.nlu is None and acts_only_pipeline.fallback is None
-    conversations = RasaConversations(acts_only_pipeline, StateStore(tmp_path / "s.sqlite3", NAMESPACE))
+    conversations = RasaConversations(acts_only_pipeline, SQLiteStateStore(tmp_path / "s.sqlite3", NAMESPACE))
     assert conversations.acts_only
     reply = conversations.respond(tracker("a1", EMPTY_SLOTS, "a thai place", "inform", THAI))
     assert (reply.read_by, reply.turn) == (READ_BY_RASA, 1) and reply.text
@@ -139,7 +139,7 @@ def test_acts_only_message_without_acts_gets_the_reqmore_line(
 ) -> None:
     """An acts-only server reads no text: a message that maps to no acts (an unmapped intent, no intent, or
     an inform without entities) is a turn nobody understood: the reqmore line, belief and acts unchanged."""
-    conversations = RasaConversations(acts_only_pipeline, StateStore(tmp_path / "s.sqlite3", NAMESPACE))
+    conversations = RasaConversations(acts_only_pipeline, SQLiteStateStore(tmp_path / "s.sqlite3", NAMESPACE))
     first = conversations.respond(tracker("a2", EMPTY_SLOTS, "a thai place", "inform", THAI))
     second = conversations.respond(tracker("a2", first.slots(), "tell me a joke", intent))
     assert (second.read_by, second.resumed_from, second.turn) == (READ_BY_NONE, FROM_STORE, 2)

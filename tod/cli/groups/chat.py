@@ -55,7 +55,10 @@ def add(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--store",
-        metavar="PATH",
-        help="the SQLite file keeping --session conversations (default: $TOD_CACHE/states/<pipeline>.sqlite3)",
+        metavar="PATH|URL",
+        help=(
+            "where --session conversations are kept: an SQLite file, or a PostgreSQL URL "
+            "postgresql://USER@HOST:PORT/DB (default: $TOD_CACHE/states/<pipeline>.sqlite3)"
+        ),
     )
     p.set_defaults(handler="tod.cli.chat_commands:chat")

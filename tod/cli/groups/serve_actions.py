@@ -17,11 +17,14 @@ actions:
 
 Rasa's intent and entities are used when they map to tod acts (entities named like
 restaurant-food or food, intents inform/request/greet/...; --rasa-map for other names), tod's NLU
-otherwise. Each conversation's state is kept in --store (SQLite) and in the tracker's slots, so a
-restart of the server loses nothing. Malformed calls get 4xx JSON errors: 400 bad body or tracker,
-404 unknown action, 413 body over --max-body-kb, 415 unknown Content-Encoding; each refusal is logged
-with its reason. Rasa's entities and tod's slots are checked against the ontology: a value that does
-not fit its slot (people=2018, area=true, markup) is dropped and logged, never booked or echoed.
+otherwise. Each conversation's state is kept in --store and in the tracker's slots, so a restart of
+the server loses no answered turn. Several servers behind a load balancer share one PostgreSQL
+--store (a turn may then go to any of them); with an SQLite --store keep to one machine. Malformed
+calls get 4xx JSON errors: 400 bad body or tracker, 404 unknown action, 413 body over --max-body-kb,
+415 unknown Content-Encoding; 409 when the same turn ran on two servers at once (one result is kept);
+each refusal is logged with its reason. Rasa's entities and tod's slots are checked against the
+ontology: a value that does not fit its slot (people=2018, area=true, markup) is dropped and logged,
+never booked or echoed.
 
 examples:
   tod serve-actions                                  the city guide on http://127.0.0.1:5055/webhook
@@ -29,6 +32,8 @@ examples:
   tod serve-actions --actions actions                tod's actions and those of the package 'actions'
   tod serve-actions --host 0.0.0.0                   reachable from other machines (e.g. Rasa in Docker)
   tod serve-actions --acts-only                      Rasa's NLU only: no tod model is loaded, starts in seconds
+  PGPASSWORD=... tod serve-actions --store postgresql://tod@db.internal:5432/tod --host 0.0.0.0
+                                                     one of several servers sharing one store
 
 See docs/rasa.md and examples/rasa_bot/ (a Rasa 3.x project wired to this server).
 """
@@ -66,8 +71,12 @@ def add(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=port, default=5055, help="port to listen on (default: 5055, Rasa's default)")
     p.add_argument(
         "--store",
-        metavar="PATH",
-        help="the SQLite file keeping each conversation's state (default: $TOD_CACHE/states/<pipeline>.sqlite3)",
+        metavar="PATH|URL",
+        help=(
+            "where each conversation's state is kept: an SQLite file (one machine), or a PostgreSQL URL "
+            "postgresql://USER@HOST:PORT/DB shared by several servers, its password from PGPASSWORD or "
+            "~/.pgpass (default: $TOD_CACHE/states/<pipeline>.sqlite3)"
+        ),
     )
     p.add_argument(
         "--rasa-map",

@@ -10,7 +10,9 @@ tod adds, without changing how good calls are handled:
   action a 404, an unsupported ``Content-Encoding`` a 415, each as Rasa's error object
   ``{"error": ..., "action_name": ...}``;
 * ``REQUEST_MAX_SIZE`` = ``max_body``: a larger body gets a 413 before it is read;
-* error handlers that answer Sanic's own HTTP errors (404, 405, 413, ...) and tod's errors as JSON.
+* error handlers that answer Sanic's own HTTP errors (404, 405, 413, ...) and tod's errors as JSON: a
+  turn whose conversation another server wrote meanwhile (:class:`~tod.errors.StoreConflictError`)
+  gets a 409, any other failure of tod a 500.
 
 The server runs in a single process (Sanic's ``single_process``): the pipeline is built once, in this
 process, and a SIGTERM or SIGINT stops it gracefully. It binds ``127.0.0.1`` unless told otherwise.
@@ -39,7 +41,7 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from tod.errors import RasaPayloadError, TodError
+from tod.errors import RasaPayloadError, StoreConflictError, TodError
 from tod.integrations.rasa.payloads import parse_action_call
 from tod.integrations.rasa.service import TOD_ACTIONS
 
@@ -192,6 +194,12 @@ def build_app(executor: ActionExecutor, settings: ServerSettings = ServerSetting
     @app.exception(SanicException)
     async def http_errors(request: Request, error: SanicException) -> HTTPResponse:
         return _error(error.status_code, str(error), request=request)
+
+    @app.exception(StoreConflictError)
+    async def store_conflict(request: Request, error: StoreConflictError) -> HTTPResponse:
+        # the same conversation's turn ran on two servers at once: the other's result stands
+        log.warning("%s %s refused: %s", request.method, request.path, error)
+        return _error(409, f"tod: {error}")
 
     @app.exception(TodError)
     async def tod_errors(request: Request, error: TodError) -> HTTPResponse:

@@ -2,9 +2,13 @@
 what is stored, and which slots Rasa is told to set.
 
 **State.** Each conversation (Rasa's ``sender_id``) has a record in a :class:`~tod.store.StateStore`
-(namespace ``rasa``): its full :class:`~tod.state.DialogueState` and a turn counter, written in one
-transaction every turn. Rasa's tracker carries the same counter and the belief in tod's slots
-(:data:`TOD_SLOTS`), and the tracker is the conversation's truth:
+(namespace ``rasa``; SQLite, or PostgreSQL shared by several servers): its full
+:class:`~tod.state.DialogueState` and a turn counter, written in one transaction every turn, only if
+the record is still the one the turn was computed from (``save(..., expect=version)``): when another
+server wrote it meanwhile (the same turn sent twice at once), the turn fails with
+:class:`~tod.errors.StoreConflictError` (HTTP 409) and the other server's result stands. Rasa's
+tracker carries the same counter and the belief in tod's slots (:data:`TOD_SLOTS`), and the tracker is
+the conversation's truth:
 
 * ``tod_turn`` unset or 0 (a first turn, or Rasa restarted the conversation): a new dialogue;
 * the store's record has the tracker's turn and belief: the stored state (history included);
@@ -77,11 +81,13 @@ READ_BY_RASA, READ_BY_TOD, READ_BY_NONE = "rasa", "tod", "none"
 
 @dataclass(frozen=True)
 class Resumed:
-    """A conversation's state before a turn: the state, the turn counter, and where it came from."""
+    """A conversation's state before a turn: the state, the turn counter, where it came from, and the
+    version of the stored record read (0: none), which the turn's write expects to find unchanged."""
 
     state: DialogueState
     turn: int
     source: str
+    version: int = 0
 
 
 @dataclass(frozen=True)
@@ -211,17 +217,19 @@ class RasaConversations:
 
     def resume(self, tracker: TrackerView) -> Resumed:
         """The conversation's state before this turn (rules in the module docstring)."""
+        record = self.store.load(tracker.sender_id)
+        version = record.version if record else 0
         new = DialogueState(dialogue_id=dialogue_id(tracker))
         if SLOT_TURN not in tracker.slots:
-            record = self.store.load(tracker.sender_id)
-            return Resumed(record.state, record.turn, FROM_STORE) if record else Resumed(new, 0, FROM_NEW)
+            if record is None:
+                return Resumed(new, 0, FROM_NEW)
+            return Resumed(record.state, record.turn, FROM_STORE, version)
         turn = _turn_slot(tracker.slot(SLOT_TURN))
         if turn == 0:
-            return Resumed(new, 0, FROM_NEW)
+            return Resumed(new, 0, FROM_NEW, version)
         sent = _slot_belief(tracker, self.check)
-        record = self.store.load(tracker.sender_id)
         if record is not None and record.turn == turn and record.state.belief == sent:
-            return Resumed(record.state, turn, FROM_STORE)
+            return Resumed(record.state, turn, FROM_STORE, version)
         from_slots = state_from_slots(tracker, self.check)
         log.info(
             "conversation %r: the store %s turn %d; resuming from the tracker's slots",
@@ -229,7 +237,7 @@ class RasaConversations:
             "has no record for" if record is None else f"is at turn {record.turn}, not",
             turn,
         )
-        return Resumed(from_slots, turn, FROM_SLOTS)
+        return Resumed(from_slots, turn, FROM_SLOTS, version)
 
     def respond(self, tracker: TrackerView) -> TodReply:
         """Run one turn on the tracker's latest message, store the new state, and return the reply."""
@@ -245,7 +253,7 @@ class RasaConversations:
                 result = self._text_pipeline.step(resumed.state, message.text)
         turn = resumed.turn + 1
         state = result.state.with_history_limit(self.history_turns)
-        self.store.save(tracker.sender_id, state, turn)
+        self.store.save(tracker.sender_id, state, turn, expect=resumed.version)
         read_by = READ_BY_RASA if acts else READ_BY_NONE if self.acts_only else READ_BY_TOD
         return TodReply(result.turn.text, state, turn, read_by, resumed.source)
 
