@@ -17,7 +17,7 @@ import pytest
 from tests.integrations.rasa.conftest import TodServer, post, rasa_call_bytes
 from tod.integrations.rasa.server import DEFAULT_MAX_BODY
 from tod.integrations.rasa.service import DEFAULT_HISTORY_TURNS, NAMESPACE, SLOT_TURN, TOD_SLOTS
-from tod.store import StateStore
+from tod.store import SQLiteStateStore
 
 TURNS = [
     (
@@ -57,7 +57,7 @@ def test_a_5000_turn_conversation_is_answered_to_the_end(acts_tod_server: TodSer
         slots = {**slots, **slots_of(answer)}
         assert slots[SLOT_TURN] == turn and answer["responses"][0]["text"]
     assert sizes[5000] > 20_000_000 and sizes[5000] < DEFAULT_MAX_BODY
-    with StateStore(acts_tod_server.store, NAMESPACE) as store:
+    with SQLiteStateStore(acts_tod_server.store, NAMESPACE) as store:
         record = store.load("marathon")
     assert record is not None and record.turn == 5000 and record.state.turn_count == 5000
     assert len(record.state.history) <= DEFAULT_HISTORY_TURNS  # the cost of a turn does not grow

@@ -28,7 +28,7 @@ from tod.integrations.rasa.service import (
 from tod.integrations.rasa.webhook_client import tracker_payload
 from tod.pipeline.config import load_pipeline_config
 from tod.pipeline.pipeline import Pipeline
-from tod.store import StateStore
+from tod.store import SQLiteStateStore
 
 EMPTY = {name: None for name in TOD_SLOTS}
 SCRIPT = "<script>alert(1)</script>"
@@ -47,7 +47,7 @@ def acts_pipeline() -> Pipeline:
 
 @pytest.fixture()
 def conversations(acts_pipeline: Pipeline, tmp_path: Path) -> RasaConversations:
-    return RasaConversations(acts_pipeline, StateStore(tmp_path / "states.sqlite3", NAMESPACE))
+    return RasaConversations(acts_pipeline, SQLiteStateStore(tmp_path / "states.sqlite3", NAMESPACE))
 
 
 def tracker(
@@ -129,7 +129,7 @@ def test_references_differ_between_conversations_booking_the_same_table(conversa
 
 def test_references_are_deterministic_per_sender_and_dialogue(acts_pipeline: Pipeline, tmp_path: Path) -> None:
     def reference(store: str, sender: str, time: float | None) -> str:
-        service = RasaConversations(acts_pipeline, StateStore(tmp_path / store, NAMESPACE))
+        service = RasaConversations(acts_pipeline, SQLiteStateStore(tmp_path / store, NAMESPACE))
         reply = service.respond(tracker(sender, EMPTY, "book it", "inform", BOOK_LUCCA, time))
         return booked(reply)[0]["ref"]
 
@@ -189,7 +189,7 @@ def test_bad_values_in_tod_belief_are_dropped_when_resuming_from_the_slots(
 
 
 def test_a_long_conversation_keeps_its_latest_turns_and_counts_all(acts_pipeline: Pipeline, tmp_path: Path) -> None:
-    service = RasaConversations(acts_pipeline, StateStore(tmp_path / "s.sqlite3", NAMESPACE), history_turns=10)
+    service = RasaConversations(acts_pipeline, SQLiteStateStore(tmp_path / "s.sqlite3", NAMESPACE), history_turns=10)
     turns = [LUCCA, ("what is the phone number", "request", [{"entity": "requested_slot", "value": "phone"}])] * 20
     replies = talk(service, "long", [*turns, ("book it for 2 on friday at 7", "inform", BOOK_LUCCA[1:])])
     last = replies[-1]
@@ -204,7 +204,7 @@ def test_a_long_conversation_keeps_its_latest_turns_and_counts_all(acts_pipeline
 
 def test_history_limit_below_one_exchange_is_refused(acts_pipeline: Pipeline, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="at least 2"):
-        RasaConversations(acts_pipeline, StateStore(tmp_path / "s.sqlite3", NAMESPACE), history_turns=1)
+        RasaConversations(acts_pipeline, SQLiteStateStore(tmp_path / "s.sqlite3", NAMESPACE), history_turns=1)
 
 
 def test_a_reset_starts_a_new_dialogue_with_its_own_name(conversations: RasaConversations) -> None:
