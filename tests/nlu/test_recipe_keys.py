@@ -50,11 +50,11 @@ CITYGUIDE_HUMAN = ("multiwoz-val", "camrest", "woz")
 PINNED = {
     "cityguide": (
         SynthRecipe(dialogues=3000, epochs=3, context_turns=1, human=CITYGUIDE_HUMAN, human_turns=2000),
-        "f069050a0c8b95f5",
-        "fa8851204d7ac800",
+        "10bfcc92c7836fb9",
+        "1a1311a44b4aa813",
     ),
-    "multiwoz": (SynthRecipe(), "6cd9c2e2a6de1520", "5d4dc659765dedc9"),
-    "crosswoz": (SynthRecipe(epochs=6, extend_vocabulary=True), "aa9ee7d4768b383b", "32b5b4c137d9f39b"),
+    "multiwoz": (SynthRecipe(), "f7b8194868f60e30", "3437805aeb805726"),
+    "crosswoz": (SynthRecipe(epochs=6, extend_vocabulary=True), "f8692279d6db4c09", "91955e56f8ac3bf4"),
 }
 #: pipeline -> fingerprints of the first generated training data: SynthRecipe(dialogues=40), ReaderRecipe(dialogues=10)
 FINGERPRINTS = {
