@@ -33,7 +33,7 @@ from tod.domain.database import Database
 from tod.domain.memory import remember
 from tod.domain.name_match import NameMatch, exact_names_in_text, match_name, names_in_text
 from tod.domain.normalise import name_key, norm_text
-from tod.domain.ontology import Domain, Schema
+from tod.domain.ontology import Domain, Schema, Slot
 from tod.domain.roles import is_place, place_slots
 from tod.pipeline.reading import Words
 from tod.pipeline.twin_values import marked
@@ -103,7 +103,7 @@ def _numbers_refitted(
     return [refitted if a is missing[0] else a for a in loose], [refitted if a is missing[0] else a for a in acts]
 
 
-def _number_slot(domain: Domain, slot: str):
+def _number_slot(domain: Domain, slot: str) -> Slot | None:
     """The slot ``slot`` of the sub-domains that have it, when they agree on its kind; else ``None``."""
     specs = [s.slots[slot] for s in domain.schemas.values() if slot in s.slots]
     return specs[0] if specs and len({x.kind for x in specs}) == 1 else None
