@@ -9,7 +9,6 @@ import pytest
 from tod.acts import REQUESTED, DialogueAct
 from tod.belief import DONTCARE, BeliefState, DomainBelief
 from tod.dialogue import SYSTEM, USER, Turn
-from tod.domain.context import BuildContext
 from tod.domain.loader import load_domain
 from tod.dst.rule import RuleDST
 from tod.nlg.template import TemplateNLG
@@ -24,21 +23,6 @@ from tod.state import ROUTE_FALLBACK, ROUTE_TASK, DialogueState
 from tod.types import NLUResult
 
 A = DialogueAct
-
-
-@pytest.fixture(scope="module")
-def context() -> BuildContext:
-    return BuildContext.open("cityguide", progress=False)
-
-
-@pytest.fixture(scope="module")
-def city(context):
-    return context.domain
-
-
-@pytest.fixture(scope="module")
-def db(context):
-    return context.database
 
 
 def offered(db, subdomain: str, **constraints: str):

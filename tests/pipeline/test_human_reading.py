@@ -9,7 +9,6 @@ import pytest
 from tests.pipeline.test_context import ScriptedNLU, after_offer, offered
 from tod.acts import REQUESTED, DialogueAct
 from tod.belief import BeliefState, DomainBelief
-from tod.domain.context import BuildContext
 from tod.domain.name_match import exact_names_in_text
 from tod.dst.rule import RuleDST
 from tod.nlg.template import TemplateNLG
@@ -23,21 +22,6 @@ from tod.policy.rule import RulePolicy
 from tod.state import DialogueState
 
 A = DialogueAct
-
-
-@pytest.fixture(scope="module")
-def context() -> BuildContext:
-    return BuildContext.open("cityguide", progress=False)
-
-
-@pytest.fixture(scope="module")
-def city(context):
-    return context.domain
-
-
-@pytest.fixture(scope="module")
-def db(context):
-    return context.database
 
 
 # -- names ----------------------------------------------------------------------------------------------
