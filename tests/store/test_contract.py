@@ -150,7 +150,10 @@ def test_racing_writers_of_one_conversation_never_both_win(backend: Backend) -> 
         store.close()
 
 
-def test_threads_write_their_own_conversations(backend: Backend) -> None:
+@pytest.mark.parametrize("versioned", [True, False])
+def test_threads_write_their_own_conversations(backend: Backend, versioned: bool) -> None:
+    """Eight threads, a conversation each, writing with the version they read or (as a single server's
+    caller may) without one."""
     store = backend.open()
     errors: list[BaseException] = []
 
@@ -158,7 +161,8 @@ def test_threads_write_their_own_conversations(backend: Backend) -> None:
         try:
             version = 0
             for turn in range(1, 11):
-                version = store.save(f"s{sender}", state_for(f"w{sender}", turn), turn, expect=version)
+                expect = {"expect": version} if versioned else {}
+                version = store.save(f"s{sender}", state_for(f"w{sender}", turn), turn, **expect)
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import threading
 from pathlib import Path
 
 import pytest
@@ -51,30 +50,6 @@ def test_save_replaces_delete_forgets_and_namespaces_are_apart(tmp_path: Path) -
     assert rasa.delete("u") is False
     assert rasa.load("u") is None
     assert chat.load("u") is not None
-
-
-def test_threads_write_their_own_conversations(tmp_path: Path) -> None:
-    store = SQLiteStateStore(tmp_path / "s.sqlite3", "rasa")
-    errors: list[BaseException] = []
-
-    def talk(sender: int) -> None:
-        try:
-            for turn in range(1, 11):
-                store.save(f"s{sender}", state_for(f"w{sender}", turn), turn)
-        except BaseException as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-
-    threads = [threading.Thread(target=talk, args=(i,)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
-    for sender in range(8):
-        record = store.load(f"s{sender}")
-        assert record is not None and record.turn == 10
-        assert {t.text.split()[0] for t in record.state.history if t.speaker == USER} == {f"w{sender}"}
-    store.close()
 
 
 def test_refuses_newer_schema_corrupt_state_and_bad_input(tmp_path: Path) -> None:
